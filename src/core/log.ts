@@ -1,0 +1,130 @@
+/**
+ * Pure log logic for a partition: packing appended records into stored batches, reading a range of
+ * batches into a fetch response, and deciding what retention deletes. The partition Durable Object feeds
+ * these from SQLite; tests feed them arrays.
+ */
+import { batchElements, parseBatch, renderRecord, renderRecords, type EncodedRecord } from './record-codec.js'
+import type { TopicConfig } from '../protocol/topic-config.js'
+
+/** A stored batch's fixed columns (snake_case: they are the SQL row). */
+export type BatchHeader = {
+  base_offset: number
+  last_offset: number
+  max_timestamp: number
+  byte_size: number
+}
+
+export type StoredBatch = BatchHeader & { payload: string }
+
+/**
+ * Assigns offsets from `baseOffset` and packs the records into batches of at most `maxBatchBytes` (a
+ * record larger than that gets a batch of its own), so no stored row nears the 2 MB row limit.
+ */
+export function packBatches(records: readonly EncodedRecord[], timestamps: readonly number[], baseOffset: number, maxBatchBytes: number): StoredBatch[] {
+  const batches: StoredBatch[] = []
+  let parts: string[] = []
+  let start = baseOffset
+  let bytes = 0
+  let maxTimestamp = -1
+  const flush = (lastOffset: number) => {
+    batches.push({ base_offset: start, last_offset: lastOffset, max_timestamp: maxTimestamp, byte_size: bytes, payload: `[${parts.join(',')}]` })
+    parts = []
+    bytes = 0
+    maxTimestamp = -1
+    start = lastOffset + 1
+  }
+  records.forEach((record, i) => {
+    const offset = baseOffset + i
+    if (parts.length > 0 && bytes + record.bytes > maxBatchBytes) flush(offset - 1)
+    const timestamp = timestamps[i]!
+    parts.push(renderRecord(offset, timestamp, record.body))
+    bytes += record.bytes
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp
+  })
+  if (parts.length > 0) flush(baseOffset + records.length - 1)
+  return batches
+}
+
+export interface ReadLimits {
+  from: number
+  maxRecords: number
+  maxBytes: number
+}
+
+export interface ReadResult {
+  /** The records as JSON array elements (no brackets), ready to splice into a response. */
+  records: string
+  count: number
+  nextOffset: number
+}
+
+/**
+ * Reads records at or after `from`, up to `maxRecords` and, batch by batch, `maxBytes`. As in Kafka's
+ * fetch, the first batch is returned even if it alone exceeds `maxBytes`, so a reader always progresses.
+ * Whole batches are spliced as stored; only a batch cut at either end is parsed.
+ */
+export function readBatches(batches: Iterable<StoredBatch>, limits: ReadLimits): ReadResult {
+  const parts: string[] = []
+  let count = 0
+  let bytes = 0
+  let nextOffset = limits.from
+  for (const batch of batches) {
+    if (batch.last_offset < nextOffset) continue
+    if (count >= limits.maxRecords) break
+    if (count > 0 && bytes + batch.byte_size > limits.maxBytes) break
+    const remaining = limits.maxRecords - count
+    const whole = batch.base_offset >= nextOffset && batch.last_offset - batch.base_offset + 1 <= remaining
+    if (whole) {
+      parts.push(batchElements(batch.payload))
+      count += batch.last_offset - batch.base_offset + 1
+      nextOffset = batch.last_offset + 1
+    } else {
+      const selected = parseBatch(batch.payload).filter((record) => record.offset >= nextOffset).slice(0, remaining)
+      if (selected.length > 0) {
+        parts.push(renderRecords(selected))
+        count += selected.length
+        nextOffset = selected[selected.length - 1]!.offset + 1
+      }
+      if (selected.length < remaining) nextOffset = Math.max(nextOffset, batch.last_offset + 1)
+    }
+    bytes += batch.byte_size
+  }
+  return { records: parts.join(','), count, nextOffset }
+}
+
+/** The first offset in `batch` whose timestamp is at least `timestamp`, if any. */
+export function firstOffsetAtOrAfter(batch: StoredBatch, timestamp: number): number | undefined {
+  return parseBatch(batch.payload).find((record) => record.timestamp >= timestamp)?.offset
+}
+
+export interface RetentionPlan {
+  /** Delete every batch whose base offset is below this; undefined when nothing is due. */
+  deleteBefore: number | undefined
+  bytesFreed: number
+  /** When the oldest surviving batch becomes due by time, if time retention applies. */
+  nextDueAt: number | undefined
+}
+
+/**
+ * Kafka's delete retention: from the oldest batch on, delete while the batch is past `retention.ms`
+ * (by its largest timestamp) or the partition is over `retention.bytes`; stop at the first batch that
+ * is neither, so the log stays a contiguous suffix.
+ */
+export function planRetention(headers: Iterable<BatchHeader>, config: TopicConfig, totalBytes: number, now: number): RetentionPlan {
+  const byTime = config['cleanup.policy'] !== 'compact' && config['retention.ms'] >= 0
+  const byBytes = config['cleanup.policy'] !== 'compact' && config['retention.bytes'] >= 0
+  let deleteBefore: number | undefined
+  let bytesFreed = 0
+  let nextDueAt: number | undefined
+  for (const batch of headers) {
+    const expired = byTime && batch.max_timestamp < now - config['retention.ms']
+    const overSize = byBytes && totalBytes - bytesFreed > config['retention.bytes']
+    if (!expired && !overSize) {
+      if (byTime) nextDueAt = batch.max_timestamp + config['retention.ms'] + 1
+      break
+    }
+    deleteBefore = batch.last_offset + 1
+    bytesFreed += batch.byte_size
+  }
+  return { deleteBefore, bytesFreed, nextDueAt }
+}

@@ -1,0 +1,69 @@
+/**
+ * How records are stored and served. A produce request's records are encoded once, in the stateless
+ * Worker, into JSON fragments (`"key":…,"value":…,"headers":…`); the partition Durable Object only
+ * prefixes each with its offset and timestamp and stores a whole batch as one JSON array row. A fetch
+ * of whole batches is then string concatenation: no record is parsed or re-serialised on the hot path.
+ */
+import type { FetchedRecord, RecordHeaders } from '../protocol/records.js'
+
+export interface RecordBody {
+  key: string | null
+  value: unknown
+  headers: RecordHeaders
+  valueEncoding?: 'base64' | 'json'
+}
+
+/** A record ready for a partition: its encoded body and its producer timestamp, if any. */
+export interface EncodedRecord {
+  body: string
+  /** UTF-8 size of `body`, what `max.message.bytes` is checked against. */
+  bytes: number
+  timestamp?: number
+}
+
+export class UnencodableValueError extends Error {}
+
+export function encodeRecordBody(record: RecordBody): string {
+  let value: string | undefined
+  try {
+    value = JSON.stringify(record.value === undefined ? null : record.value)
+  } catch (err) {
+    throw new UnencodableValueError(`value is not JSON-serialisable: ${(err as Error).message}`)
+  }
+  if (value === undefined) throw new UnencodableValueError('value is not JSON-serialisable')
+  const encoding = record.valueEncoding === 'base64' ? ',"valueEncoding":"base64"' : ''
+  return `"key":${JSON.stringify(record.key)},"value":${value},"headers":${JSON.stringify(record.headers)}${encoding}`
+}
+
+/** The stored (and served) form of one record. */
+export function renderRecord(offset: number, timestamp: number, body: string): string {
+  return `{"offset":${offset},"timestamp":${timestamp},${body}}`
+}
+
+/** A stored batch is a JSON array of rendered records; this returns its elements joined, without brackets. */
+export function batchElements(payload: string): string {
+  return payload.slice(1, -1)
+}
+
+export function parseBatch(payload: string): FetchedRecord[] {
+  return JSON.parse(payload) as FetchedRecord[]
+}
+
+export function renderRecords(records: readonly FetchedRecord[]): string {
+  return records.map((record) => JSON.stringify(record)).join(',')
+}
+
+/** UTF-8 byte length without allocating an encoded copy. */
+export function utf8Length(text: string): number {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x80) bytes += 1
+    else if (code < 0x800) bytes += 2
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4
+      i++
+    } else bytes += 3
+  }
+  return bytes
+}

@@ -1,0 +1,118 @@
+/**
+ * ClusterMetadataDO: the one cluster-wide object. It owns topic definitions (name, id, partition count,
+ * config) per tenant. It is never on the produce/fetch path: Workers cache what it says, and partition
+ * objects ask it once, when they are first used.
+ */
+import { DurableObject } from 'cloudflare:workers'
+import { partitionObjectName } from '../core/object-names.js'
+import type { KafdoEnv } from '../env.js'
+import { fail, ok, type Result } from '../protocol/errors.js'
+import { DEFAULT_TOPIC_PARTITIONS } from '../protocol/limits.js'
+import { parseTopicConfig, type TopicConfigInput } from '../protocol/topic-config.js'
+import type { TopicMetadata } from '../protocol/topics.js'
+import { MetadataStore, METADATA_MIGRATIONS, type DeletedTopic } from '../storage/metadata-store.js'
+import { runMigrations } from '../storage/migrations.js'
+import { TimerStore } from '../storage/timers.js'
+
+export interface CreateTopicInput {
+  topic: string
+  partitions?: number
+  config?: TopicConfigInput
+}
+
+const PURGE_TIMER = 'purge-topic'
+const PURGE_RETRY_MS = 30_000
+
+export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
+  #store: MetadataStore
+  #timers: TimerStore
+
+  constructor(ctx: DurableObjectState, env: KafdoEnv) {
+    super(ctx, env)
+    this.#store = new MetadataStore(ctx.storage)
+    this.#timers = new TimerStore(ctx.storage)
+    ctx.blockConcurrencyWhile(async () => {
+      runMigrations(ctx.storage, METADATA_MIGRATIONS)
+    })
+  }
+
+  createTopic(tenant: string, input: CreateTopicInput): Result<TopicMetadata> {
+    const parsed = parseTopicConfig(input.config)
+    if (!parsed.ok) return fail('INVALID_CONFIG', 'invalid topic config', { config: parsed.errors })
+    if (this.#store.topic(tenant, input.topic)) {
+      return fail('TOPIC_ALREADY_EXISTS', `topic '${input.topic}' already exists`, { topic: input.topic })
+    }
+    const topic: TopicMetadata = {
+      topic: input.topic,
+      topicId: crypto.randomUUID(),
+      partitions: input.partitions ?? DEFAULT_TOPIC_PARTITIONS,
+      config: parsed.config,
+      createdAt: Date.now(),
+    }
+    this.#store.insertTopic(tenant, topic)
+    return ok(topic)
+  }
+
+  topic(tenant: string, name: string): TopicMetadata | null {
+    return this.#store.topic(tenant, name) ?? null
+  }
+
+  topicById(tenant: string, topicId: string): TopicMetadata | null {
+    return this.#store.topicById(tenant, topicId) ?? null
+  }
+
+  listTopics(tenant: string): TopicMetadata[] {
+    return this.#store.topics(tenant)
+  }
+
+  /** Kafka's CreatePartitions: `count` is the new total and may only grow. */
+  createPartitions(tenant: string, name: string, count: number): Result<TopicMetadata> {
+    const topic = this.#store.topic(tenant, name)
+    if (!topic) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
+    if (count <= topic.partitions) {
+      return fail('INVALID_PARTITIONS', `topic '${name}' has ${topic.partitions} partitions; the new count must be larger`, {
+        current: topic.partitions,
+        requested: count,
+      })
+    }
+    this.#store.updatePartitions(tenant, name, count, Date.now())
+    return ok({ ...topic, partitions: count })
+  }
+
+  /** Deletes the topic now and its partitions' storage as soon as they answer (retried by a timer). */
+  async deleteTopic(tenant: string, name: string): Promise<Result<TopicMetadata>> {
+    const topic = this.#store.topic(tenant, name)
+    if (!topic) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
+    this.#store.markDeleted(tenant, topic, Date.now())
+    const deleted: DeletedTopic = { tenant, name, topicId: topic.topicId, partitions: topic.partitions }
+    if (!(await this.#purge(deleted))) {
+      this.#timers.set(PURGE_TIMER, topic.topicId, Date.now() + PURGE_RETRY_MS)
+      await this.#timers.arm()
+    }
+    return ok(topic)
+  }
+
+  override async alarm(): Promise<void> {
+    this.#timers.alarmFired()
+    const pending = new Map(this.#store.deletedTopics().map((topic) => [topic.topicId, topic]))
+    for (const timer of this.#timers.due(Date.now())) {
+      if (timer.kind !== PURGE_TIMER) continue
+      const topic = pending.get(timer.key)
+      if (!topic || (await this.#purge(topic))) this.#timers.delete(PURGE_TIMER, timer.key)
+      else this.#timers.set(PURGE_TIMER, timer.key, Date.now() + PURGE_RETRY_MS)
+    }
+    await this.#timers.arm()
+  }
+
+  /** Wipes every partition object of a deleted topic; true once all of them are gone. */
+  async #purge(topic: DeletedTopic): Promise<boolean> {
+    const results = await Promise.allSettled(
+      Array.from({ length: topic.partitions }, (_, partition) =>
+        this.env.TOPIC_PARTITION.getByName(partitionObjectName({ tenant: topic.tenant, topic: topic.name, topicId: topic.topicId, partition })).destroy(),
+      ),
+    )
+    const done = results.every((result) => result.status === 'fulfilled')
+    if (done) this.#store.forgetDeleted(topic.topicId)
+    return done
+  }
+}

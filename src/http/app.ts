@@ -1,0 +1,59 @@
+/** The Hono application: request ids, body limits, the routers, and the one error renderer. */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { DEFAULT_TENANT } from '../core/object-names.js'
+import { KafdoError } from '../protocol/errors.js'
+import { MAX_REQUEST_BODY_BYTES } from '../protocol/limits.js'
+import { VERSION } from '../version.js'
+import { adminRoutes } from './admin.js'
+import type { AppEnv } from './context.js'
+import { notFound, onError } from './errors.js'
+import { topicRoutes } from './topics.js'
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  app.use(async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 128) || crypto.randomUUID()
+    c.set('requestId', requestId)
+    c.set('tenant', DEFAULT_TENANT)
+    await next()
+    c.header('x-request-id', requestId)
+  })
+  app.use(
+    bodyLimit({
+      maxSize: MAX_REQUEST_BODY_BYTES,
+      onError: () => {
+        throw new KafdoError('PAYLOAD_TOO_LARGE', `request body is over ${MAX_REQUEST_BODY_BYTES} bytes`, { maxBytes: MAX_REQUEST_BODY_BYTES })
+      },
+    }),
+  )
+  app.get('/', (c) =>
+    c.json({
+      name: 'kafdo',
+      version: VERSION,
+      description: "Kafka's programming model on Cloudflare Workers and Durable Objects",
+      endpoints: {
+        produce: ['POST /topics/:topic/produce', 'POST /topics/:topic/produce-batch'],
+        consume: ['GET /topics/:topic/partitions/:partition/messages', 'GET /topics/:topic/partitions/:partition/offsets'],
+        admin: [
+          'GET /admin/topics',
+          'POST /admin/topics',
+          'GET /admin/topics/:topic',
+          'DELETE /admin/topics/:topic',
+          'POST /admin/topics/:topic/partitions',
+          'GET /admin/topics/:topic/offsets',
+          'GET /admin/groups',
+          'GET /admin/groups/:groupId',
+          'DELETE /admin/groups/:groupId',
+        ],
+        health: ['GET /', 'GET /health'],
+      },
+    }),
+  )
+  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, timestamp: new Date().toISOString() }))
+  app.route('/topics', topicRoutes)
+  app.route('/admin', adminRoutes)
+  app.notFound(notFound)
+  app.onError(onError)
+  return app
+}

@@ -1,0 +1,13 @@
+/**
+ * Kafdo's package entry (`import … from 'kafdo'`): the in-Worker API and the three Durable Object
+ * classes, which a Worker embedding Kafdo re-exports from its own main module. Kafdo's own Worker is
+ * `worker.ts`: a Worker's main module may export only handlers and classes, so it is kept apart.
+ */
+export { TopicPartitionDO } from './durable-objects/topic-partition.js'
+export { ConsumerGroupDO } from './durable-objects/consumer-group.js'
+export { ClusterMetadataDO } from './durable-objects/cluster-metadata.js'
+export { createProducer, Producer, type ProducerConfig } from './api/producer.js'
+export { createAdmin, Admin, type AdminConfig } from './api/admin.js'
+export { createApp } from './http/app.js'
+export type { KafdoEnv, KafdoBindings } from './env.js'
+export * from './protocol/index.js'

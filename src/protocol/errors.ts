@@ -1,0 +1,98 @@
+/**
+ * The one error model, shared by the Durable Objects, the HTTP layer and the client SDK.
+ *
+ * Codes follow Kafka's error names where one exists (kafkajs keeps the same table in
+ * `src/protocol/error.js`), each with the HTTP status it renders as and whether retrying the same
+ * request can succeed. Durable Objects return expected failures as values (`Result`), because custom
+ * properties of an Error do not survive an RPC boundary; `KafdoError.from` rebuilds them.
+ */
+
+export const ERROR_CODES = {
+  INVALID_REQUEST: { status: 400, retriable: false },
+  INVALID_JSON: { status: 400, retriable: false },
+  INVALID_TOPIC_EXCEPTION: { status: 400, retriable: false },
+  INVALID_PARTITIONS: { status: 400, retriable: false },
+  INVALID_CONFIG: { status: 400, retriable: false },
+  INVALID_TIMESTAMP: { status: 400, retriable: false },
+  UNAUTHENTICATED: { status: 401, retriable: false },
+  FORBIDDEN: { status: 403, retriable: false },
+  NOT_FOUND: { status: 404, retriable: false },
+  UNKNOWN_TOPIC_OR_PARTITION: { status: 404, retriable: false },
+  GROUP_ID_NOT_FOUND: { status: 404, retriable: false },
+  METHOD_NOT_ALLOWED: { status: 405, retriable: false },
+  TOPIC_ALREADY_EXISTS: { status: 409, retriable: false },
+  DUPLICATE_SEQUENCE_NUMBER: { status: 409, retriable: false },
+  OUT_OF_ORDER_SEQUENCE_NUMBER: { status: 409, retriable: false },
+  NON_EMPTY_GROUP: { status: 409, retriable: false },
+  RECORD_TOO_LARGE: { status: 413, retriable: false },
+  PAYLOAD_TOO_LARGE: { status: 413, retriable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retriable: false },
+  OFFSET_OUT_OF_RANGE: { status: 416, retriable: false },
+  POLICY_VIOLATION: { status: 422, retriable: false },
+  THROTTLING_QUOTA_EXCEEDED: { status: 429, retriable: true },
+  INTERNAL_ERROR: { status: 500, retriable: false },
+  SERVICE_UNAVAILABLE: { status: 503, retriable: true },
+  REQUEST_TIMED_OUT: { status: 504, retriable: true },
+} as const satisfies Record<string, { status: number; retriable: boolean }>
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export interface ErrorPayload {
+  code: ErrorCode
+  message: string
+  details?: Record<string, unknown>
+}
+
+/** The JSON body of every error response: `{"error": {"code", "message", "details"?}}`. */
+export interface ErrorBody {
+  error: ErrorPayload
+}
+
+/** What a Durable Object RPC method returns for an operation that can fail in an expected way. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload }
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value })
+export const fail = (code: ErrorCode, message: string, details?: Record<string, unknown>): Result<never> => ({
+  ok: false,
+  error: details === undefined ? { code, message } : { code, message, details },
+})
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)
+}
+
+export class KafdoError extends Error {
+  override readonly name = 'KafdoError'
+  readonly code: ErrorCode
+  readonly status: number
+  readonly retriable: boolean
+  readonly details: Record<string, unknown> | undefined
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message)
+    this.code = code
+    this.status = ERROR_CODES[code].status
+    this.retriable = ERROR_CODES[code].retriable
+    this.details = details
+  }
+
+  static from(payload: ErrorPayload): KafdoError {
+    return new KafdoError(payload.code, payload.message, payload.details)
+  }
+
+  toPayload(): ErrorPayload {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details }
+  }
+
+  toJSON(): ErrorBody {
+    return { error: this.toPayload() }
+  }
+}
+
+/** Returns the value of a successful Result or throws its error as a KafdoError. */
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value
+  throw KafdoError.from(result.error)
+}

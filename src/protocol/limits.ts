@@ -1,0 +1,37 @@
+/**
+ * Named limits, enforced at the edge (zod schemas) and inside the Durable Objects. Each is documented in
+ * README.md ("Limits").
+ */
+
+/** Kafka's legal topic name: `[a-zA-Z0-9._-]`, at most 249 characters, not `.` or `..`. */
+export const TOPIC_NAME_PATTERN = /^[a-zA-Z0-9._-]+$/
+export const MAX_TOPIC_NAME_LENGTH = 249
+
+export const MAX_PARTITIONS_PER_TOPIC = 1024
+/** A new topic gets this many partitions when the request names none. */
+export const DEFAULT_TOPIC_PARTITIONS = 1
+
+/** Kafka's default `max.message.bytes` (1 MiB + record overhead). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
+/** A stored batch row must stay under the platform's 2 MB row limit, so one record can be at most this. */
+export const MAX_MESSAGE_BYTES_CEILING = 1_900_000
+/** Records are packed into stored batch rows of at most this many bytes. */
+export const MAX_STORED_BATCH_BYTES = 1_000_000
+
+export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
+export const MAX_RECORDS_PER_BATCH = 10_000
+export const MAX_KEY_BYTES = 16 * 1024
+export const MAX_HEADERS_PER_RECORD = 64
+export const MAX_HEADER_KEY_LENGTH = 256
+export const MAX_HEADER_VALUE_BYTES = 16 * 1024
+
+export const DEFAULT_FETCH_LIMIT = 100
+export const MAX_FETCH_LIMIT = 10_000
+export const DEFAULT_FETCH_MAX_BYTES = 1024 * 1024
+export const MAX_FETCH_MAX_BYTES = 8 * 1024 * 1024
+/** Upper bound on a long-poll; Kafka's own default `fetch.max.wait.ms` is 500. */
+export const MAX_FETCH_WAIT_MS = 30_000
+
+export const MAX_PRODUCER_ID_LENGTH = 128
+/** Per producer and partition, the most recent batches whose offsets a retry gets back (Kafka keeps 5). */
+export const PRODUCER_DEDUP_WINDOW = 5

@@ -1,0 +1,122 @@
+/** Produce and fetch: the records a producer sends, what it gets back, and what a fetch returns. */
+import { z } from 'zod'
+import {
+  MAX_FETCH_LIMIT,
+  MAX_FETCH_MAX_BYTES,
+  MAX_FETCH_WAIT_MS,
+  MAX_HEADER_KEY_LENGTH,
+  MAX_HEADERS_PER_RECORD,
+  MAX_PRODUCER_ID_LENGTH,
+  MAX_RECORDS_PER_BATCH,
+} from './limits.js'
+import { topicNameSchema } from './topics.js'
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+export type RecordHeaders = Record<string, string>
+
+/** A timestamp as epoch milliseconds or an ISO-8601 string; always epoch milliseconds once parsed. */
+export const timestampSchema = z.union([
+  z.number().int().nonnegative(),
+  z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
+])
+
+export const headersSchema = z
+  .record(z.string().min(1).max(MAX_HEADER_KEY_LENGTH), z.string())
+  .refine((headers) => Object.keys(headers).length <= MAX_HEADERS_PER_RECORD, {
+    message: `a record can carry at most ${MAX_HEADERS_PER_RECORD} headers`,
+  })
+
+/**
+ * One record to produce. `value` is any JSON value (null is a tombstone on compacted topics); with
+ * `valueEncoding: 'base64'` it is a base64 string holding binary data.
+ */
+export const produceRecordFields = {
+  key: z.string().nullable().optional(),
+  value: z.unknown(),
+  headers: headersSchema.optional(),
+  partition: z.number().int().nonnegative().optional(),
+  timestamp: timestampSchema.optional(),
+  valueEncoding: z.enum(['json', 'base64']).optional(),
+}
+export const produceRecordSchema = z.strictObject(produceRecordFields)
+export type ProduceRecord = z.input<typeof produceRecordSchema>
+
+/** Idempotent producer fields: a `(producerId, sequence)` pair is written once per partition. */
+export const idempotenceFields = {
+  producerId: z.string().min(1).max(MAX_PRODUCER_ID_LENGTH).optional(),
+  sequence: z.number().int().nonnegative().optional(),
+}
+
+export const produceRequestSchema = z.strictObject({ ...produceRecordFields, ...idempotenceFields })
+export const produceBatchRequestSchema = z.strictObject({
+  records: z
+    .array(produceRecordSchema)
+    .min(1, 'a batch needs at least one record')
+    .max(MAX_RECORDS_PER_BATCH, `a batch can hold at most ${MAX_RECORDS_PER_BATCH} records`),
+  ...idempotenceFields,
+})
+export type ProduceRequest = z.input<typeof produceRequestSchema>
+export type ProduceBatchRequest = z.input<typeof produceBatchRequestSchema>
+
+/** A record addressed to a topic, as the in-Worker producer's `send` takes it. */
+export const topicRecordSchema = z.strictObject({ topic: topicNameSchema, ...produceRecordFields })
+export type TopicRecord = z.input<typeof topicRecordSchema>
+
+/** Where a produced record was written. */
+export interface RecordMetadata {
+  topic: string
+  partition: number
+  offset: number
+  timestamp: number
+}
+
+export interface ProduceBatchResponse {
+  results: RecordMetadata[]
+}
+
+/** A record as a fetch returns it. */
+export interface FetchedRecord {
+  offset: number
+  timestamp: number
+  key: string | null
+  value: unknown
+  headers: RecordHeaders
+  valueEncoding?: 'base64'
+}
+
+export interface FetchResponse {
+  topic: string
+  partition: number
+  messages: FetchedRecord[]
+  /** The offset to fetch next: one past the last returned record, or the start offset if none. */
+  nextOffset: number
+  /** The next offset to be written; `highWatermark - nextOffset` is how far the reader is behind. */
+  highWatermark: number
+  logStartOffset: number
+}
+
+const offsetParam = z.union([z.enum(['earliest', 'latest']), z.coerce.number().int().nonnegative()])
+
+/** Query string of `GET /topics/:topic/partitions/:partition/messages`. */
+export const fetchQuerySchema = z.strictObject({
+  offset: offsetParam.optional(),
+  timestamp: z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform(Date.parse)]).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_FETCH_LIMIT).optional(),
+  maxBytes: z.coerce.number().int().min(1).max(MAX_FETCH_MAX_BYTES).optional(),
+  maxWaitMs: z.coerce.number().int().min(0).max(MAX_FETCH_WAIT_MS).optional(),
+  /** Kafka's auto.offset.reset: what to do when `offset` is out of range ('none' refuses). */
+  reset: z.enum(['earliest', 'latest', 'none']).optional(),
+})
+export type FetchQuery = z.infer<typeof fetchQuerySchema>
+
+/** How a caller asks for records: where to start, and how many, how large, how long to wait. */
+export interface FetchOptions {
+  offset?: number | 'earliest' | 'latest'
+  timestamp?: number
+  limit?: number
+  maxBytes?: number
+  maxWaitMs?: number
+  reset?: 'earliest' | 'latest' | 'none'
+}
+
+export const partitionParamSchema = z.coerce.number().int().nonnegative()

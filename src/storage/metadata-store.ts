@@ -1,0 +1,119 @@
+/**
+ * Typed SQL for ClusterMetadataDO: topics (per tenant, with the id their partition objects are named
+ * by), topics deleted but whose partition storage is still being removed, and the group registry.
+ */
+import type { TopicConfig } from '../protocol/topic-config.js'
+import type { TopicMetadata } from '../protocol/topics.js'
+import type { Migration } from './migrations.js'
+import { TIMERS_TABLE } from './timers.js'
+
+export const METADATA_MIGRATIONS: readonly Migration[] = [
+  [
+    `CREATE TABLE topics (
+      tenant TEXT NOT NULL,
+      name TEXT NOT NULL,
+      topic_id TEXT NOT NULL UNIQUE,
+      partitions INTEGER NOT NULL,
+      config TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      PRIMARY KEY (tenant, name)
+    )`,
+    `CREATE TABLE deleted_topics (
+      topic_id TEXT PRIMARY KEY,
+      tenant TEXT NOT NULL,
+      name TEXT NOT NULL,
+      partitions INTEGER NOT NULL,
+      deleted_at INTEGER NOT NULL
+    )`,
+    TIMERS_TABLE,
+  ],
+]
+
+type TopicRow = { name: string; topic_id: string; partitions: number; config: string; created_at: number }
+
+export interface DeletedTopic {
+  tenant: string
+  name: string
+  topicId: string
+  partitions: number
+}
+
+const TOPIC_COLUMNS = 'name, topic_id, partitions, config, created_at'
+
+export class MetadataStore {
+  readonly #sql: SqlStorage
+
+  constructor(storage: DurableObjectStorage) {
+    this.#sql = storage.sql
+  }
+
+  topic(tenant: string, name: string): TopicMetadata | undefined {
+    const row = this.#sql.exec<TopicRow>(`SELECT ${TOPIC_COLUMNS} FROM topics WHERE tenant = ? AND name = ?`, tenant, name).toArray()[0]
+    return row && toTopic(row)
+  }
+
+  topicById(tenant: string, topicId: string): TopicMetadata | undefined {
+    const row = this.#sql.exec<TopicRow>(`SELECT ${TOPIC_COLUMNS} FROM topics WHERE tenant = ? AND topic_id = ?`, tenant, topicId).toArray()[0]
+    return row && toTopic(row)
+  }
+
+  topics(tenant: string): TopicMetadata[] {
+    return this.#sql.exec<TopicRow>(`SELECT ${TOPIC_COLUMNS} FROM topics WHERE tenant = ? ORDER BY name`, tenant).toArray().map(toTopic)
+  }
+
+  insertTopic(tenant: string, topic: TopicMetadata): void {
+    this.#sql.exec(
+      'INSERT INTO topics (tenant, name, topic_id, partitions, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      tenant,
+      topic.topic,
+      topic.topicId,
+      topic.partitions,
+      JSON.stringify(topic.config),
+      topic.createdAt,
+      topic.createdAt,
+    )
+  }
+
+  updatePartitions(tenant: string, name: string, partitions: number, now: number): void {
+    this.#sql.exec('UPDATE topics SET partitions = ?, updated_at = ? WHERE tenant = ? AND name = ?', partitions, now, tenant, name)
+  }
+
+  updateConfig(tenant: string, name: string, config: TopicConfig, now: number): void {
+    this.#sql.exec('UPDATE topics SET config = ?, updated_at = ? WHERE tenant = ? AND name = ?', JSON.stringify(config), now, tenant, name)
+  }
+
+  /** Removes the topic and remembers its partitions until their storage is gone. */
+  markDeleted(tenant: string, topic: TopicMetadata, now: number): void {
+    this.#sql.exec('DELETE FROM topics WHERE tenant = ? AND name = ?', tenant, topic.topic)
+    this.#sql.exec(
+      'INSERT OR REPLACE INTO deleted_topics (topic_id, tenant, name, partitions, deleted_at) VALUES (?, ?, ?, ?, ?)',
+      topic.topicId,
+      tenant,
+      topic.topic,
+      topic.partitions,
+      now,
+    )
+  }
+
+  deletedTopics(): DeletedTopic[] {
+    return this.#sql
+      .exec<{ topic_id: string; tenant: string; name: string; partitions: number }>('SELECT topic_id, tenant, name, partitions FROM deleted_topics')
+      .toArray()
+      .map((row) => ({ tenant: row.tenant, name: row.name, topicId: row.topic_id, partitions: row.partitions }))
+  }
+
+  forgetDeleted(topicId: string): void {
+    this.#sql.exec('DELETE FROM deleted_topics WHERE topic_id = ?', topicId)
+  }
+}
+
+function toTopic(row: TopicRow): TopicMetadata {
+  return {
+    topic: row.name,
+    topicId: row.topic_id,
+    partitions: row.partitions,
+    config: JSON.parse(row.config) as TopicConfig,
+    createdAt: row.created_at,
+  }
+}

@@ -1,0 +1,2 @@
+/** Kafdo's version, reported by `/` and `/health`; kept equal to package.json's by a test. */
+export const VERSION = '0.1.0'

@@ -1,0 +1,13 @@
+/** Kafdo's own Worker: the HTTP API, and the Durable Object classes its wrangler.toml binds. */
+import type { KafdoEnv } from './env.js'
+import { createApp } from './http/app.js'
+
+export { TopicPartitionDO } from './durable-objects/topic-partition.js'
+export { ConsumerGroupDO } from './durable-objects/consumer-group.js'
+export { ClusterMetadataDO } from './durable-objects/cluster-metadata.js'
+
+const app = createApp()
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+} satisfies ExportedHandler<KafdoEnv>
