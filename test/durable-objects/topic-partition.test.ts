@@ -1,0 +1,119 @@
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_TENANT, type PartitionRef } from '../../src/core/object-names'
+import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
+import { partitionStub } from '../../src/services/stubs'
+import { requireTopic } from '../../src/services/topic-cache'
+import { createTopic, fetchMessages, produceBatch, request, uniqueName } from '../support/http'
+
+async function partitionOf(topic: string, partition = 0) {
+  const meta = await requireTopic(env, DEFAULT_TENANT, topic, true)
+  const ref: PartitionRef = { tenant: DEFAULT_TENANT, topic, topicId: meta.topicId, partition }
+  return { ref, stub: partitionStub(env, ref) }
+}
+
+function rowCount(stub: DurableObjectStub<TopicPartitionDO>, table: string): Promise<number> {
+  return runInDurableObject(stub, (_instance: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n)
+}
+
+describe('TopicPartitionDO > durability', () => {
+  it('keeps offsets, records and producer state across a restart', async () => {
+    const topic = uniqueName('restart')
+    await createTopic(topic)
+    await produceBatch(topic, [{ value: 'a' }, { value: 'b' }], { producerId: 'p', sequence: 0 })
+    const { stub } = await partitionOf(topic)
+    await evictDurableObject(stub)
+    const retry = await produceBatch(topic, [{ value: 'a' }, { value: 'b' }], { producerId: 'p', sequence: 0 })
+    expect(retry.body.results.map((r: { offset: number }) => r.offset)).toEqual([0, 1])
+    const next = await produceBatch(topic, [{ value: 'c' }])
+    expect(next.body.results[0].offset).toBe(2)
+    const fetched = await fetchMessages(topic, 0)
+    expect(fetched.body.messages.map((m: { value: string }) => m.value)).toEqual(['a', 'b', 'c'])
+  })
+
+  it('stores a produce call as one row, and a large one as several rows under the row limit', async () => {
+    const topic = uniqueName('rows')
+    await createTopic(topic)
+    await produceBatch(topic, Array.from({ length: 100 }, (_, i) => ({ value: i })))
+    const { stub } = await partitionOf(topic)
+    expect(await rowCount(stub, 'batches')).toBe(1)
+    await produceBatch(topic, Array.from({ length: 6 }, () => ({ value: 'x'.repeat(400_000) })))
+    const sizes = await runInDurableObject(stub, (_i: TopicPartitionDO, state) =>
+      state.storage.sql.exec<{ size: number }>('SELECT LENGTH(payload) AS size FROM batches').toArray().map((r) => r.size),
+    )
+    expect(sizes.length).toBeGreaterThan(2)
+    for (const size of sizes) expect(size).toBeLessThan(2_000_000)
+    const fetched = await fetchMessages(topic, 0, 'offset=100&limit=10&maxBytes=8388608')
+    expect(fetched.body.messages.map((m: { offset: number }) => m.offset)).toEqual([100, 101, 102, 103, 104, 105])
+  })
+
+  it('refuses calls for a topic id the cluster does not know, and stores nothing', async () => {
+    const ref: PartitionRef = { tenant: DEFAULT_TENANT, topic: 'forged', topicId: crypto.randomUUID(), partition: 0 }
+    const stub = partitionStub(env, ref)
+    const result = await stub.append(ref, { records: [{ body: '"key":null,"value":1,"headers":{}', bytes: 10 }] })
+    expect(result).toMatchObject({ ok: false, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION' } })
+    expect(await rowCount(stub, 'batches')).toBe(0)
+    expect(await rowCount(stub, 'partition_meta')).toBe(0)
+  })
+})
+
+describe('TopicPartitionDO > retention', () => {
+  it('deletes batches past retention.ms when its timer fires, moving earliest forward', async () => {
+    const topic = uniqueName('ttl')
+    await createTopic(topic, 1, { 'retention.ms': 60_000 })
+    const now = Date.now()
+    await produceBatch(topic, [{ value: 'old', timestamp: now - 59_000 }])
+    await produceBatch(topic, [{ value: 'new', timestamp: now + 3_600_000 }])
+    expect((await fetchMessages(topic, 0)).body.logStartOffset).toBe(0)
+    const { stub } = await partitionOf(topic)
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    const after = await fetchMessages(topic, 0)
+    expect(after.body).toMatchObject({ logStartOffset: 1, highWatermark: 2 })
+    expect(after.body.messages.map((m: { value: string }) => m.value)).toEqual(['new'])
+    const below = await fetchMessages(topic, 0, 'offset=0')
+    expect(below.status).toBe(416)
+    expect(below.body.error.code).toBe('OFFSET_OUT_OF_RANGE')
+    expect(await rowCount(stub, 'batches')).toBe(1)
+  })
+
+  it('deletes the oldest batches as soon as retention.bytes is exceeded', async () => {
+    const topic = uniqueName('bytes')
+    await createTopic(topic, 1, { 'retention.bytes': 2500 })
+    for (let i = 0; i < 5; i++) await produceBatch(topic, [{ value: 'x'.repeat(1000) }])
+    const offsets = (await request('GET', `/topics/${topic}/partitions/0/offsets`)).body
+    expect(offsets).toMatchObject({ earliest: 3, latest: 5 })
+    const fetched = await fetchMessages(topic, 0)
+    expect(fetched.body.messages.map((m: { offset: number }) => m.offset)).toEqual([3, 4])
+  })
+
+  it('keeps offsets after retention empties the log and a restart follows', async () => {
+    const topic = uniqueName('empty')
+    await createTopic(topic, 1, { 'retention.bytes': 10 })
+    await produceBatch(topic, [{ value: 'x'.repeat(100) }, { value: 'y'.repeat(100) }])
+    const { stub } = await partitionOf(topic)
+    await evictDurableObject(stub)
+    const offsets = (await request('GET', `/topics/${topic}/partitions/0/offsets`)).body
+    expect(offsets).toMatchObject({ earliest: 2, latest: 2 })
+    expect((await produceBatch(topic, [{ value: 'z' }])).body.results[0].offset).toBe(2)
+  })
+})
+
+describe('TopicPartitionDO > topic deletion', () => {
+  it('removes the partitions storage', async () => {
+    const topic = uniqueName('wipe')
+    await createTopic(topic, 2)
+    await produceBatch(topic, [{ value: 1, partition: 0 }, { value: 2, partition: 1 }], { producerId: 'w', sequence: 1 })
+    const partitions = [await partitionOf(topic, 0), await partitionOf(topic, 1)]
+    expect(await rowCount(partitions[0]!.stub, "sqlite_master WHERE name IN ('batches', 'producers', 'partition_meta', 'timers')")).toBe(4)
+    await request('DELETE', `/admin/topics/${topic}`)
+    for (const { stub, ref } of partitions) {
+      expect(await stub.offsets(ref)).toMatchObject({ ok: false, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION' } })
+      // deleteAll() dropped the tables themselves, not just their rows.
+      expect(await rowCount(stub, "sqlite_master WHERE name IN ('batches', 'producers', 'partition_meta', 'timers')")).toBe(0)
+      // A restarted object comes back empty and still refuses the deleted topic.
+      await evictDurableObject(stub)
+      expect(await stub.offsets(ref)).toMatchObject({ ok: false, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION' } })
+      expect(await rowCount(stub, 'batches')).toBe(0)
+    }
+  })
+})
