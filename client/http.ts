@@ -1,0 +1,217 @@
+/**
+ * The request core every part of `KafdoClient` goes through: URL building, default headers, one deadline
+ * per call, error responses rebuilt into the server's `KafdoError`, and bounded retries.
+ *
+ * Retries follow kafkajs's retrier (exponential backoff with jitter) but only ever repeat a request whose
+ * repetition cannot change the outcome: reads, deletes, and produce requests carrying the producer's
+ * `(producerId, sequence)`, which the partition writes once however often it arrives. A request that is
+ * not idempotent (creating a topic, joining a group) fails on the first retriable error instead.
+ */
+import { ERROR_CODES, isErrorCode, KafdoError, type ErrorCode } from '../src/protocol/index.js'
+
+/** The subset of `fetch` the client calls; pass any implementation (undici, a test double, a service binding). */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
+
+export interface HttpConfig {
+  baseUrl: string
+  clientId: string
+  /** Milliseconds one call may take, retries and backoff included. */
+  timeout: number
+  headers: Record<string, string>
+  fetch: FetchLike
+  /** How many times a retriable failure of an idempotent call is retried. */
+  retries: number
+}
+
+export type QueryValue = string | number | undefined
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'DELETE'
+  /** Path segments, each URL-encoded: `['topics', name, 'produce']`. */
+  path: ReadonlyArray<string | number>
+  query?: Record<string, QueryValue>
+  body?: unknown
+  /** Whether sending the request twice has the effect of sending it once. Only these are retried. */
+  idempotent: boolean
+  /**
+   * After a retry, an error that shows an earlier attempt already did the work (a delete answered
+   * "not found" because the lost first attempt deleted it) counts as success.
+   */
+  doneIf?: (error: KafdoError) => boolean
+}
+
+/** Statuses that say "try again later"; 429 may carry Retry-After. */
+const RETRIABLE_STATUSES = new Set([429, 503, 504])
+const INITIAL_BACKOFF_MS = 100
+const MAX_BACKOFF_MS = 5_000
+
+export class HttpCore {
+  readonly #config: HttpConfig
+  readonly #baseUrl: string
+
+  constructor(config: HttpConfig) {
+    this.#config = config
+    this.#baseUrl = config.baseUrl.replace(/\/+$/, '')
+  }
+
+  get clientId(): string {
+    return this.#config.clientId
+  }
+
+  /** Sends the request (retrying when allowed) and returns the parsed JSON body of the answer. */
+  async request<T>(spec: RequestSpec): Promise<T> {
+    const deadline = Date.now() + this.#config.timeout
+    const url = this.#url(spec)
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.#attempt(url, spec, deadline)
+      if (outcome.ok) return outcome.value as T
+      const { error, retryAfterMs } = outcome
+      if (attempt > 0 && spec.doneIf?.(error)) return undefined as T
+      if (!outcome.retriable || !spec.idempotent || attempt >= this.#config.retries) throw error
+      const delay = retryAfterMs ?? backoff(attempt)
+      // Waiting past the deadline would only end in a timeout; the real failure says more.
+      if (Date.now() + delay >= deadline) throw error
+      await sleep(delay)
+    }
+  }
+
+  async #attempt(url: string, spec: RequestSpec, deadline: number): Promise<Outcome> {
+    const remaining = deadline - Date.now()
+    if (remaining <= 0) return { ok: false, error: timedOut(this.#config.timeout, spec), retriable: false }
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(), remaining)
+    try {
+      const response = await this.#config.fetch(url, {
+        method: spec.method,
+        headers: this.#headers(spec.body !== undefined),
+        ...(spec.body !== undefined ? { body: JSON.stringify(spec.body) } : {}),
+        signal: controller.signal,
+      })
+      const text = await response.text()
+      if (response.ok) return { ok: true, value: parseSuccess(text, response.status) }
+      return {
+        ok: false,
+        error: errorFromResponse(response.status, response.statusText, text),
+        retriable: RETRIABLE_STATUSES.has(response.status),
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+      }
+    } catch (err) {
+      if (controller.signal.aborted) return { ok: false, error: timedOut(this.#config.timeout, spec), retriable: false }
+      if (err instanceof KafdoError) return { ok: false, error: err, retriable: false }
+      // fetch rejects only when no HTTP answer arrived: DNS, connection reset, TLS. The request may or may
+      // not have reached the server, which is exactly what idempotent requests are safe against.
+      const message = err instanceof Error ? err.message : String(err)
+      return {
+        ok: false,
+        error: new KafdoError('SERVICE_UNAVAILABLE', `network error on ${spec.method} ${pathOf(spec)}: ${message}`, { cause: message }),
+        retriable: true,
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  #url(spec: RequestSpec): string {
+    const path = spec.path.map((segment) => encodeURIComponent(String(segment))).join('/')
+    const params = new URLSearchParams()
+    for (const [name, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) params.set(name, String(value))
+    }
+    const search = params.toString()
+    return `${this.#baseUrl}/${path}${search ? `?${search}` : ''}`
+  }
+
+  #headers(hasBody: boolean): Record<string, string> {
+    return {
+      accept: 'application/json',
+      ...this.#config.headers,
+      'x-client-id': this.#config.clientId,
+      ...(hasBody ? { 'content-type': 'application/json' } : {}),
+    }
+  }
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: KafdoError; retriable: boolean; retryAfterMs?: number | undefined }
+
+function parseSuccess(text: string, status: number): unknown {
+  if (text === '') return undefined
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw new KafdoError('INTERNAL_ERROR', `the server answered ${status} with a body that is not JSON`, { status, body: text.slice(0, 200) })
+  }
+}
+
+/**
+ * Rebuilds the server's error from `{"error": {"code", "message", "details"}}`. A body without a known
+ * code (a proxy's HTML page, a newer server's code) becomes the closest code for its HTTP status, keeping
+ * the message and the original status and code in `details`.
+ */
+export function errorFromResponse(status: number, statusText: string, text: string): KafdoError {
+  let payload: { code?: unknown; message?: unknown; details?: unknown } | undefined
+  try {
+    const body = JSON.parse(text) as { error?: unknown }
+    if (body && typeof body.error === 'object' && body.error !== null) payload = body.error as typeof payload
+  } catch {
+    payload = undefined
+  }
+  const message =
+    typeof payload?.message === 'string' ? payload.message : text.trim() ? text.trim().slice(0, 500) : `HTTP ${status} ${statusText}`.trim()
+  const details = isRecord(payload?.details) ? payload.details : undefined
+  if (isErrorCode(payload?.code)) return new KafdoError(payload.code, message, details)
+  return new KafdoError(codeForStatus(status), message, {
+    ...details,
+    httpStatus: status,
+    ...(typeof payload?.code === 'string' ? { serverCode: payload.code } : {}),
+  })
+}
+
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return 'INVALID_REQUEST'
+    case 401:
+      return 'UNAUTHENTICATED'
+    case 403:
+      return 'FORBIDDEN'
+    case 404:
+      return 'NOT_FOUND'
+    case 429:
+      return 'THROTTLING_QUOTA_EXCEEDED'
+    case 502:
+    case 503:
+      return 'SERVICE_UNAVAILABLE'
+    case 504:
+      return 'REQUEST_TIMED_OUT'
+  }
+  const exact = (Object.keys(ERROR_CODES) as ErrorCode[]).find((code) => ERROR_CODES[code].status === status)
+  return exact ?? (status >= 400 && status < 500 ? 'INVALID_REQUEST' : 'INTERNAL_ERROR')
+}
+
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+function parseRetryAfter(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined
+  const seconds = Number(header)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+  const date = Date.parse(header)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}
+
+/** Exponential backoff with jitter: 100 ms, 200 ms, 400 ms … capped at 5 s, each scaled by 0.5–1.0. */
+function backoff(attempt: number): number {
+  return Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random() * 0.5)
+}
+
+function timedOut(timeout: number, spec: RequestSpec): KafdoError {
+  return new KafdoError('REQUEST_TIMED_OUT', `${spec.method} ${pathOf(spec)} did not complete within ${timeout} ms`, { timeoutMs: timeout })
+}
+
+function pathOf(spec: RequestSpec): string {
+  return `/${spec.path.map((segment) => encodeURIComponent(String(segment))).join('/')}`
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

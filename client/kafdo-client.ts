@@ -1,0 +1,85 @@
+/**
+ * `KafdoClient`, Kafdo over HTTP for any JavaScript runtime (Node 18+, Deno, Bun, browsers, Workers): one
+ * configuration (base URL, client id, headers, timeout, retries) shared by the producers, consumers and
+ * admin it hands out.
+ */
+import { HttpCore, type FetchLike } from './http.js'
+import { KafdoAdmin } from './admin.js'
+import { KafdoConsumer, type ConsumerOptions } from './consumer.js'
+import { KafdoProducer, type ProducerOptions } from './producer.js'
+
+export interface KafdoClientConfig {
+  /** Where the Kafdo Worker answers, e.g. `https://kafdo.your-domain.workers.dev`. */
+  baseUrl: string
+  /** Sent as `x-client-id` on every request; generated when absent. */
+  clientId?: string
+  /** Milliseconds a call may take, retries included (default 30000); then it fails with REQUEST_TIMED_OUT. */
+  timeout?: number
+  /** Sent on every request, e.g. `{ Authorization: 'Bearer …' }`. */
+  headers?: Record<string, string>
+  /** The fetch implementation (default `globalThis.fetch`). */
+  fetch?: FetchLike
+  /** Retries of a retriable failure (429, 503, 504, network error) of an idempotent call (default 3). */
+  retries?: number
+}
+
+export interface HealthStatus {
+  status: string
+  version: string
+  /** ISO-8601 time of the answer. */
+  timestamp: string
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000
+export const DEFAULT_RETRIES = 3
+
+export class KafdoClient {
+  readonly #http: HttpCore
+
+  constructor(config: KafdoClientConfig) {
+    const { baseUrl, clientId, timeout = DEFAULT_TIMEOUT_MS, headers = {}, fetch, retries = DEFAULT_RETRIES } = config ?? ({} as KafdoClientConfig)
+    if (!isAbsoluteUrl(baseUrl)) throw new TypeError(`KafdoClient: baseUrl must be an absolute URL, got ${String(baseUrl)}`)
+    if (!(Number.isFinite(timeout) && timeout > 0)) throw new TypeError('KafdoClient: timeout must be a positive number of milliseconds')
+    if (!(Number.isInteger(retries) && retries >= 0)) throw new TypeError('KafdoClient: retries must be a non-negative integer')
+    this.#http = new HttpCore({
+      baseUrl,
+      clientId: clientId ?? `kafdo-client-${crypto.randomUUID()}`,
+      timeout,
+      headers: { ...headers },
+      // Resolved per call and never called as a method: some runtimes reject fetch invoked with another `this`.
+      fetch: fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      retries,
+    })
+  }
+
+  get clientId(): string {
+    return this.#http.clientId
+  }
+
+  /** `GET /health`: whether the service answers, and its version. */
+  health(): Promise<HealthStatus> {
+    return this.#http.request<HealthStatus>({ method: 'GET', path: ['health'], idempotent: true })
+  }
+
+  producer(options: ProducerOptions = {}): KafdoProducer {
+    return new KafdoProducer(this.#http, options)
+  }
+
+  consumer(options: ConsumerOptions): KafdoConsumer {
+    return new KafdoConsumer(this.#http, options)
+  }
+
+  admin(): KafdoAdmin {
+    return new KafdoAdmin(this.#http)
+  }
+}
+
+function isAbsoluteUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false
+  try {
+    new URL(value)
+    return true
+  } catch {
+    return false
+  }
+}

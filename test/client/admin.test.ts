@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { KafdoError } from '../../client/index.js'
+import { testClient, uniqueTopic } from './support.js'
+
+describe('KafdoClient > admin', () => {
+  it('creates, lists, describes and deletes a topic', async () => {
+    const admin = testClient().admin()
+    const topic = uniqueTopic()
+
+    const created = await admin.createTopic({ topic, partitions: 3, config: { 'retention.ms': '604800000' } })
+    const listed = await admin.listTopics()
+    const described = await admin.describeTopic(topic)
+    await admin.deleteTopic(topic)
+
+    expect(created).toMatchObject({ topic, partitions: 3 })
+    expect(listed).toContain(topic)
+    expect(described.partitions).toEqual([0, 1, 2].map((partition) => ({ partition, earliest: 0, latest: 0 })))
+    expect(described.config['retention.ms']).toBe('604800000')
+    expect(await admin.listTopics()).not.toContain(topic)
+  })
+
+  it('raises the partition count to a new total', async () => {
+    const admin = testClient().admin()
+    const topic = uniqueTopic()
+    await admin.createTopic({ topic, partitions: 2 })
+
+    const summary = await admin.addPartitions(topic, 5)
+
+    expect(summary.partitions).toBe(5)
+    expect((await admin.describeTopic(topic)).partitions).toHaveLength(5)
+  })
+
+  it('lists the earliest and latest offsets of every partition', async () => {
+    const client = testClient()
+    const topic = uniqueTopic()
+    await client.admin().createTopic({ topic, partitions: 2 })
+    await client.producer({ defaultTopic: topic }).sendBatch([
+      { value: 'a', partition: 1 },
+      { value: 'b', partition: 1 },
+    ])
+
+    const offsets = await client.admin().listOffsets(topic)
+
+    expect([...offsets]).toEqual([
+      [0, { earliest: 0, latest: 0 }],
+      [1, { earliest: 0, latest: 2 }],
+    ])
+  })
+
+  it('fails with TOPIC_ALREADY_EXISTS (409) when creating a topic twice', async () => {
+    const admin = testClient().admin()
+    const topic = uniqueTopic()
+    await admin.createTopic({ topic })
+
+    const error = await admin.createTopic({ topic }).catch((e: unknown) => e)
+
+    expect(error).toBeInstanceOf(KafdoError)
+    expect(error).toMatchObject({ code: 'TOPIC_ALREADY_EXISTS', status: 409, retriable: false })
+  })
+
+  it('fails with UNKNOWN_TOPIC_OR_PARTITION (404) for a topic that does not exist', async () => {
+    const admin = testClient().admin()
+    const topic = uniqueTopic('missing')
+
+    for (const call of [() => admin.describeTopic(topic), () => admin.listOffsets(topic), () => admin.deleteTopic(topic)]) {
+      const error = await call().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(KafdoError)
+      expect(error).toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION', status: 404 })
+    }
+  })
+
+  it('fails with INVALID_REQUEST (400) for an invalid topic name, naming the problem', async () => {
+    const error = await testClient().admin().createTopic({ topic: 'bad name!' }).catch((e: unknown) => e)
+
+    expect(error).toMatchObject({ code: 'INVALID_REQUEST', status: 400 })
+    expect((error as KafdoError).message).toContain('topic')
+    expect((error as KafdoError).details).toHaveProperty('issues')
+  })
+
+  it('lists no groups and describes an unknown group as Dead, as Kafka does', async () => {
+    const admin = testClient().admin()
+
+    expect(await admin.listGroups()).toEqual([])
+    expect(await admin.describeGroup('nobody-home')).toMatchObject({ groupId: 'nobody-home', state: 'Dead', members: [] })
+  })
+})
