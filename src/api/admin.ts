@@ -1,10 +1,11 @@
 /** The in-Worker admin (`createAdmin(env, config?)`): topics, partitions, offsets and groups. */
 import { DEFAULT_TENANT } from '../core/object-names.js'
-import type { GroupDescription } from '../durable-objects/consumer-group.js'
 import type { KafdoBindings } from '../env.js'
 import { check } from '../protocol/validation.js'
 import { createTopicRequestSchema, partitionCountSchema, topicNameSchema, type CreateTopicRequest, type TopicDescription, type TopicSummary } from '../protocol/topics.js'
-import { deleteGroup, describeGroup, listGroups, type GroupListing } from '../services/groups.js'
+import type { GroupDescription, GroupListing, ResetOffsetsRequest, CommittedOffsetDescription } from '../protocol/groups.js'
+import { groupIdSchema, resetOffsetsRequestSchema } from '../protocol/groups.js'
+import * as groups from '../services/groups.js'
 import { topicOffsets } from '../services/read.js'
 import * as topics from '../services/topics.js'
 
@@ -50,16 +51,24 @@ export class Admin {
     return new Map(offsets.partitions.map(({ partition, earliest, latest }) => [partition, { earliest, latest }]))
   }
 
+  /** Every consumer group of this tenant with its state and member count. */
   listGroups(): Promise<GroupListing[]> {
-    return listGroups(this.#env, this.#tenant)
+    return groups.listGroups(this.#env, this.#tenant)
   }
 
+  /** State, members with their assignments, committed offsets and lag; an unknown group is `Dead`. */
   describeGroup(groupId: string): Promise<GroupDescription> {
-    return describeGroup(this.#env, this.#tenant, groupId)
+    return groups.describeGroup(this.#env, this.#tenant, check(groupIdSchema, groupId, 'groupId'))
   }
 
+  /** Deletes a group with no active members, and its offsets. */
   deleteGroup(groupId: string): Promise<void> {
-    return deleteGroup(this.#env, this.#tenant, groupId)
+    return groups.deleteGroup(this.#env, this.#tenant, check(groupIdSchema, groupId, 'groupId'))
+  }
+
+  /** Resets an inactive group's offsets on one topic to earliest, latest, a timestamp or given offsets. */
+  resetOffsets(groupId: string, request: ResetOffsetsRequest): Promise<CommittedOffsetDescription[]> {
+    return groups.resetOffsets(this.#env, this.#tenant, check(groupIdSchema, groupId, 'groupId'), check(resetOffsetsRequestSchema, request, 'reset'))
   }
 
   async close(): Promise<void> {}

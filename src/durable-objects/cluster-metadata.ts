@@ -1,10 +1,11 @@
 /**
  * ClusterMetadataDO: the one cluster-wide object. It owns topic definitions (name, id, partition count,
- * config) per tenant. It is never on the produce/fetch path: Workers cache what it says, and partition
- * objects ask it once, when they are first used.
+ * config) per tenant and the registry of consumer groups. It is never on the produce/fetch path: Workers
+ * cache what it says, and partition objects ask it once, when they are first used. When topics change it
+ * tells the tenant's groups, so pattern subscriptions and partition growth trigger a rebalance.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { partitionObjectName } from '../core/object-names.js'
+import { groupObjectName, partitionObjectName } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { DEFAULT_TOPIC_PARTITIONS } from '../protocol/limits.js'
@@ -36,7 +37,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     })
   }
 
-  createTopic(tenant: string, input: CreateTopicInput): Result<TopicMetadata> {
+  async createTopic(tenant: string, input: CreateTopicInput): Promise<Result<TopicMetadata>> {
     const parsed = parseTopicConfig(input.config)
     if (!parsed.ok) return fail('INVALID_CONFIG', 'invalid topic config', { config: parsed.errors })
     if (this.#store.topic(tenant, input.topic)) {
@@ -50,6 +51,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
       createdAt: Date.now(),
     }
     this.#store.insertTopic(tenant, topic)
+    await this.#notifyGroups(tenant)
     return ok(topic)
   }
 
@@ -66,7 +68,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   }
 
   /** Kafka's CreatePartitions: `count` is the new total and may only grow. */
-  createPartitions(tenant: string, name: string, count: number): Result<TopicMetadata> {
+  async createPartitions(tenant: string, name: string, count: number): Promise<Result<TopicMetadata>> {
     const topic = this.#store.topic(tenant, name)
     if (!topic) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
     if (count <= topic.partitions) {
@@ -76,6 +78,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
       })
     }
     this.#store.updatePartitions(tenant, name, count, Date.now())
+    await this.#notifyGroups(tenant)
     return ok({ ...topic, partitions: count })
   }
 
@@ -84,12 +87,25 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     const topic = this.#store.topic(tenant, name)
     if (!topic) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
     this.#store.markDeleted(tenant, topic, Date.now())
+    await this.#notifyGroups(tenant)
     const deleted: DeletedTopic = { tenant, name, topicId: topic.topicId, partitions: topic.partitions }
     if (!(await this.#purge(deleted))) {
       this.#timers.set(PURGE_TIMER, topic.topicId, Date.now() + PURGE_RETRY_MS)
       await this.#timers.arm()
     }
     return ok(topic)
+  }
+
+  registerGroup(tenant: string, groupId: string): void {
+    this.#store.registerGroup(tenant, groupId, Date.now())
+  }
+
+  unregisterGroup(tenant: string, groupId: string): void {
+    this.#store.unregisterGroup(tenant, groupId)
+  }
+
+  listGroups(tenant: string): string[] {
+    return this.#store.groups(tenant)
   }
 
   override async alarm(): Promise<void> {
@@ -102,6 +118,16 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
       else this.#timers.set(PURGE_TIMER, timer.key, Date.now() + PURGE_RETRY_MS)
     }
     await this.#timers.arm()
+  }
+
+  /**
+   * Tells each of the tenant's groups that its topics changed, before the admin call returns, so a
+   * member's next heartbeat already sees the rebalance. Best effort: a group that misses it sees the
+   * change when its cached topic list expires (30 s).
+   */
+  async #notifyGroups(tenant: string): Promise<void> {
+    const groups = this.#store.groups(tenant)
+    await Promise.allSettled(groups.map((groupId) => this.env.CONSUMER_GROUP.getByName(groupObjectName(tenant, groupId)).topicsChanged()))
   }
 
   /** Wipes every partition object of a deleted topic; true once all of them are gone. */

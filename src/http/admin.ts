@@ -1,16 +1,14 @@
 /** Topic and group administration on `/admin/...`, as the Kafdo README lists it. */
 import { Hono } from 'hono'
-import { z } from 'zod'
 import { createPartitionsRequestSchema, createTopicRequestSchema, topicNameSchema } from '../protocol/topics.js'
-import { deleteGroup, describeGroup, listGroups } from '../services/groups.js'
+import { groupIdSchema, resetOffsetsRequestSchema } from '../protocol/groups.js'
+import { deleteGroup, describeGroup, listGroups, resetOffsets } from '../services/groups.js'
 import { topicOffsets } from '../services/read.js'
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics } from '../services/topics.js'
 import type { AppEnv } from './context.js'
 import { jsonBody, param } from './validate.js'
 
 export const adminRoutes = new Hono<AppEnv>()
-
-const groupIdSchema = z.string().min(1).max(255)
 
 adminRoutes.get('/topics', async (c) => c.json({ topics: await listTopics(c.env, c.get('tenant')) }))
 
@@ -37,6 +35,12 @@ adminRoutes.get('/topics/:topic/offsets', async (c) => c.json(await topicOffsets
 adminRoutes.get('/groups', async (c) => c.json({ groups: await listGroups(c.env, c.get('tenant')) }))
 
 adminRoutes.get('/groups/:groupId', async (c) => c.json(await describeGroup(c.env, c.get('tenant'), param(c, 'groupId', groupIdSchema))))
+
+adminRoutes.post('/groups/:groupId/reset-offsets', async (c) => {
+  const groupId = param(c, 'groupId', groupIdSchema)
+  const offsets = await resetOffsets(c.env, c.get('tenant'), groupId, await jsonBody(c, resetOffsetsRequestSchema))
+  return c.json({ groupId, offsets })
+})
 
 adminRoutes.delete('/groups/:groupId', async (c) => {
   const groupId = param(c, 'groupId', groupIdSchema)

@@ -8,6 +8,7 @@ import { VERSION } from '../version.js'
 import { adminRoutes } from './admin.js'
 import type { AppEnv } from './context.js'
 import { notFound, onError } from './errors.js'
+import { groupRoutes } from './groups.js'
 import { topicRoutes } from './topics.js'
 
 export function createApp(): Hono<AppEnv> {
@@ -35,6 +36,14 @@ export function createApp(): Hono<AppEnv> {
       endpoints: {
         produce: ['POST /topics/:topic/produce', 'POST /topics/:topic/produce-batch'],
         consume: ['GET /topics/:topic/partitions/:partition/messages', 'GET /topics/:topic/partitions/:partition/offsets'],
+        groups: [
+          'POST /consumer-groups/:groupId/join',
+          'POST /consumer-groups/:groupId/heartbeat',
+          'POST /consumer-groups/:groupId/commit',
+          'POST /consumer-groups/:groupId/leave',
+          'GET /consumer-groups/:groupId',
+          'GET /consumer-groups/:groupId/offsets',
+        ],
         admin: [
           'GET /admin/topics',
           'POST /admin/topics',
@@ -44,6 +53,7 @@ export function createApp(): Hono<AppEnv> {
           'GET /admin/topics/:topic/offsets',
           'GET /admin/groups',
           'GET /admin/groups/:groupId',
+          'POST /admin/groups/:groupId/reset-offsets',
           'DELETE /admin/groups/:groupId',
         ],
         health: ['GET /', 'GET /health'],
@@ -52,6 +62,7 @@ export function createApp(): Hono<AppEnv> {
   )
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, timestamp: new Date().toISOString() }))
   app.route('/topics', topicRoutes)
+  app.route('/consumer-groups', groupRoutes)
   app.route('/admin', adminRoutes)
   app.notFound(notFound)
   app.onError(onError)

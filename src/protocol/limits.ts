@@ -35,3 +35,16 @@ export const MAX_FETCH_WAIT_MS = 30_000
 export const MAX_PRODUCER_ID_LENGTH = 128
 /** Per producer and partition, the most recent batches whose offsets a retry gets back (Kafka keeps 5). */
 export const PRODUCER_DEDUP_WINDOW = 5
+
+export const MAX_GROUP_ID_LENGTH = 255
+export const MAX_GROUP_MEMBERS = 256
+export const MAX_PATTERN_LENGTH = 256
+export const MAX_COMMIT_METADATA_LENGTH = 4096
+/** Kafka's group.min/max.session.timeout.ms are 6 s and 30 min; we allow shorter sessions for tests. */
+export const MIN_SESSION_TIMEOUT_MS = 1_000
+export const MAX_SESSION_TIMEOUT_MS = 1_800_000
+export const DEFAULT_SESSION_TIMEOUT_MS = 30_000
+export const DEFAULT_REBALANCE_TIMEOUT_MS = 60_000
+export const MAX_REBALANCE_TIMEOUT_MS = 300_000
+/** A join held while the rebalance completes answers after at most this long; the member joins again. */
+export const MAX_JOIN_WAIT_MS = 25_000

@@ -1,25 +1,121 @@
 /**
- * Consumer group administration. Until the group coordinator lands (issue 3) no group has members or
- * offsets, so groups are listed as none and described as Kafka describes an unknown group.
+ * Consumer groups for the HTTP API and the in-Worker consumer and admin: each call goes to the group's
+ * coordinator object; describing a group adds lag, read from the partitions' high watermarks.
  */
-import type { GroupDescription } from '../durable-objects/consumer-group.js'
+import type { GroupRef, GroupSnapshot } from '../durable-objects/consumer-group.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
-import { attempt, groupStub } from './stubs.js'
+import type {
+  CommitRequest,
+  CommittedOffsetDescription,
+  GroupDescription,
+  GroupListing,
+  HeartbeatRequest,
+  HeartbeatResult,
+  JoinGroupInput,
+  JoinGroupResult,
+  PartitionLag,
+  ResetOffsetsRequest,
+} from '../protocol/groups.js'
+import { partitionOffsets, readPartition } from './read.js'
+import { attempt, call, clusterStub, groupStub } from './stubs.js'
+import { requireTopic } from './topic-cache.js'
 
-export interface GroupListing {
-  groupId: string
-  state: string
+const ref = (tenant: string, groupId: string): GroupRef => ({ tenant, groupId })
+
+export function joinGroup(env: KafdoBindings, tenant: string, groupId: string, request: JoinGroupInput): Promise<JoinGroupResult> {
+  return call(() => groupStub(env, tenant, groupId).join(ref(tenant, groupId), request))
 }
 
-export async function listGroups(_env: KafdoBindings, _tenant: string): Promise<GroupListing[]> {
-  return []
+export function heartbeat(env: KafdoBindings, tenant: string, groupId: string, request: HeartbeatRequest): Promise<HeartbeatResult> {
+  return call(() => groupStub(env, tenant, groupId).heartbeat(ref(tenant, groupId), request))
+}
+
+export async function commitOffsets(env: KafdoBindings, tenant: string, groupId: string, request: CommitRequest): Promise<{ committed: number }> {
+  // A member's commits are checked against its assignment by the coordinator; a commit outside any
+  // membership must at least name partitions that exist.
+  if (request.memberId === undefined) await checkPartitionsExist(env, tenant, request.offsets)
+  return call(() => groupStub(env, tenant, groupId).commit(ref(tenant, groupId), request))
+}
+
+export async function leaveGroup(env: KafdoBindings, tenant: string, groupId: string, memberId: string): Promise<void> {
+  await call(() => groupStub(env, tenant, groupId).leave(ref(tenant, groupId), memberId))
+}
+
+export async function committedOffsets(env: KafdoBindings, tenant: string, groupId: string): Promise<CommittedOffsetDescription[]> {
+  return (await attempt(() => groupStub(env, tenant, groupId).describe(ref(tenant, groupId)))).offsets
 }
 
 export async function describeGroup(env: KafdoBindings, tenant: string, groupId: string): Promise<GroupDescription> {
-  return attempt(() => groupStub(env, tenant, groupId).describe(groupId))
+  const snapshot: GroupSnapshot = await attempt(() => groupStub(env, tenant, groupId).describe(ref(tenant, groupId)))
+  const lag = await lagOf(env, tenant, snapshot)
+  return { ...snapshot, lag, totalLag: lag.reduce((sum, entry) => sum + (entry.lag ?? 0), 0) }
 }
 
-export async function deleteGroup(_env: KafdoBindings, _tenant: string, groupId: string): Promise<void> {
-  throw new KafdoError('GROUP_ID_NOT_FOUND', `group '${groupId}' does not exist`, { groupId })
+export async function listGroups(env: KafdoBindings, tenant: string): Promise<GroupListing[]> {
+  const ids = await attempt(() => clusterStub(env).listGroups(tenant))
+  return Promise.all(ids.map((groupId) => attempt(() => groupStub(env, tenant, groupId).listing(ref(tenant, groupId)))))
+}
+
+export async function deleteGroup(env: KafdoBindings, tenant: string, groupId: string): Promise<void> {
+  await call(() => groupStub(env, tenant, groupId).deleteGroup(ref(tenant, groupId)))
+}
+
+/** Kafka's `kafka-consumer-groups --reset-offsets`: to earliest, latest, a timestamp, or given offsets. */
+export async function resetOffsets(env: KafdoBindings, tenant: string, groupId: string, request: ResetOffsetsRequest): Promise<CommittedOffsetDescription[]> {
+  const topic = await requireTopic(env, tenant, request.topic, true)
+  let offsets: Array<{ topic: string; partition: number; offset: number }>
+  if ('offsets' in request) {
+    await checkPartitionsExist(env, tenant, request.offsets.map((o) => ({ topic: topic.topic, partition: o.partition })))
+    offsets = request.offsets.map((o) => ({ topic: topic.topic, partition: o.partition, offset: o.offset }))
+  } else {
+    const partitions = Array.from({ length: topic.partitions }, (_, partition) => partition)
+    offsets = await Promise.all(
+      partitions.map(async (partition) => {
+        if ('to' in request) {
+          const range = await partitionOffsets(env, tenant, topic.topic, partition)
+          return { topic: topic.topic, partition, offset: request.to === 'earliest' ? range.earliest : range.latest }
+        }
+        const timestamp = typeof request.timestamp === 'number' ? request.timestamp : Date.parse(request.timestamp)
+        const read = await readPartition(env, tenant, topic.topic, partition, { timestamp, limit: 1, maxBytes: 1 })
+        const first = read.count > 0 ? (JSON.parse(`[${read.records}]`) as Array<{ offset: number }>)[0]!.offset : read.highWatermark
+        return { topic: topic.topic, partition, offset: first }
+      }),
+    )
+  }
+  await call(() => groupStub(env, tenant, groupId).resetOffsets(ref(tenant, groupId), offsets))
+  return committedOffsets(env, tenant, groupId)
+}
+
+async function lagOf(env: KafdoBindings, tenant: string, snapshot: GroupSnapshot): Promise<PartitionLag[]> {
+  const committed = new Map(snapshot.offsets.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
+  const partitions = new Map<string, { topic: string; partition: number }>()
+  for (const o of snapshot.offsets) partitions.set(`${o.topic}\u0000${o.partition}`, { topic: o.topic, partition: o.partition })
+  for (const member of snapshot.members) {
+    for (const { topic, partitions: list } of member.assignment) for (const partition of list) partitions.set(`${topic}\u0000${partition}`, { topic, partition })
+  }
+  const entries = await Promise.all(
+    [...partitions].map(async ([key, { topic, partition }]) => {
+      try {
+        const { latest } = await partitionOffsets(env, tenant, topic, partition)
+        const offset = committed.get(key) ?? null
+        return { topic, partition, committed: offset, latest, lag: offset === null ? null : Math.max(0, latest - offset) }
+      } catch (err) {
+        // A committed offset for a topic since deleted has no lag to report.
+        if (err instanceof KafdoError && err.code === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
+        throw err
+      }
+    }),
+  )
+  return entries.filter((entry): entry is PartitionLag => entry !== undefined).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
+}
+
+async function checkPartitionsExist(env: KafdoBindings, tenant: string, offsets: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+  for (const name of new Set(offsets.map((o) => o.topic))) {
+    const topic = await requireTopic(env, tenant, name)
+    const bad = offsets.find((o) => o.topic === name && o.partition >= topic.partitions)
+    if (bad) {
+      throw new KafdoError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' has no partition ${bad.partition}`, { topic: name, partition: bad.partition })
+    }
+  }
 }

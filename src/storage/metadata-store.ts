@@ -28,6 +28,14 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
     )`,
     TIMERS_TABLE,
   ],
+  [
+    `CREATE TABLE consumer_groups (
+      tenant TEXT NOT NULL,
+      group_id TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      PRIMARY KEY (tenant, group_id)
+    )`,
+  ],
 ]
 
 type TopicRow = { name: string; topic_id: string; partitions: number; config: string; created_at: number }
@@ -105,6 +113,21 @@ export class MetadataStore {
 
   forgetDeleted(topicId: string): void {
     this.#sql.exec('DELETE FROM deleted_topics WHERE topic_id = ?', topicId)
+  }
+
+  registerGroup(tenant: string, groupId: string, now: number): void {
+    this.#sql.exec('INSERT OR IGNORE INTO consumer_groups (tenant, group_id, created_at) VALUES (?, ?, ?)', tenant, groupId, now)
+  }
+
+  unregisterGroup(tenant: string, groupId: string): void {
+    this.#sql.exec('DELETE FROM consumer_groups WHERE tenant = ? AND group_id = ?', tenant, groupId)
+  }
+
+  groups(tenant: string): string[] {
+    return this.#sql
+      .exec<{ group_id: string }>('SELECT group_id FROM consumer_groups WHERE tenant = ? ORDER BY group_id', tenant)
+      .toArray()
+      .map((row) => row.group_id)
   }
 }
 
