@@ -12,7 +12,7 @@ interface Joined {
   state: string
 }
 
-const join = async (group: string, body: Record<string, unknown>) => request<Joined & { error?: { code: string } }>('POST', `/consumer-groups/${group}/join`, body)
+const join = async (group: string, body: Record<string, unknown>) => request<Joined & { error: { code: string } }>('POST', `/consumer-groups/${group}/join`, body)
 const heartbeat = (group: string, m: Joined) => request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: m.memberId, generationId: m.generationId })
 const commit = (group: string, m: Pick<Joined, 'memberId' | 'generationId'>, offsets: Array<{ topic: string; partition: number; offset: number }>) =>
   request('POST', `/consumer-groups/${group}/commit`, { memberId: m.memberId, generationId: m.generationId, offsets })
