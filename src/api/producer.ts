@@ -31,6 +31,12 @@ interface Pending {
   reject: (error: unknown) => void
 }
 
+/** A topic's records waiting for its request in flight to finish. */
+interface TopicLane {
+  inFlight: boolean
+  queue: Pending[]
+}
+
 export class Producer {
   readonly #env: KafdoBindings
   readonly #tenant: string
@@ -40,6 +46,7 @@ export class Producer {
   #buffer: Pending[] = []
   #lingerTimer: ReturnType<typeof setTimeout> | undefined
   #inFlight = new Set<Promise<void>>()
+  #lanes = new Map<string, TopicLane>()
   #closed = false
 
   constructor(env: KafdoBindings, config: ProducerConfig = {}, tenant = DEFAULT_TENANT) {
@@ -87,28 +94,56 @@ export class Producer {
     const batch = this.#buffer
     this.#buffer = []
     if (batch.length === 0) return
-    const write = this.#write(batch.map((pending) => pending.record)).then(
+    this.#write(batch.map((pending) => pending.record)).then(
       (results) => batch.forEach((pending, i) => pending.resolve(results[i]!)),
       (error: unknown) => batch.forEach((pending) => pending.reject(error)),
     )
-    this.#inFlight.add(write)
-    void write.finally(() => this.#inFlight.delete(write))
   }
 
-  async #write(records: Array<TopicRecord & ValidRecord>): Promise<RecordMetadata[]> {
-    const byTopic = new Map<string, number[]>()
-    records.forEach((record, index) => byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), index]))
-    const results: RecordMetadata[] = new Array(records.length)
-    await Promise.all(
-      [...byTopic].map(async ([topic, indexes]) => {
-        const idempotence = { producerId: this.#producerId, sequence: this.#sequence++ }
-        const written = await withRetries(this.#config.retries ?? 3, () =>
-          produce(this.#env, this.#tenant, topic, indexes.map((index) => withoutTopic(records[index]!)), idempotence),
-        )
-        indexes.forEach((index, i) => (results[index] = written[i]!))
-      }),
+  /**
+   * Writes records through one lane per topic. A partition refuses an idempotent sequence older than one
+   * it has seen, so a topic's requests go one at a time, in order; records sent while one is in flight
+   * wait and then go together in the next request (as Kafka's record accumulator batches them).
+   */
+  #write(records: Array<TopicRecord & ValidRecord>): Promise<RecordMetadata[]> {
+    const results = records.map(
+      (record) =>
+        new Promise<RecordMetadata>((resolve, reject) => {
+          let lane = this.#lanes.get(record.topic)
+          if (!lane) this.#lanes.set(record.topic, (lane = { inFlight: false, queue: [] }))
+          lane.queue.push({ record, resolve, reject })
+        }),
     )
-    return results
+    for (const topic of new Set(records.map((record) => record.topic))) void this.#drain(topic)
+    const all = Promise.all(results)
+    const settled = all.then(
+      () => {},
+      () => {},
+    )
+    this.#inFlight.add(settled)
+    void settled.finally(() => this.#inFlight.delete(settled))
+    return all
+  }
+
+  async #drain(topic: string): Promise<void> {
+    const lane = this.#lanes.get(topic)
+    if (!lane || lane.inFlight || lane.queue.length === 0) return
+    const batch = lane.queue
+    lane.queue = []
+    lane.inFlight = true
+    const idempotence = { producerId: this.#producerId, sequence: this.#sequence++ }
+    try {
+      const written = await withRetries(this.#config.retries ?? 3, () =>
+        produce(this.#env, this.#tenant, topic, batch.map((pending) => withoutTopic(pending.record)), idempotence),
+      )
+      batch.forEach((pending, i) => pending.resolve(written[i]!))
+    } catch (err) {
+      for (const pending of batch) pending.reject(err)
+    } finally {
+      lane.inFlight = false
+      if (lane.queue.length > 0) void this.#drain(topic)
+      else this.#lanes.delete(topic)
+    }
   }
 
   #assertOpen(): void {

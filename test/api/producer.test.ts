@@ -1,9 +1,23 @@
-import { env } from 'cloudflare:test'
+import { env, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { createProducer } from '../../src/api/producer'
 import { withRetries } from '../../src/api/retry'
 import { KafdoError } from '../../src/protocol/errors'
+import { DEFAULT_TENANT } from '../../src/core/object-names'
+import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
+import { partitionStub } from '../../src/services/stubs'
+import { requireTopic } from '../../src/services/topic-cache'
 import { createTopic, fetchMessages, latestOffsets, uniqueName } from '../support/http'
+
+async function storedBatches(topic: string, partitions: number): Promise<number> {
+  const meta = await requireTopic(env, DEFAULT_TENANT, topic, true)
+  let rows = 0
+  for (let partition = 0; partition < partitions; partition++) {
+    const stub = partitionStub(env, { tenant: DEFAULT_TENANT, topic, topicId: meta.topicId, partition })
+    rows += await runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM batches').one().n)
+  }
+  return rows
+}
 
 describe('Producer > send', () => {
   it('returns RecordMetadata with topic, partition, offset and timestamp', async () => {
@@ -40,6 +54,26 @@ describe('Producer > send', () => {
       [b, 0],
       [a, 1],
     ])
+  })
+
+  it('writes concurrent sends once each, in per-partition order, coalescing them behind the request in flight', async () => {
+    const topic = uniqueName('concurrent')
+    await createTopic(topic, 3)
+    const producer = createProducer(env)
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => producer.send({ topic, key: `k${i % 5}`, value: i })))
+    for (let partition = 0; partition < 3; partition++) {
+      const offsets = results.filter((r) => r.partition === partition).map((r) => r.offset)
+      expect(offsets.sort((a, b) => a - b)).toEqual(offsets.map((_, i) => i))
+    }
+    expect((await latestOffsets(topic)).reduce((a, b) => a + b, 0)).toBe(30)
+    // The first send went alone; the 29 sent while it was in flight went as one request (a row per partition).
+    expect(await storedBatches(topic, 3)).toBeLessThanOrEqual(4)
+    // Per key, the values are stored in the order they were sent.
+    const stored = (await Promise.all([0, 1, 2].map((p) => fetchMessages(topic, p, 'limit=100')))).flatMap((r) => r.body.messages)
+    for (let k = 0; k < 5; k++) {
+      const sent = stored.filter((m: { key: string }) => m.key === `k${k}`).map((m: { value: number }) => m.value)
+      expect(sent).toEqual([...sent].sort((a, b) => a - b))
+    }
   })
 
   it('refuses to send after close', async () => {
