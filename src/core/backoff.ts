@@ -1,0 +1,44 @@
+/**
+ * Redelivery delays for a queue's retry policy. `attempt` counts failed deliveries so far (1 after the
+ * first failure). Jitter subtracts up to `jitter` of the delay at random (1 gives AWS's "full jitter",
+ * spreading retries over [0, delay]); the cap applies before jitter, so a delay never exceeds it.
+ */
+
+export type RetryPolicy =
+  | { strategy: 'fixed'; delayMs: number; maxAttempts: number; jitter?: number; maxDelayMs?: number }
+  | { strategy: 'linear'; delayMs: number; incrementMs?: number; maxAttempts: number; jitter?: number; maxDelayMs?: number }
+  | { strategy: 'exponential'; delayMs: number; factor?: number; maxAttempts: number; jitter?: number; maxDelayMs?: number }
+  /** Explicit delays per attempt, e.g. retry tiers of 1, 5 and 30 minutes; the last repeats. */
+  | { strategy: 'schedule'; delaysMs: number[]; maxAttempts: number; jitter?: number; maxDelayMs?: number }
+
+export function baseDelay(policy: RetryPolicy, attempt: number): number {
+  const n = Math.max(1, attempt)
+  let delay: number
+  switch (policy.strategy) {
+    case 'fixed':
+      delay = policy.delayMs
+      break
+    case 'linear':
+      delay = policy.delayMs + (n - 1) * (policy.incrementMs ?? policy.delayMs)
+      break
+    case 'exponential':
+      delay = policy.delayMs * (policy.factor ?? 2) ** (n - 1)
+      break
+    case 'schedule':
+      delay = policy.delaysMs[Math.min(n, policy.delaysMs.length) - 1] ?? 0
+      break
+  }
+  return Math.min(delay, policy.maxDelayMs ?? Number.MAX_SAFE_INTEGER)
+}
+
+/** The delay before redelivery after `attempt` failures; `random` in [0, 1). */
+export function retryDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const delay = baseDelay(policy, attempt)
+  const jitter = Math.min(1, Math.max(0, policy.jitter ?? 0))
+  return Math.round(delay - random() * jitter * delay)
+}
+
+/** Whether a record that has failed `attempts` times has used up its policy. */
+export function exhausted(policy: RetryPolicy, attempts: number): boolean {
+  return attempts >= policy.maxAttempts
+}
