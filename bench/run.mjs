@@ -1,0 +1,156 @@
+/**
+ * `npm run bench`: Kafdo's throughput, latency and cost on this machine, each figure next to a ceiling
+ * measured in the same run. Offline and loopback-only; never part of `npm test`.
+ *
+ *   1. Ceilings: start bench/ceiling-worker with `wrangler dev`, measure HTTP in/out through a no-op
+ *      Worker and raw Durable Object SQLite insert/read rates, stop it.
+ *   2. Kafdo: start it with `npx wrangler dev --port <free> --persist-to <fresh temp dir>`, create a
+ *      1-partition and an 8-partition topic, produce at batch sizes 1, 100 and 1000 to each, measure
+ *      sequential produce latency, fetch the 1-partition topic from offset 0 to the end, stop it.
+ *   3. Count the batch rows Kafdo stored (in its SQLite files) against the derived figures, print the
+ *      report and write it as JSON to bench/results/latest.json.
+ * Every wrangler/workerd process group started here is killed on the way out, also on failure.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { analyse } from './lib/analysis.mjs'
+import { httpInCeiling, httpOutCeiling, sqliteCeiling } from './lib/ceilings.mjs'
+import { countStoredBatchRows } from './lib/cost.mjs'
+import { closeHttp } from './lib/http.mjs'
+import { createTopic, fetchScenario, latencyScenario, produceScenario } from './lib/kafdo.mjs'
+import { RECORD_BYTES } from './lib/records.mjs'
+import { printReport } from './lib/report.mjs'
+import { killAllNow, startWrangler, stopAll } from './lib/server.mjs'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const RESULTS_DIR = path.join(ROOT, 'bench', 'results')
+
+/** Load bounds: every scenario stops at a record count or a deadline, whichever comes first. */
+const BATCH_SIZES = [1, 100, 1000]
+const CONCURRENCY = 8
+const PRODUCE_MAX_MS = 8_000
+const PRODUCE_MAX_RECORDS = { 1: 40_000, 100: 200_000, 1000: 200_000 }
+const CEILING_MAX_MS = 5_000
+const FETCH_LIMIT = 1000
+const FETCH_MAX_MS = 15_000
+const LATENCY_REQUESTS = 1000
+const LATENCY_MAX_MS = 8_000
+/** Untimed load right after a server starts (per batch size below), so JIT and caches are warm. */
+const WARMUP_MS = 1_000
+const WARMUP_BATCH_SIZES = [1, 100]
+
+const log = (message) => console.error(`[bench] ${message}`)
+
+async function measureCeilings() {
+  log('starting the ceiling worker')
+  const server = await startWrangler({ name: 'ceiling', cwd: ROOT, configPath: 'bench/ceiling-worker/wrangler.toml', logDir: RESULTS_DIR })
+  try {
+    for (const batchSize of WARMUP_BATCH_SIZES) {
+      await httpInCeiling(server.base, { batchSize, concurrency: CONCURRENCY, maxRecords: Infinity, maxMs: WARMUP_MS })
+    }
+    const httpIn = {}
+    for (const batchSize of BATCH_SIZES) {
+      log(`ceiling: HTTP in, batch ${batchSize}`)
+      httpIn[batchSize] = await httpInCeiling(server.base, { batchSize, concurrency: CONCURRENCY, maxRecords: PRODUCE_MAX_RECORDS[batchSize], maxMs: CEILING_MAX_MS })
+    }
+    log('ceiling: HTTP out')
+    const httpOut = await httpOutCeiling(server.base, { fetchLimit: FETCH_LIMIT, maxRequests: 2000, maxMs: CEILING_MAX_MS })
+    log('ceiling: SQLite insert and read')
+    // Batch rows first: they bound most scenarios, and the row-per-record run leaves disk writeback behind.
+    const rowsOf100 = await sqliteCeiling(server.base, { rowRecords: 100, fetchLimit: FETCH_LIMIT })
+    const rowsOf1 = await sqliteCeiling(server.base, { rowRecords: 1, fetchLimit: FETCH_LIMIT })
+    return { httpIn, httpOut, sqlite: { rowsOf1, rowsOf100 } }
+  } finally {
+    await server.stop()
+  }
+}
+
+async function measureKafdo() {
+  log('starting Kafdo')
+  const server = await startWrangler({ name: 'kafdo', cwd: ROOT, logDir: RESULTS_DIR })
+  let persistDir
+  try {
+    const topics = { 1: 'bench-p1', 8: 'bench-p8' }
+    for (const [partitions, topic] of Object.entries(topics)) await createTopic(server.base, topic, Number(partitions))
+    await createTopic(server.base, 'bench-latency', 1)
+    await createTopic(server.base, 'bench-warmup', 1)
+    for (const batchSize of WARMUP_BATCH_SIZES) {
+      await produceScenario(server.base, { topic: 'bench-warmup', batchSize, concurrency: CONCURRENCY, maxRecords: Infinity, maxMs: WARMUP_MS })
+    }
+    const produce = []
+    for (const partitions of [1, 8]) {
+      for (const batchSize of BATCH_SIZES) {
+        const label = `${partitions} partition${partitions > 1 ? 's' : ''}, batch ${batchSize}`
+        log(`produce: ${label}`)
+        const run = await produceScenario(server.base, {
+          topic: topics[partitions],
+          batchSize,
+          concurrency: CONCURRENCY,
+          maxRecords: PRODUCE_MAX_RECORDS[batchSize],
+          maxMs: PRODUCE_MAX_MS,
+        })
+        produce.push({ label, partitions, maxMs: PRODUCE_MAX_MS, ...run })
+      }
+    }
+    log('produce latency')
+    const latency = await latencyScenario(server.base, { topic: 'bench-latency', maxRequests: LATENCY_REQUESTS, maxMs: LATENCY_MAX_MS })
+    log('fetch')
+    const regions = produce.filter((run) => run.partitions === 1).map((run) => ({ label: run.label, from: run.offsetRanges[0].from, to: run.offsetRanges[0].to }))
+    const fetch = await fetchScenario(server.base, { topic: topics[1], limit: FETCH_LIMIT, maxMs: FETCH_MAX_MS, regions })
+    persistDir = server.persistDir
+    await server.stop({ keepState: true })
+    log('counting stored batch rows')
+    const ranges = produce.flatMap((run) => run.offsetRanges.map((range) => ({ scenario: run.label, topic: run.topic, ...range })))
+    const storedRows = await countStoredBatchRows(persistDir, ranges)
+    return { produce, latency, fetch, storedRows }
+  } finally {
+    await server.stop()
+    if (persistDir) fs.rmSync(persistDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
+  }
+}
+
+function wranglerVersion() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version
+  } catch {
+    return 'unknown'
+  }
+}
+
+async function main() {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true })
+  const started = Date.now()
+  const meta = { startedAt: new Date(started).toISOString(), node: process.version, wrangler: wranglerVersion(), cpus: os.cpus().length, recordBytes: RECORD_BYTES }
+  const ceilings = await measureCeilings()
+  const kafdo = await measureKafdo()
+  const analysis = analyse({ ceilings, produce: kafdo.produce, fetch: kafdo.fetch, storedRows: kafdo.storedRows })
+  meta.durationSec = (Date.now() - started) / 1000
+  printReport({ meta, ceilings, analysis, latency: kafdo.latency })
+  const config = { BATCH_SIZES, CONCURRENCY, PRODUCE_MAX_MS, PRODUCE_MAX_RECORDS, CEILING_MAX_MS, FETCH_LIMIT, FETCH_MAX_MS, LATENCY_REQUESTS, LATENCY_MAX_MS }
+  const results = { meta, config, ceilings, produce: analysis.produce, latency: kafdo.latency, fetch: analysis.fetch, targets: analysis.targets }
+  const file = path.join(RESULTS_DIR, 'latest.json')
+  fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
+  console.log(`\nWrote ${path.relative(process.cwd(), file)} (run took ${meta.durationSec.toFixed(0)} s)`)
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    log(`${signal}: stopping servers`)
+    stopAll()
+      .catch((err) => console.error(err))
+      .finally(() => process.exit(128 + os.constants.signals[signal]))
+  })
+}
+process.on('exit', killAllNow)
+
+try {
+  await main()
+} catch (err) {
+  console.error(err)
+  process.exitCode = 1
+} finally {
+  await stopAll()
+  closeHttp()
+}
