@@ -14,32 +14,67 @@ export type BatchHeader = {
   byte_size: number
 }
 
-export type StoredBatch = BatchHeader & { payload: string }
+export type StoredBatch = BatchHeader & {
+  payload: string
+  /** The earliest `expiresAt` of its records, or null when none expires. */
+  expires_at?: number | null
+  /**
+   * Where each record starts in `payload`, comma-separated, for batches whose offsets run without gaps
+   * (null once compaction has removed records): a read cut inside the batch slices the text instead of
+   * parsing it.
+   */
+  positions?: string | null
+}
 
 /**
  * Assigns offsets from `baseOffset` and packs the records into batches of at most `maxBatchBytes` (a
  * record larger than that gets a batch of its own), so no stored row nears the 2 MB row limit.
  */
-export function packBatches(records: readonly EncodedRecord[], timestamps: readonly number[], baseOffset: number, maxBatchBytes: number): StoredBatch[] {
+export function packBatches(
+  records: readonly EncodedRecord[],
+  timestamps: readonly number[],
+  baseOffset: number,
+  maxBatchBytes: number,
+  expiries: ReadonlyArray<number | undefined> = [],
+): StoredBatch[] {
   const batches: StoredBatch[] = []
   let parts: string[] = []
+  let positions: number[] = []
+  let length = 1
   let start = baseOffset
   let bytes = 0
   let maxTimestamp = -1
+  let expiresAt: number | null = null
   const flush = (lastOffset: number) => {
-    batches.push({ base_offset: start, last_offset: lastOffset, max_timestamp: maxTimestamp, byte_size: bytes, payload: `[${parts.join(',')}]` })
+    batches.push({
+      base_offset: start,
+      last_offset: lastOffset,
+      max_timestamp: maxTimestamp,
+      byte_size: bytes,
+      payload: `[${parts.join(',')}]`,
+      expires_at: expiresAt,
+      positions: positions.join(','),
+    })
     parts = []
+    positions = []
+    length = 1
     bytes = 0
     maxTimestamp = -1
+    expiresAt = null
     start = lastOffset + 1
   }
   records.forEach((record, i) => {
     const offset = baseOffset + i
     if (parts.length > 0 && bytes + record.bytes > maxBatchBytes) flush(offset - 1)
     const timestamp = timestamps[i]!
-    parts.push(renderRecord(offset, timestamp, record.body))
+    const expiry = expiries[i]
+    const rendered = renderRecord(offset, timestamp, record.body, expiry)
+    positions.push(length)
+    length += rendered.length + 1
+    parts.push(rendered)
     bytes += record.bytes
     if (timestamp > maxTimestamp) maxTimestamp = timestamp
+    if (expiry !== undefined && (expiresAt === null || expiry < expiresAt)) expiresAt = expiry
   })
   if (parts.length > 0) flush(baseOffset + records.length - 1)
   return batches
@@ -49,6 +84,8 @@ export interface ReadLimits {
   from: number
   maxRecords: number
   maxBytes: number
+  /** Records whose `expiresAt` is at or before this are skipped (TTL). */
+  now?: number
 }
 
 export interface ReadResult {
@@ -73,13 +110,28 @@ export function readBatches(batches: Iterable<StoredBatch>, limits: ReadLimits):
     if (count >= limits.maxRecords) break
     if (count > 0 && bytes + batch.byte_size > limits.maxBytes) break
     const remaining = limits.maxRecords - count
-    const whole = batch.base_offset >= nextOffset && batch.last_offset - batch.base_offset + 1 <= remaining
+    const expiring = batch.expires_at != null && limits.now !== undefined && batch.expires_at <= limits.now
+    // Only a batch whose offsets run without gaps (it has positions) can be spliced or sliced unparsed.
+    const sliceable = !expiring && batch.positions != null && batch.positions !== ''
+    const whole = sliceable && batch.base_offset >= nextOffset && batch.last_offset - batch.base_offset + 1 <= remaining
     if (whole) {
       parts.push(batchElements(batch.payload))
       count += batch.last_offset - batch.base_offset + 1
       nextOffset = batch.last_offset + 1
+    } else if (sliceable) {
+      // Offsets run base..last without gaps: record i starts at positions[i].
+      const positions = batch.positions!.split(',').map(Number)
+      const first = Math.max(0, nextOffset - batch.base_offset)
+      const end = Math.min(positions.length, first + remaining)
+      const to = end < positions.length ? positions[end]! - 1 : batch.payload.length - 1
+      parts.push(batch.payload.slice(positions[first], to))
+      count += end - first
+      nextOffset = batch.base_offset + end
     } else {
-      const selected = parseBatch(batch.payload).filter((record) => record.offset >= nextOffset).slice(0, remaining)
+      const now = limits.now
+      const selected = parseBatch(batch.payload)
+        .filter((record) => record.offset >= nextOffset && !(now !== undefined && record.expiresAt !== undefined && record.expiresAt <= now))
+        .slice(0, remaining)
       if (selected.length > 0) {
         parts.push(renderRecords(selected))
         count += selected.length

@@ -19,6 +19,8 @@ export interface EncodedRecord {
   /** UTF-8 size of `body`, what `max.message.bytes` is checked against. */
   bytes: number
   timestamp?: number
+  /** Time to live from the record's timestamp; the topic's queue policy gives the default. */
+  ttlMs?: number
 }
 
 export class UnencodableValueError extends Error {}
@@ -36,8 +38,10 @@ export function encodeRecordBody(record: RecordBody): string {
 }
 
 /** The stored (and served) form of one record. */
-export function renderRecord(offset: number, timestamp: number, body: string): string {
-  return `{"offset":${offset},"timestamp":${timestamp},${body}}`
+export function renderRecord(offset: number, timestamp: number, body: string, expiresAt?: number): string {
+  return expiresAt === undefined
+    ? `{"offset":${offset},"timestamp":${timestamp},${body}}`
+    : `{"offset":${offset},"timestamp":${timestamp},${body},"expiresAt":${expiresAt}}`
 }
 
 /** A stored batch is a JSON array of rendered records; this returns its elements joined, without brackets. */
@@ -66,4 +70,10 @@ export function utf8Length(text: string): number {
     } else bytes += 3
   }
   return bytes
+}
+
+/** A stored record's `bytes` as it was produced: its body (key, value, headers), not offset or times. */
+export function recordBodyBytes(record: FetchedRecord): number {
+  const { offset: _offset, timestamp: _timestamp, expiresAt: _expiresAt, ...body } = record
+  return utf8Length(JSON.stringify(body)) - 2 // the body is the object's JSON without its braces
 }

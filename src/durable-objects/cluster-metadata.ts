@@ -9,6 +9,7 @@ import { groupObjectName, partitionObjectName } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { DEFAULT_TOPIC_PARTITIONS } from '../protocol/limits.js'
+import { DEFAULT_QUEUE_POLICY, mergeQueuePolicy, type QueuePolicyUpdate } from '../protocol/queues.js'
 import { parseTopicConfig, type TopicConfigInput } from '../protocol/topic-config.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import { MetadataStore, METADATA_MIGRATIONS, type DeletedTopic } from '../storage/metadata-store.js'
@@ -19,6 +20,13 @@ export interface CreateTopicInput {
   topic: string
   partitions?: number
   config?: TopicConfigInput
+  queue?: QueuePolicyUpdate
+}
+
+export interface UpdateTopicInput {
+  partitions?: number
+  config?: TopicConfigInput
+  queue?: QueuePolicyUpdate
 }
 
 const PURGE_TIMER = 'purge-topic'
@@ -48,6 +56,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
       topicId: crypto.randomUUID(),
       partitions: input.partitions ?? DEFAULT_TOPIC_PARTITIONS,
       config: parsed.config,
+      queue: mergeQueuePolicy(DEFAULT_QUEUE_POLICY, input.queue ?? {}),
       createdAt: Date.now(),
     }
     this.#store.insertTopic(tenant, topic)
@@ -80,6 +89,44 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     this.#store.updatePartitions(tenant, name, count, Date.now())
     await this.#notifyGroups(tenant)
     return ok({ ...topic, partitions: count })
+  }
+
+  /**
+   * Changes a topic's config, queue policy and partition count (which may only grow). With `dryRun`,
+   * answers what the topic would become and changes nothing. Applied changes reach every partition
+   * before this returns, so the new settings are enforced at once.
+   */
+  async updateTopic(tenant: string, name: string, input: UpdateTopicInput, dryRun: boolean): Promise<Result<{ before: TopicMetadata; after: TopicMetadata }>> {
+    const before = this.#store.topic(tenant, name)
+    if (!before) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
+    const parsed = parseTopicConfig(input.config, before.config)
+    if (!parsed.ok) return fail('INVALID_CONFIG', 'invalid topic config', { config: parsed.errors })
+    if (input.partitions !== undefined && input.partitions < before.partitions) {
+      return fail('INVALID_PARTITIONS', `topic '${name}' has ${before.partitions} partitions; the count can only grow`, {
+        current: before.partitions,
+        requested: input.partitions,
+      })
+    }
+    const after: TopicMetadata = {
+      ...before,
+      partitions: input.partitions ?? before.partitions,
+      config: parsed.config,
+      queue: mergeQueuePolicy(before.queue, input.queue ?? {}),
+    }
+    if (dryRun) return ok({ before, after })
+    this.#store.updateTopic(tenant, after, Date.now())
+    const results = await Promise.allSettled(
+      Array.from({ length: before.partitions }, (_, partition) => {
+        const ref = { tenant, topic: name, topicId: before.topicId, partition }
+        return this.env.TOPIC_PARTITION.getByName(partitionObjectName(ref)).applyConfig(ref, after.config, after.queue)
+      }),
+    )
+    if (after.partitions !== before.partitions) await this.#notifyGroups(tenant)
+    const unreached = results.filter((r) => r.status === 'rejected').length
+    if (unreached > 0) {
+      return fail('SERVICE_UNAVAILABLE', `the change is saved but ${unreached} partitions did not take it yet; repeat the request`, { unreached })
+    }
+    return ok({ before, after })
   }
 
   /** Deletes the topic now and its partitions' storage as soon as they answer (retried by a timer). */

@@ -1,23 +1,30 @@
 /**
  * TopicPartitionDO: one partition's ordered log. Offsets are assigned here, inside one SQLite
  * transaction per append, so order within a partition is total. It enforces its topic's config
- * (record size, timestamps, retention), remembers idempotent producers' recent batches, and holds
- * long-poll fetches until records arrive.
+ * (record size, timestamps, retention, TTL, compaction), remembers idempotent producers' recent batches,
+ * holds long-poll fetches until records arrive, and runs queue consumption (leases, retries,
+ * dead-lettering; see partition-queue.ts).
  *
  * The object is created lazily: on its first call it confirms with ClusterMetadataDO that its topic id
  * and partition exist, and stores the topic config it then enforces. Deleting the topic wipes it.
+ * Its timers (one alarm): retention, TTL purge, compaction, lease expiry / redelivery, DLQ routing.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { CLUSTER_OBJECT_NAME, type PartitionRef } from '../core/object-names.js'
+import { planCompaction } from '../core/compaction.js'
 import { firstOffsetAtOrAfter, packBatches, planRetention, readBatches } from '../core/log.js'
-import type { EncodedRecord } from '../core/record-codec.js'
+import { CLUSTER_OBJECT_NAME, type PartitionRef } from '../core/object-names.js'
+import { parseBatch, recordBodyBytes, type EncodedRecord } from '../core/record-codec.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { MAX_STORED_BATCH_BYTES, PRODUCER_DEDUP_WINDOW } from '../protocol/limits.js'
+import type { QueueMessage, QueuePolicy } from '../protocol/queues.js'
+import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicConfig } from '../protocol/topic-config.js'
 import { runMigrations } from '../storage/migrations.js'
 import { PARTITION_MIGRATIONS, PartitionStore, type PartitionMeta, type ProducerState } from '../storage/partition-store.js'
 import { TimerStore } from '../storage/timers.js'
+import { routeDeadLetters } from './dead-letters.js'
+import { PartitionQueue, type LeaseRef, type ReceiveRequest, type ShareGroupStats } from './partition-queue.js'
 
 export interface AppendRequest {
   records: EncodedRecord[]
@@ -55,20 +62,34 @@ export interface PartitionOffsetsResult {
   latest: number
 }
 
+export interface PartitionQueueStats extends ShareGroupStats {
+  logStart: number
+  logEnd: number
+  expired: number
+  deadLettered: number
+  deadPending: number
+  /** Timestamp of the oldest record the group has not finished. */
+  oldestTimestamp: number | null
+}
+
 /** Kafka checks retention every 5 minutes (log.retention.check.interval.ms); we re-check at most this often. */
 const RETENTION_CHECK_INTERVAL_MS = 60_000
-const RETENTION_TIMER = 'retention'
+/** How soon after a write a compacted topic is compacted (Kafka's cleaner runs continually). */
+const COMPACTION_DELAY_MS = 30_000
+const DLQ_RETRY_MS = 5_000
+const TIMER = { retention: 'retention', ttl: 'ttl', compaction: 'compaction', deliveries: 'deliveries', deadLetters: 'dead-letters' } as const
 
 export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #store: PartitionStore
   #timers: TimerStore
+  #queue: PartitionQueue
   #meta: PartitionMeta | undefined
   /** The next offset to be written (the high watermark). */
   #logEnd = 0
   #totalBytes = 0
   #destroyed = false
-  /** Whether a retention timer is pending, so appends need not look. */
-  #retentionScheduled = false
+  /** Pending timers by kind, so the hot path need not read the timers table. */
+  #scheduled = new Map<string, number>()
   #producers = new Map<string, ProducerState>()
   #waiters = new Set<() => void>()
 
@@ -76,6 +97,14 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     super(ctx, env)
     this.#store = new PartitionStore(ctx.storage)
     this.#timers = new TimerStore(ctx.storage)
+    this.#queue = new PartitionQueue({
+      store: this.#store,
+      storage: ctx.storage,
+      partition: () => this.#meta!.partition,
+      policy: () => this.#meta!.queue,
+      logStart: () => this.#meta!.logStartOffset,
+      logEnd: () => this.#logEnd,
+    })
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, PARTITION_MIGRATIONS)
       this.#load()
@@ -85,7 +114,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   async append(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    const { config } = ready.value
+    const { config, queue } = ready.value
     const tooLarge = request.records.findIndex((record) => record.bytes > config['max.message.bytes'])
     if (tooLarge >= 0) {
       return fail('RECORD_TOO_LARGE', `record ${tooLarge} is ${request.records[tooLarge]!.bytes} bytes, over max.message.bytes`, {
@@ -103,11 +132,15 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     const now = Date.now()
     const logAppendTime = config['message.timestamp.type'] === 'LogAppendTime'
     const timestamps = request.records.map((record) => (logAppendTime ? now : (record.timestamp ?? now)))
+    const expiries = request.records.map((record, i) => {
+      const ttl = record.ttlMs ?? (queue.defaultTtlMs > 0 ? queue.defaultTtlMs : undefined)
+      return ttl === undefined ? undefined : timestamps[i]! + ttl
+    })
     const baseOffset = this.#logEnd
-    const batches = packBatches(request.records, timestamps, baseOffset, MAX_STORED_BATCH_BYTES)
+    const batches = packBatches(request.records, timestamps, baseOffset, MAX_STORED_BATCH_BYTES, expiries)
     const lastOffset = baseOffset + request.records.length - 1
     this.ctx.storage.transactionSync(() => {
-      for (const batch of batches) this.#store.insertBatch(batch, null)
+      for (const batch of batches) this.#store.insertBatch(batch)
       if (producerId !== undefined && sequence !== undefined) {
         const state: ProducerState = {
           lastSequence: sequence,
@@ -119,7 +152,11 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     })
     this.#logEnd = lastOffset + 1
     for (const batch of batches) this.#totalBytes += batch.byte_size
-    if (this.#retentionMayApply(config)) await this.#enforceRetention(now, false)
+    const earliestExpiry = Math.min(...batches.map((batch) => batch.expires_at ?? Number.POSITIVE_INFINITY))
+    if (Number.isFinite(earliestExpiry)) this.#schedule(TIMER.ttl, earliestExpiry, true)
+    if (config['cleanup.policy'] !== 'delete') this.#schedule(TIMER.compaction, now + COMPACTION_DELAY_MS, false)
+    if (this.#retentionMayApply(config)) this.#enforceRetention(now, false)
+    await this.#timers.arm()
     this.#wakeWaiters()
     return ok({ baseOffset, timestamps, duplicate: false })
   }
@@ -140,14 +177,9 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       from,
       maxRecords: request.maxRecords,
       maxBytes: request.maxBytes,
+      now: Date.now(),
     })
-    return ok({
-      records: read.records,
-      count: read.count,
-      nextOffset: read.nextOffset,
-      highWatermark: this.#logEnd,
-      logStartOffset: this.#meta!.logStartOffset,
-    })
+    return ok({ ...read, highWatermark: this.#logEnd, logStartOffset: this.#meta!.logStartOffset })
   }
 
   async offsets(ref: PartitionRef): Promise<Result<PartitionOffsetsResult>> {
@@ -156,14 +188,105 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     return ok({ earliest: ready.value.logStartOffset, latest: this.#logEnd })
   }
 
-  /** Replaces the enforced config (ClusterMetadataDO calls this when a topic's config changes). */
-  async applyConfig(ref: PartitionRef, config: TopicConfig): Promise<Result<null>> {
+  /** Kafka's DeleteRecords: moves the log start to `offset` (at most the end), dropping what is before. */
+  async deleteRecordsBefore(ref: PartitionRef, offset: number): Promise<Result<PartitionOffsetsResult>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    this.#store.writeConfig(config)
+    const logStart = Math.min(Math.max(offset, ready.value.logStartOffset), this.#logEnd)
+    this.#moveLogStart(logStart)
+    return ok({ earliest: logStart, latest: this.#logEnd })
+  }
+
+  /** Replaces the enforced config (ClusterMetadataDO calls this when a topic's config changes). */
+  async applyConfig(ref: PartitionRef, config: TopicConfig, queue: QueuePolicy): Promise<Result<null>> {
+    const ready = await this.#ready(ref)
+    if (!ready.ok) return ready
+    this.#store.writeConfig(config, queue)
     ready.value.config = config
-    await this.#enforceRetention(Date.now(), true)
+    ready.value.queue = queue
+    this.#enforceRetention(Date.now(), true)
+    if (config['cleanup.policy'] !== 'delete') this.#schedule(TIMER.compaction, Date.now() + COMPACTION_DELAY_MS, false)
+    await this.#timers.arm()
     return ok(null)
+  }
+
+  async receive(ref: PartitionRef, request: ReceiveRequest, waitMs = 0): Promise<Result<QueueMessage[]>> {
+    const ready = await this.#ready(ref)
+    if (!ready.ok) return ready
+    let messages = this.#queue.receive(request, Date.now())
+    if (messages.length === 0 && waitMs > 0) {
+      await this.#waitForAppend(waitMs)
+      if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', 'the topic was deleted')
+      messages = this.#queue.receive(request, Date.now())
+    }
+    await this.#afterQueueChange()
+    return ok(messages)
+  }
+
+  async ack(ref: PartitionRef, group: string, memberId: string, leases: LeaseRef[]): Promise<Result<{ acked: number }>> {
+    const ready = await this.#ready(ref)
+    if (!ready.ok) return ready
+    const result = this.#queue.ack(group, memberId, leases, Date.now())
+    await this.#afterQueueChange()
+    return result
+  }
+
+  async nack(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, error?: string, delayMs?: number): Promise<Result<{ state: string; redeliverAt?: number }>> {
+    const ready = await this.#ready(ref)
+    if (!ready.ok) return ready
+    const result = this.#queue.nack(group, memberId, lease, error, delayMs, Date.now())
+    await this.#afterQueueChange()
+    return result
+  }
+
+  async reject(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, error?: string): Promise<Result<{ state: string }>> {
+    const ready = await this.#ready(ref)
+    if (!ready.ok) return ready
+    const result = this.#queue.reject(group, memberId, lease, error, Date.now())
+    await this.#afterQueueChange()
+    return result
+  }
+
+  async extend(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, visibilityTimeoutMs: number): Promise<Result<{ visibleUntil: number }>> {
+    const ready = await this.#ready(ref)
+    if (!ready.ok) return ready
+    const result = this.#queue.extend(group, memberId, lease, visibilityTimeoutMs, Date.now())
+    await this.#afterQueueChange()
+    return result
+  }
+
+  /** Rewinds (or advances) a share group to an offset, or to the first record at or after a timestamp. */
+  async seekShareGroup(ref: PartitionRef, group: string, target: { offset: number } | { timestamp: number } | { to: 'earliest' | 'latest' }): Promise<Result<{ offset: number }>> {
+    const ready = await this.#ready(ref)
+    if (!ready.ok) return ready
+    const offset =
+      'offset' in target
+        ? target.offset
+        : 'timestamp' in target
+          ? (this.#offsetForTimestamp(target.timestamp) ?? this.#logEnd)
+          : target.to === 'earliest'
+            ? ready.value.logStartOffset
+            : this.#logEnd
+    this.#queue.seek(group, offset)
+    await this.#afterQueueChange()
+    return ok({ offset: Math.min(Math.max(offset, ready.value.logStartOffset), this.#logEnd) })
+  }
+
+  async queueStats(ref: PartitionRef, group: string): Promise<Result<PartitionQueueStats>> {
+    const ready = await this.#ready(ref)
+    if (!ready.ok) return ready
+    const stats = this.#queue.stats(group)
+    const counters = this.#store.readCounters()
+    const oldest = stats.oldestOffset === null ? undefined : this.#recordAt(stats.oldestOffset)
+    return ok({
+      ...stats,
+      logStart: ready.value.logStartOffset,
+      logEnd: this.#logEnd,
+      expired: counters.expired,
+      deadLettered: counters.deadLettered,
+      deadPending: this.#store.deadDeliveries().length,
+      oldestTimestamp: oldest?.timestamp ?? null,
+    })
   }
 
   /** Removes the partition's storage for good; later calls answer UNKNOWN_TOPIC_OR_PARTITION. */
@@ -174,7 +297,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     await this.ctx.storage.deleteAll()
     this.#timers.forget()
     this.#meta = undefined
-    this.#retentionScheduled = false
+    this.#scheduled.clear()
     this.#producers.clear()
     this.#logEnd = 0
     this.#totalBytes = 0
@@ -186,13 +309,15 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (this.#destroyed || !this.#meta) return
     const now = Math.max(Date.now(), firedFor ?? 0)
     for (const timer of this.#timers.due(now)) {
-      if (timer.kind === RETENTION_TIMER) {
-        this.#timers.delete(RETENTION_TIMER)
-        this.#retentionScheduled = false
-        await this.#enforceRetention(now, true)
-      }
+      this.#timers.delete(timer.kind, timer.key)
+      this.#scheduled.delete(timer.kind)
+      if (timer.kind === TIMER.retention) this.#enforceRetention(now, true)
+      else if (timer.kind === TIMER.ttl) this.#purgeExpired(now)
+      else if (timer.kind === TIMER.compaction) this.#compact(now)
+      else if (timer.kind === TIMER.deliveries) this.#queue.failExpiredLeases(now)
     }
-    await this.#timers.arm()
+    await this.#afterQueueChange(now)
+    this.#wakeWaiters()
   }
 
   #load(): void {
@@ -201,14 +326,10 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     const last = this.#store.lastStoredOffset()
     this.#logEnd = Math.max(this.#meta.logStartOffset, last === undefined ? 0 : last + 1)
     this.#totalBytes = this.#store.totalBytes()
-    this.#retentionScheduled = this.#timers.get(RETENTION_TIMER) !== undefined
-  }
-
-  /** After an append: over the byte limit now, or time retention with no check scheduled yet. */
-  #retentionMayApply(config: TopicConfig): boolean {
-    if (config['cleanup.policy'] === 'compact') return false
-    const overBytes = config['retention.bytes'] >= 0 && this.#totalBytes > config['retention.bytes']
-    return overBytes || (config['retention.ms'] >= 0 && !this.#retentionScheduled)
+    for (const kind of Object.values(TIMER)) {
+      const timer = this.#timers.get(kind)
+      if (timer) this.#scheduled.set(kind, timer.dueAt)
+    }
   }
 
   /** The partition's metadata, initialising the object on first use after checking its topic exists. */
@@ -225,7 +346,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       return fail('UNKNOWN_TOPIC_OR_PARTITION', `partition ${ref.partition} of topic '${ref.topic}' does not exist`)
     }
     if (!this.#meta) {
-      const meta: PartitionMeta = { ...ref, config: topic.config, logStartOffset: 0 }
+      const meta: PartitionMeta = { ...ref, config: topic.config, queue: topic.queue, logStartOffset: 0 }
       this.#store.writeMeta(meta, Date.now())
       this.#meta = meta
     }
@@ -236,8 +357,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     const earliest = this.#meta!.logStartOffset
     const latest = this.#logEnd
     if (request.timestamp !== undefined) {
-      const batch = this.#store.firstBatchReaching(request.timestamp)
-      const offset = batch ? firstOffsetAtOrAfter(batch, request.timestamp) : undefined
+      const offset = this.#offsetForTimestamp(request.timestamp)
       return ok(offset === undefined ? latest : Math.max(offset, earliest))
     }
     const offset = request.offset ?? 'earliest'
@@ -247,6 +367,19 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (request.reset === 'earliest') return ok(earliest)
     if (request.reset === 'latest') return ok(latest)
     return fail('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside the log [${earliest}, ${latest}]`, { offset, earliest, latest })
+  }
+
+  #offsetForTimestamp(timestamp: number): number | undefined {
+    const batch = this.#store.firstBatchReaching(timestamp)
+    return batch ? firstOffsetAtOrAfter(batch, timestamp) : undefined
+  }
+
+  #recordAt(offset: number): FetchedRecord | undefined {
+    if (offset < this.#meta!.logStartOffset || offset >= this.#logEnd) return undefined
+    for (const batch of this.#store.batchesFrom(this.#store.startingBatch(offset))) {
+      return parseBatch(batch.payload).find((record) => record.offset === offset)
+    }
+    return undefined
   }
 
   #producer(producerId: string): ProducerState | undefined {
@@ -264,7 +397,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (!entry) {
       return fail(
         'DUPLICATE_SEQUENCE_NUMBER',
-        `producer '${producerId}' already wrote sequence ${producer.lastSequence}; sequence ${sequence} is older than its last ${PRODUCER_DEDUP_WINDOW} batches`,
+        `producer '${producerId}' has written up to sequence ${producer.lastSequence}; sequence ${sequence} is not among its last ${PRODUCER_DEDUP_WINDOW} requests, so it may already be written. Send new records with a higher sequence.`,
         { producerId, sequence, lastSequence: producer.lastSequence },
       )
     }
@@ -279,30 +412,132 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     return ok({ baseOffset, timestamps, duplicate: true })
   }
 
+  /** After an append: over the byte limit now, or time retention with no check scheduled yet. */
+  #retentionMayApply(config: TopicConfig): boolean {
+    if (config['cleanup.policy'] === 'compact') return false
+    const overBytes = config['retention.bytes'] >= 0 && this.#totalBytes > config['retention.bytes']
+    return overBytes || (config['retention.ms'] >= 0 && !this.#scheduled.has(TIMER.retention))
+  }
+
   /** Applies delete retention; `fromTimer` re-schedules the next check no sooner than the check interval. */
-  async #enforceRetention(now: number, fromTimer: boolean): Promise<void> {
+  #enforceRetention(now: number, fromTimer: boolean): void {
     const meta = this.#meta!
     const plan = planRetention(this.#store.batchHeaders(), meta.config, this.#totalBytes, now)
-    if (plan.deleteBefore !== undefined) {
-      const logStart = Math.min(plan.deleteBefore, this.#logEnd)
-      this.ctx.storage.transactionSync(() => {
-        this.#store.deleteBatchesBefore(logStart)
-        this.#store.writeLogStartOffset(logStart)
-      })
-      meta.logStartOffset = logStart
-      this.#totalBytes -= plan.bytesFreed
-    }
+    if (plan.deleteBefore !== undefined) this.#moveLogStart(plan.deleteBefore)
     if (plan.nextDueAt === undefined) {
-      if (this.#retentionScheduled) this.#timers.delete(RETENTION_TIMER)
-      this.#retentionScheduled = false
-      await this.#timers.arm()
+      this.#unschedule(TIMER.retention)
       return
     }
-    if (!fromTimer && this.#retentionScheduled) return
-    const dueAt = fromTimer ? Math.max(plan.nextDueAt, now + RETENTION_CHECK_INTERVAL_MS) : Math.max(plan.nextDueAt, now)
-    this.#timers.set(RETENTION_TIMER, '', dueAt)
-    this.#retentionScheduled = true
+    if (!fromTimer && this.#scheduled.has(TIMER.retention)) return
+    this.#schedule(TIMER.retention, fromTimer ? Math.max(plan.nextDueAt, now + RETENTION_CHECK_INTERVAL_MS) : Math.max(plan.nextDueAt, now), true)
+  }
+
+  /** Deletes everything before `offset`: whole batches, and queue deliveries of those records. */
+  #moveLogStart(offset: number): void {
+    const logStart = Math.min(offset, this.#logEnd)
+    if (logStart <= this.#meta!.logStartOffset) return
+    this.ctx.storage.transactionSync(() => {
+      this.#store.deleteBatchesBefore(logStart)
+      this.#store.deleteDeliveriesBefore(logStart)
+      this.#store.writeLogStartOffset(logStart)
+    })
+    this.#meta!.logStartOffset = logStart
+    this.#totalBytes = this.#store.totalBytes()
+  }
+
+  /** TTL: drops expired records from their batches (a batch left empty goes), counting them. */
+  #purgeExpired(now: number): void {
+    let expired = 0
+    this.ctx.storage.transactionSync(() => {
+      for (const batch of this.#store.batchesExpiringBy(now)) {
+        const records = parseBatch(batch.payload)
+        const alive = records.filter((record) => record.expiresAt === undefined || record.expiresAt > now)
+        expired += records.length - alive.length
+        if (alive.length === 0) {
+          this.#store.deleteBatch(batch.base_offset)
+          continue
+        }
+        const expiries = alive.map((record) => record.expiresAt ?? Number.POSITIVE_INFINITY)
+        this.#store.rewriteBatch({
+          ...batch,
+          last_offset: alive[alive.length - 1]!.offset,
+          max_timestamp: Math.max(...alive.map((record) => record.timestamp)),
+          byte_size: alive.reduce((sum, record) => sum + recordBodyBytes(record), 0),
+          expires_at: Math.min(...expiries) === Number.POSITIVE_INFINITY ? null : Math.min(...expiries),
+          payload: JSON.stringify(alive),
+        })
+      }
+      if (expired > 0) this.#store.addCounters(expired, 0)
+    })
+    this.#totalBytes = this.#store.totalBytes()
+    const first = this.#store.firstBatchHeader()
+    this.#moveLogStart(first ? first.base_offset : this.#logEnd)
+    const next = this.#store.earliestExpiry()
+    if (next !== undefined) this.#schedule(TIMER.ttl, Math.max(next, now + 1_000), true)
+  }
+
+  #compact(now: number): void {
+    const config = this.#meta!.config
+    if (config['cleanup.policy'] === 'delete') return
+    const plan = planCompaction(this.#store.allBatches(), { now, deleteRetentionMs: config['delete.retention.ms'] })
+    if (plan.changes.length === 0) return
+    this.ctx.storage.transactionSync(() => {
+      for (const change of plan.changes) {
+        if (change.action === 'delete') this.#store.deleteBatch(change.baseOffset)
+        else this.#store.rewriteBatch(change.batch)
+      }
+    })
+    this.#totalBytes = this.#store.totalBytes()
+    // Tombstones kept for now must be looked at again once delete.retention.ms has passed.
+    this.#schedule(TIMER.compaction, now + Math.max(COMPACTION_DELAY_MS, Math.min(config['delete.retention.ms'], 3_600_000)), false)
+  }
+
+  /** Re-arms the lease/redelivery timer and writes dead records to the DLQ. */
+  async #afterQueueChange(now = Date.now()): Promise<void> {
+    const next = this.#store.nextVisibleAt()
+    if (next === undefined) this.#unschedule(TIMER.deliveries)
+    else this.#schedule(TIMER.deliveries, next, true)
+    const dead = this.#store.deadDeliveries()
+    if (dead.length > 0) {
+      const routed = await this.#routeDeadLetters(dead)
+      if (!routed) this.#schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
+    }
     await this.#timers.arm()
+  }
+
+  async #routeDeadLetters(dead: Parameters<typeof routeDeadLetters>[1]): Promise<boolean> {
+    try {
+      return await routeDeadLetters(
+        {
+          meta: this.#meta!,
+          env: this.env,
+          record: (offset) => this.#recordAt(offset),
+          done: (delivery, written) =>
+            this.ctx.storage.transactionSync(() => {
+              this.#store.deleteDelivery(delivery.group, delivery.offset)
+              if (written) this.#store.addCounters(0, 1)
+            }),
+        },
+        dead,
+      )
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'warn', message: 'dead-letter routing failed; will retry', error: (err as Error).message }))
+      return false
+    }
+  }
+
+  /** Sets a timer; `earliest` keeps an earlier pending one of the same kind, otherwise it is left as is. */
+  #schedule(kind: string, dueAt: number, earliest: boolean): void {
+    const pending = this.#scheduled.get(kind)
+    if (pending !== undefined && (!earliest || pending <= dueAt)) return
+    this.#timers.set(kind, '', dueAt)
+    this.#scheduled.set(kind, dueAt)
+  }
+
+  #unschedule(kind: string): void {
+    if (!this.#scheduled.has(kind)) return
+    this.#timers.delete(kind)
+    this.#scheduled.delete(kind)
   }
 
   #waitForAppend(maxWaitMs: number): Promise<void> {

@@ -82,6 +82,8 @@ export interface FetchedRecord {
   value: unknown
   headers: RecordHeaders
   valueEncoding?: 'base64'
+  /** When the record's TTL ends; it is never delivered after that. */
+  expiresAt?: number
 }
 
 export interface FetchResponse {

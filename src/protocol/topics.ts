@@ -1,5 +1,6 @@
 /** Topic administration: request schemas and the shapes the API answers with. */
 import { z } from 'zod'
+import type { QueuePolicy } from './queues.js'
 import type { TopicConfig } from './topic-config.js'
 import { MAX_PARTITIONS_PER_TOPIC, MAX_TOPIC_NAME_LENGTH, TOPIC_NAME_PATTERN } from './limits.js'
 
@@ -64,5 +65,7 @@ export interface TopicMetadata {
   topicId: string
   partitions: number
   config: TopicConfig
+  /** How the topic behaves when consumed as a queue; the defaults unless set through `/queues`. */
+  queue: QueuePolicy
   createdAt: number
 }

@@ -2,7 +2,8 @@
  * Typed SQL for ClusterMetadataDO: topics (per tenant, with the id their partition objects are named
  * by), topics deleted but whose partition storage is still being removed, and the group registry.
  */
-import type { TopicConfig } from '../protocol/topic-config.js'
+import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../protocol/queues.js'
+import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../protocol/topic-config.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import type { Migration } from './migrations.js'
 import { TIMERS_TABLE } from './timers.js'
@@ -36,9 +37,10 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
       PRIMARY KEY (tenant, group_id)
     )`,
   ],
+  ["ALTER TABLE topics ADD COLUMN queue TEXT NOT NULL DEFAULT '{}'"],
 ]
 
-type TopicRow = { name: string; topic_id: string; partitions: number; config: string; created_at: number }
+type TopicRow = { name: string; topic_id: string; partitions: number; config: string; queue: string; created_at: number }
 
 export interface DeletedTopic {
   tenant: string
@@ -47,7 +49,7 @@ export interface DeletedTopic {
   partitions: number
 }
 
-const TOPIC_COLUMNS = 'name, topic_id, partitions, config, created_at'
+const TOPIC_COLUMNS = 'name, topic_id, partitions, config, queue, created_at'
 
 export class MetadataStore {
   readonly #sql: SqlStorage
@@ -72,12 +74,13 @@ export class MetadataStore {
 
   insertTopic(tenant: string, topic: TopicMetadata): void {
     this.#sql.exec(
-      'INSERT INTO topics (tenant, name, topic_id, partitions, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO topics (tenant, name, topic_id, partitions, config, queue, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       tenant,
       topic.topic,
       topic.topicId,
       topic.partitions,
       JSON.stringify(topic.config),
+      JSON.stringify(topic.queue),
       topic.createdAt,
       topic.createdAt,
     )
@@ -87,8 +90,16 @@ export class MetadataStore {
     this.#sql.exec('UPDATE topics SET partitions = ?, updated_at = ? WHERE tenant = ? AND name = ?', partitions, now, tenant, name)
   }
 
-  updateConfig(tenant: string, name: string, config: TopicConfig, now: number): void {
-    this.#sql.exec('UPDATE topics SET config = ?, updated_at = ? WHERE tenant = ? AND name = ?', JSON.stringify(config), now, tenant, name)
+  updateTopic(tenant: string, topic: TopicMetadata, now: number): void {
+    this.#sql.exec(
+      'UPDATE topics SET partitions = ?, config = ?, queue = ?, updated_at = ? WHERE tenant = ? AND name = ?',
+      topic.partitions,
+      JSON.stringify(topic.config),
+      JSON.stringify(topic.queue),
+      now,
+      tenant,
+      topic.topic,
+    )
   }
 
   /** Removes the topic and remembers its partitions until their storage is gone. */
@@ -136,7 +147,9 @@ function toTopic(row: TopicRow): TopicMetadata {
     topic: row.name,
     topicId: row.topic_id,
     partitions: row.partitions,
-    config: JSON.parse(row.config) as TopicConfig,
+    // Defaults first: topics created before a setting existed get its default.
+    config: { ...DEFAULT_TOPIC_CONFIG, ...(JSON.parse(row.config) as Partial<TopicConfig>) },
+    queue: { ...DEFAULT_QUEUE_POLICY, ...(JSON.parse(row.queue) as Partial<QueuePolicy>) },
     createdAt: row.created_at,
   }
 }

@@ -5,7 +5,8 @@
  * and a write touches no secondary index.
  */
 import type { BatchHeader, StoredBatch } from '../core/log.js'
-import type { TopicConfig } from '../protocol/topic-config.js'
+import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../protocol/queues.js'
+import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../protocol/topic-config.js'
 import { TIMERS_TABLE } from './timers.js'
 import type { Migration } from './migrations.js'
 
@@ -37,6 +38,30 @@ export const PARTITION_MIGRATIONS: readonly Migration[] = [
     )`,
     TIMERS_TABLE,
   ],
+  [
+    'ALTER TABLE batches ADD COLUMN positions TEXT',
+    "ALTER TABLE partition_meta ADD COLUMN queue TEXT NOT NULL DEFAULT '{}'",
+    'ALTER TABLE partition_meta ADD COLUMN expired_count INTEGER NOT NULL DEFAULT 0',
+    'ALTER TABLE partition_meta ADD COLUMN dead_lettered_count INTEGER NOT NULL DEFAULT 0',
+    'ALTER TABLE partition_meta ADD COLUMN dlq_sequence INTEGER NOT NULL DEFAULT 0',
+    // Queue (share group) consumption: each group's next never-delivered offset, and the records in
+    // flight: leased to a member, waiting for a redelivery, or dead and waiting to reach the DLQ.
+    'CREATE TABLE share_groups (group_id TEXT PRIMARY KEY, cursor INTEGER NOT NULL)',
+    `CREATE TABLE deliveries (
+      group_id TEXT NOT NULL,
+      record_offset INTEGER NOT NULL,
+      state TEXT NOT NULL,
+      member_id TEXT,
+      token TEXT,
+      visible_at INTEGER,
+      attempts INTEGER NOT NULL,
+      first_failure_at INTEGER,
+      last_failure_at INTEGER,
+      last_error TEXT,
+      dlq_sequence INTEGER,
+      PRIMARY KEY (group_id, record_offset)
+    )`,
+  ],
 ]
 
 export interface PartitionMeta {
@@ -45,8 +70,60 @@ export interface PartitionMeta {
   topicId: string
   partition: number
   config: TopicConfig
+  queue: QueuePolicy
   logStartOffset: number
 }
+
+export interface PartitionCounters {
+  expired: number
+  deadLettered: number
+}
+
+export type DeliveryState = 'leased' | 'delayed' | 'dead'
+
+export interface Delivery {
+  group: string
+  offset: number
+  state: DeliveryState
+  memberId: string | null
+  token: string | null
+  /** leased: when the lease ends; delayed: when the record may be delivered again. */
+  visibleAt: number | null
+  /** Deliveries so far (Kafka's delivery count). */
+  attempts: number
+  firstFailureAt: number | null
+  lastFailureAt: number | null
+  lastError: string | null
+  dlqSequence: number | null
+}
+
+type DeliveryRow = {
+  group_id: string
+  record_offset: number
+  state: string
+  member_id: string | null
+  token: string | null
+  visible_at: number | null
+  attempts: number
+  first_failure_at: number | null
+  last_failure_at: number | null
+  last_error: string | null
+  dlq_sequence: number | null
+}
+
+const toDelivery = (row: DeliveryRow): Delivery => ({
+  group: row.group_id,
+  offset: row.record_offset,
+  state: row.state as DeliveryState,
+  memberId: row.member_id,
+  token: row.token,
+  visibleAt: row.visible_at,
+  attempts: row.attempts,
+  firstFailureAt: row.first_failure_at,
+  lastFailureAt: row.last_failure_at,
+  lastError: row.last_error,
+  dlqSequence: row.dlq_sequence,
+})
 
 
 /** A producer's last sequence and the offsets of its most recent batches: `[sequence, base, last]`. */
@@ -55,12 +132,15 @@ export interface ProducerState {
   recent: Array<[sequence: number, baseOffset: number, lastOffset: number]>
 }
 
+const BATCH_COLUMNS = 'base_offset, last_offset, max_timestamp, byte_size, expires_at, payload, positions'
+
 type MetaRow = {
   tenant: string
   topic: string
   topic_id: string
   partition: number
   config: string
+  queue: string
   log_start_offset: number
 }
 
@@ -72,35 +152,51 @@ export class PartitionStore {
   }
 
   readMeta(): PartitionMeta | undefined {
-    const row = this.#sql.exec<MetaRow>('SELECT tenant, topic, topic_id, partition, config, log_start_offset FROM partition_meta').toArray()[0]
+    const row = this.#sql.exec<MetaRow>('SELECT tenant, topic, topic_id, partition, config, queue, log_start_offset FROM partition_meta').toArray()[0]
     if (!row) return undefined
     return {
       tenant: row.tenant,
       topic: row.topic,
       topicId: row.topic_id,
       partition: row.partition,
-      config: JSON.parse(row.config) as TopicConfig,
+      config: { ...DEFAULT_TOPIC_CONFIG, ...(JSON.parse(row.config) as Partial<TopicConfig>) },
+      queue: { ...DEFAULT_QUEUE_POLICY, ...(JSON.parse(row.queue) as Partial<QueuePolicy>) },
       logStartOffset: row.log_start_offset,
     }
   }
 
+  readCounters(): PartitionCounters {
+    const row = this.#sql.exec<{ expired_count: number; dead_lettered_count: number }>('SELECT expired_count, dead_lettered_count FROM partition_meta').toArray()[0]
+    return { expired: row?.expired_count ?? 0, deadLettered: row?.dead_lettered_count ?? 0 }
+  }
+
+  addCounters(expired: number, deadLettered: number): void {
+    this.#sql.exec('UPDATE partition_meta SET expired_count = expired_count + ?, dead_lettered_count = dead_lettered_count + ?', expired, deadLettered)
+  }
+
+  /** The next dead-letter sequence number: the idempotent producer sequence of a DLQ write. */
+  nextDlqSequence(): number {
+    return this.#sql.exec<{ s: number }>('UPDATE partition_meta SET dlq_sequence = dlq_sequence + 1 RETURNING dlq_sequence AS s').one().s
+  }
+
   writeMeta(meta: PartitionMeta, now: number): void {
     this.#sql.exec(
-      `INSERT INTO partition_meta (id, tenant, topic, topic_id, partition, config, log_start_offset, created_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET config = excluded.config`,
+      `INSERT INTO partition_meta (id, tenant, topic, topic_id, partition, config, queue, log_start_offset, created_at)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET config = excluded.config, queue = excluded.queue`,
       meta.tenant,
       meta.topic,
       meta.topicId,
       meta.partition,
       JSON.stringify(meta.config),
+      JSON.stringify(meta.queue),
       meta.logStartOffset,
       now,
     )
   }
 
-  writeConfig(config: TopicConfig): void {
-    this.#sql.exec('UPDATE partition_meta SET config = ? WHERE id = 1', JSON.stringify(config))
+  writeConfig(config: TopicConfig, queue: QueuePolicy): void {
+    this.#sql.exec('UPDATE partition_meta SET config = ?, queue = ? WHERE id = 1', JSON.stringify(config), JSON.stringify(queue))
   }
 
   writeLogStartOffset(offset: number): void {
@@ -117,16 +213,47 @@ export class PartitionStore {
     return this.#sql.exec<{ total: number | null }>('SELECT SUM(byte_size) AS total FROM batches').one().total ?? 0
   }
 
-  insertBatch(batch: StoredBatch, expiresAt: number | null): void {
+  insertBatch(batch: StoredBatch): void {
     this.#sql.exec(
-      'INSERT INTO batches (base_offset, last_offset, max_timestamp, byte_size, expires_at, payload) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO batches (base_offset, last_offset, max_timestamp, byte_size, expires_at, payload, positions) VALUES (?, ?, ?, ?, ?, ?, ?)',
       batch.base_offset,
       batch.last_offset,
       batch.max_timestamp,
       batch.byte_size,
-      expiresAt,
+      batch.expires_at ?? null,
       batch.payload,
+      batch.positions ?? null,
     )
+  }
+
+  /** Replaces a batch after compaction or TTL purge; its record positions no longer hold. */
+  rewriteBatch(batch: StoredBatch): void {
+    this.#sql.exec(
+      'UPDATE batches SET last_offset = ?, max_timestamp = ?, byte_size = ?, expires_at = ?, payload = ?, positions = NULL WHERE base_offset = ?',
+      batch.last_offset,
+      batch.max_timestamp,
+      batch.byte_size,
+      batch.expires_at ?? null,
+      batch.payload,
+      batch.base_offset,
+    )
+  }
+
+  deleteBatch(baseOffset: number): void {
+    this.#sql.exec('DELETE FROM batches WHERE base_offset = ?', baseOffset)
+  }
+
+  /** The earliest record expiry in the log, if any record has a TTL. */
+  earliestExpiry(): number | undefined {
+    return this.#sql.exec<{ e: number | null }>('SELECT MIN(expires_at) AS e FROM batches').one().e ?? undefined
+  }
+
+  batchesExpiringBy(now: number): StoredBatch[] {
+    return this.#sql.exec<StoredBatch>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE expires_at <= ? ORDER BY base_offset`, now).toArray()
+  }
+
+  allBatches(): Iterable<StoredBatch> {
+    return this.#sql.exec<StoredBatch>(`SELECT ${BATCH_COLUMNS} FROM batches ORDER BY base_offset`)
   }
 
   /** The base offset of the batch holding `offset`, or of the first batch after it. */
@@ -139,10 +266,7 @@ export class PartitionStore {
 
   /** Batches from `baseOffset` on, in offset order, read lazily: stop iterating when you have enough. */
   batchesFrom(baseOffset: number): Iterable<StoredBatch> {
-    return this.#sql.exec<StoredBatch>(
-      'SELECT base_offset, last_offset, max_timestamp, byte_size, payload FROM batches WHERE base_offset >= ? ORDER BY base_offset',
-      baseOffset,
-    )
+    return this.#sql.exec<StoredBatch>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE base_offset >= ? ORDER BY base_offset`, baseOffset)
   }
 
   batchHeaders(): Iterable<BatchHeader> {
@@ -152,10 +276,7 @@ export class PartitionStore {
   /** Kafka's time index lookup: the first batch whose largest timestamp reaches `timestamp`. */
   firstBatchReaching(timestamp: number): StoredBatch | undefined {
     return this.#sql
-      .exec<StoredBatch>(
-        'SELECT base_offset, last_offset, max_timestamp, byte_size, payload FROM batches WHERE max_timestamp >= ? ORDER BY base_offset LIMIT 1',
-        timestamp,
-      )
+      .exec<StoredBatch>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE max_timestamp >= ? ORDER BY base_offset LIMIT 1`, timestamp)
       .toArray()[0]
   }
 
@@ -185,5 +306,95 @@ export class PartitionStore {
       JSON.stringify(state.recent),
       now,
     )
+  }
+
+  shareCursor(group: string): number | undefined {
+    return this.#sql.exec<{ cursor: number }>('SELECT cursor FROM share_groups WHERE group_id = ?', group).toArray()[0]?.cursor
+  }
+
+  writeShareCursor(group: string, cursor: number): void {
+    this.#sql.exec('INSERT INTO share_groups (group_id, cursor) VALUES (?, ?) ON CONFLICT(group_id) DO UPDATE SET cursor = excluded.cursor', group, cursor)
+  }
+
+  shareGroups(): Array<{ group: string; cursor: number }> {
+    return this.#sql.exec<{ group_id: string; cursor: number }>('SELECT group_id, cursor FROM share_groups').toArray().map((r) => ({ group: r.group_id, cursor: r.cursor }))
+  }
+
+  delivery(group: string, offset: number): Delivery | undefined {
+    const row = this.#sql.exec<DeliveryRow>('SELECT * FROM deliveries WHERE group_id = ? AND record_offset = ?', group, offset).toArray()[0]
+    return row && toDelivery(row)
+  }
+
+  /** A group's deliveries in one state, oldest offset first; `visibleBy` keeps those visible by then. */
+  deliveries(group: string, state: DeliveryState, visibleBy?: number, limit = 10_000): Delivery[] {
+    const rows =
+      visibleBy === undefined
+        ? this.#sql.exec<DeliveryRow>('SELECT * FROM deliveries WHERE group_id = ? AND state = ? ORDER BY record_offset LIMIT ?', group, state, limit)
+        : this.#sql.exec<DeliveryRow>(
+            'SELECT * FROM deliveries WHERE group_id = ? AND state = ? AND visible_at <= ? ORDER BY record_offset LIMIT ?',
+            group,
+            state,
+            visibleBy,
+            limit,
+          )
+    return rows.toArray().map(toDelivery)
+  }
+
+  /** Leases that ran out by `now`, in every group. */
+  expiredLeases(now: number): Delivery[] {
+    return this.#sql.exec<DeliveryRow>("SELECT * FROM deliveries WHERE state = 'leased' AND visible_at <= ? ORDER BY group_id, record_offset", now).toArray().map(toDelivery)
+  }
+
+  /** Dead records not yet written to the DLQ, in the order they died. */
+  deadDeliveries(): Delivery[] {
+    return this.#sql.exec<DeliveryRow>("SELECT * FROM deliveries WHERE state = 'dead' ORDER BY dlq_sequence").toArray().map(toDelivery)
+  }
+
+  /** The next time a lease ends or a delayed record becomes visible. */
+  nextVisibleAt(): number | undefined {
+    return this.#sql.exec<{ v: number | null }>("SELECT MIN(visible_at) AS v FROM deliveries WHERE state IN ('leased', 'delayed')").one().v ?? undefined
+  }
+
+  writeDelivery(d: Delivery): void {
+    this.#sql.exec(
+      `INSERT INTO deliveries (group_id, record_offset, state, member_id, token, visible_at, attempts, first_failure_at, last_failure_at, last_error, dlq_sequence)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(group_id, record_offset) DO UPDATE SET state = excluded.state, member_id = excluded.member_id, token = excluded.token,
+         visible_at = excluded.visible_at, attempts = excluded.attempts, first_failure_at = excluded.first_failure_at,
+         last_failure_at = excluded.last_failure_at, last_error = excluded.last_error, dlq_sequence = excluded.dlq_sequence`,
+      d.group,
+      d.offset,
+      d.state,
+      d.memberId,
+      d.token,
+      d.visibleAt,
+      d.attempts,
+      d.firstFailureAt,
+      d.lastFailureAt,
+      d.lastError,
+      d.dlqSequence,
+    )
+  }
+
+  deleteDelivery(group: string, offset: number): void {
+    this.#sql.exec('DELETE FROM deliveries WHERE group_id = ? AND record_offset = ?', group, offset)
+  }
+
+  deleteDeliveriesFrom(group: string, offset: number): void {
+    this.#sql.exec("DELETE FROM deliveries WHERE group_id = ? AND record_offset >= ? AND state != 'dead'", group, offset)
+  }
+
+  /** Deliveries of records that retention or TTL has removed. */
+  deleteDeliveriesBefore(offset: number): void {
+    this.#sql.exec("DELETE FROM deliveries WHERE record_offset < ? AND state != 'dead'", offset)
+  }
+
+  deliveryCounts(group: string): { leased: number; delayed: number; oldestOffset: number | null } {
+    const rows = this.#sql
+      .exec<{ state: string; n: number; oldest: number | null }>('SELECT state, COUNT(*) AS n, MIN(record_offset) AS oldest FROM deliveries WHERE group_id = ? GROUP BY state', group)
+      .toArray()
+    const count = (state: string) => rows.find((r) => r.state === state)?.n ?? 0
+    const oldest = rows.filter((r) => r.state !== 'dead').map((r) => r.oldest ?? Number.MAX_SAFE_INTEGER)
+    return { leased: count('leased'), delayed: count('delayed'), oldestOffset: oldest.length > 0 ? Math.min(...oldest) : null }
   }
 }
