@@ -2,22 +2,18 @@
  * The HTTP admin (`client.admin()`): topics, partitions, offsets and consumer groups on `/admin/...`,
  * with the method names of the Kafdo README (and kafkajs's `createPartitions` as an alias).
  */
-import type { CreateTopicRequest, PartitionOffsets, TopicDescription, TopicOffsets, TopicSummary } from '../src/protocol/index.js'
+import type {
+  CommittedOffsetDescription,
+  CreateTopicRequest,
+  GroupDescription,
+  GroupListing,
+  PartitionOffsets,
+  ResetOffsetsRequest,
+  TopicDescription,
+  TopicOffsets,
+  TopicSummary,
+} from '../src/protocol/index.js'
 import type { HttpCore } from './http.js'
-
-/** A consumer group as `GET /admin/groups` lists it. */
-export interface GroupListing {
-  groupId: string
-  state: string
-}
-
-/** A consumer group as `GET /admin/groups/:groupId` describes it (Kafka's DescribeGroups). */
-export interface GroupDescription {
-  groupId: string
-  state: string
-  protocol: string
-  members: Array<{ memberId: string; clientId: string; assignment: Array<{ topic: string; partitions: number[] }> }>
-}
 
 export class KafdoAdmin {
   readonly #http: HttpCore
@@ -76,10 +72,27 @@ export class KafdoAdmin {
     return groups
   }
 
+  /** State, members with their assignments, committed offsets and lag; an unknown group is `Dead`, as in Kafka. */
   describeGroup(groupId: string): Promise<GroupDescription> {
     return this.#http.request<GroupDescription>({ method: 'GET', path: ['admin', 'groups', groupId], idempotent: true })
   }
 
+  /**
+   * Sets a group's committed offsets for one topic: to its earliest or latest offsets, to the first offset
+   * at or after a timestamp, or to given offsets (Kafka's `kafka-consumer-groups --reset-offsets`). The
+   * group must have no members (NON_EMPTY_GROUP otherwise). Returns all the group's committed offsets.
+   */
+  resetOffsets(groupId: string, request: ResetOffsetsRequest): Promise<{ groupId: string; offsets: CommittedOffsetDescription[] }> {
+    return this.#http.request({
+      method: 'POST',
+      path: ['admin', 'groups', groupId, 'reset-offsets'],
+      body: request,
+      // Setting offsets again sets them to the same place (to 'latest': the latest at the retry).
+      idempotent: true,
+    })
+  }
+
+  /** Deletes a group and its committed offsets; refused (NON_EMPTY_GROUP) while it has members. */
   async deleteGroup(groupId: string): Promise<void> {
     await this.#http.request<unknown>({
       method: 'DELETE',

@@ -38,6 +38,10 @@ export interface RequestSpec {
    * "not found" because the lost first attempt deleted it) counts as success.
    */
   doneIf?: (error: KafdoError) => boolean
+  /** Milliseconds this call may take instead of the client's `timeout` (a held join, a long poll). */
+  timeout?: number
+  /** Abandons the call: it then fails with REQUEST_TIMED_OUT and `details.aborted`, without retrying. */
+  signal?: AbortSignal
 }
 
 /** Statuses that say "try again later"; 429 may carry Retry-After. */
@@ -58,16 +62,21 @@ export class HttpCore {
     return this.#config.clientId
   }
 
+  /** The client's per-call timeout in milliseconds. */
+  get timeout(): number {
+    return this.#config.timeout
+  }
+
   /** Sends the request (retrying when allowed) and returns the parsed JSON body of the answer. */
   async request<T>(spec: RequestSpec): Promise<T> {
-    const deadline = Date.now() + this.#config.timeout
+    const deadline = Date.now() + (spec.timeout ?? this.#config.timeout)
     const url = this.#url(spec)
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#attempt(url, spec, deadline)
       if (outcome.ok) return outcome.value as T
       const { error, retryAfterMs } = outcome
       if (attempt > 0 && spec.doneIf?.(error)) return undefined as T
-      if (!outcome.retriable || !spec.idempotent || attempt >= this.#config.retries) throw error
+      if (!outcome.retriable || !spec.idempotent || attempt >= this.#config.retries || spec.signal?.aborted) throw error
       const delay = retryAfterMs ?? backoff(attempt)
       // Waiting past the deadline would only end in a timeout; the real failure says more.
       if (Date.now() + delay >= deadline) throw error
@@ -76,10 +85,14 @@ export class HttpCore {
   }
 
   async #attempt(url: string, spec: RequestSpec, deadline: number): Promise<Outcome> {
+    const timeout = spec.timeout ?? this.#config.timeout
     const remaining = deadline - Date.now()
-    if (remaining <= 0) return { ok: false, error: timedOut(this.#config.timeout, spec), retriable: false }
+    if (spec.signal?.aborted) return { ok: false, error: aborted(spec), retriable: false }
+    if (remaining <= 0) return { ok: false, error: timedOut(timeout, spec), retriable: false }
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), remaining)
+    const abandon = () => controller.abort()
+    spec.signal?.addEventListener('abort', abandon, { once: true })
     try {
       const response = await this.#config.fetch(url, {
         method: spec.method,
@@ -96,7 +109,8 @@ export class HttpCore {
         retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
       }
     } catch (err) {
-      if (controller.signal.aborted) return { ok: false, error: timedOut(this.#config.timeout, spec), retriable: false }
+      if (spec.signal?.aborted) return { ok: false, error: aborted(spec), retriable: false }
+      if (controller.signal.aborted) return { ok: false, error: timedOut(timeout, spec), retriable: false }
       if (err instanceof KafdoError) return { ok: false, error: err, retriable: false }
       // fetch rejects only when no HTTP answer arrived: DNS, connection reset, TLS. The request may or may
       // not have reached the server, which is exactly what idempotent requests are safe against.
@@ -108,6 +122,7 @@ export class HttpCore {
       }
     } finally {
       clearTimeout(timer)
+      spec.signal?.removeEventListener('abort', abandon)
     }
   }
 
@@ -204,6 +219,10 @@ function backoff(attempt: number): number {
 
 function timedOut(timeout: number, spec: RequestSpec): KafdoError {
   return new KafdoError('REQUEST_TIMED_OUT', `${spec.method} ${pathOf(spec)} did not complete within ${timeout} ms`, { timeoutMs: timeout })
+}
+
+function aborted(spec: RequestSpec): KafdoError {
+  return new KafdoError('REQUEST_TIMED_OUT', `${spec.method} ${pathOf(spec)} was abandoned`, { aborted: true })
 }
 
 function pathOf(spec: RequestSpec): string {

@@ -4,11 +4,21 @@
  */
 export { KafdoClient, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, type KafdoClientConfig, type HealthStatus } from './kafdo-client.js'
 export { KafdoProducer, type ProducerOptions, type ProducerRecord } from './producer.js'
-export { KafdoConsumer, type ConsumerOptions, type JoinResult, type PartitionOffsetsResponse, type TopicPartitionOffset } from './consumer.js'
-export { KafdoAdmin, type GroupDescription, type GroupListing } from './admin.js'
+export {
+  KafdoConsumer,
+  type ConsumerOptions,
+  type ConsumerRecord,
+  type JoinResult,
+  type PartitionOffsetsResponse,
+  type PollOptions,
+  type TopicPartitionOffset,
+} from './consumer.js'
+export type { AssignmentStrategy, HeartbeatOutcome, RejoinReason } from './group-membership.js'
+export { KafdoAdmin } from './admin.js'
 export type { FetchLike } from './http.js'
 export { ERROR_CODES, KafdoError, isErrorCode } from '../src/protocol/index.js'
 export type {
+  CommittedOffsetDescription,
   CreateTopicRequest,
   ErrorBody,
   ErrorCode,
@@ -16,11 +26,20 @@ export type {
   FetchedRecord,
   FetchOptions,
   FetchResponse,
+  GroupDescription,
+  GroupListing,
+  GroupMemberDescription,
+  GroupState,
+  HeartbeatResult,
+  JoinGroupResult,
   JsonValue,
+  PartitionLag,
   PartitionOffsets,
   RecordHeaders,
   RecordMetadata,
+  ResetOffsetsRequest,
   TopicDescription,
   TopicOffsets,
+  TopicPartitions,
   TopicSummary,
 } from '../src/protocol/index.js'

@@ -230,8 +230,9 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     const now = Math.max(Date.now(), firedFor ?? 0)
     for (const timer of this.#timers.due(now)) this.#timers.delete(timer.kind, timer.key)
     if (this.#meta) {
+      // A member whose join is being held is alive by definition (Kafka does not expire it either).
       const expired = [...this.#members.values()]
-        .filter((member) => (this.#lastHeartbeat.get(member.memberId) ?? 0) + member.sessionTimeoutMs <= now)
+        .filter((member) => !this.#joinWaiters.has(member.memberId) && (this.#lastHeartbeat.get(member.memberId) ?? 0) + member.sessionTimeoutMs <= now)
         .map((member) => member.memberId)
       if (expired.length > 0) await this.#removeMembers(expired)
       const deadline = this.#rebalanceDeadline()

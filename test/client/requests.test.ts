@@ -40,9 +40,9 @@ describe('KafdoClient > requests', () => {
   it('URL-encodes path segments', async () => {
     const { fetch, requests } = recordingFetch()
 
-    await testClient({ fetch }).admin().describeGroup('a/b c?')
+    await testClient({ fetch }).admin().describeGroup('a/b?c#d')
 
-    expect(requests[0]?.url).toBe('http://kafdo.test/admin/groups/a%2Fb%20c%3F')
+    expect(requests[0]?.url).toBe('http://kafdo.test/admin/groups/a%2Fb%3Fc%23d')
   })
 
   it('fails with REQUEST_TIMED_OUT when the server does not answer in time', async () => {

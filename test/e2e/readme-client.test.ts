@@ -128,6 +128,19 @@ async function ensureTopic(topic: string): Promise<void> {
   expect([201, 409]).toContain(response.status)
 }
 
+/**
+ * Makes `groupId` an existing, empty group: a commit outside any membership is accepted for a group with
+ * no members, and creates it.
+ */
+async function ensureEmptyGroup(groupId: string, topic: string): Promise<void> {
+  const response = await fetch(`${baseUrl}/consumer-groups/${groupId}/commit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ offsets: [{ topic, partition: 0, offset: 0 }] }),
+  })
+  expect(response.status).toBe(200)
+}
+
 /** The first fenced code block after the heading that starts with `heading` in the project README. */
 function readmeBlock(heading: string): string {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
@@ -166,10 +179,13 @@ describe('README > kafdo/client examples', () => {
   })
 
   it('runs as written against a local server', async () => {
-    // The example produces to 'events' and deletes 'old-logs', so both must exist first.
+    // The example produces to 'events', deletes 'old-logs' and deletes the group 'old-group', so all
+    // three must exist first (the group empty, as a group with members cannot be deleted).
     await ensureTopic('events')
     await ensureTopic('old-logs')
+    await ensureEmptyGroup('old-group', 'events')
 
+    // The seed README's "HTTP Client SDK" example, verbatim but for the base URL, then a line of checks.
     const result = node(`
 import { KafdoClient } from 'kafdo/client'
 
@@ -207,8 +223,9 @@ const consumer = client.consumer({
   autoCommit: true
 })
 
-// Omitted until consumer groups land: consumer.connect() and its 'Member ID' log line,
-// consumer.commit() and consumer.disconnect() need the /consumer-groups endpoints.
+// Connect and join consumer group
+const joinResult = await consumer.connect()
+console.log('Member ID:', joinResult.memberId)
 
 // Fetch messages from a partition
 const { messages } = await consumer.fetch('events', 0, { offset: 0, limit: 100 })
@@ -217,9 +234,15 @@ for (const msg of messages) {
   console.log(\`\${msg.key}: \${JSON.stringify(msg.value)}\`)
 }
 
+// Commit offsets
+await consumer.commit()
+
 // Get partition offsets
 const offsets = await consumer.getOffsets('events', 0)
 console.log(\`Earliest: \${offsets.earliest}, Latest: \${offsets.latest}\`)
+
+// Disconnect from consumer group
+await consumer.disconnect()
 
 // Admin operations
 const admin = client.admin()
@@ -233,37 +256,72 @@ const groupInfo = await admin.describeGroup('analytics-processor')
 
 await admin.addPartitions('logs', 10)
 await admin.deleteTopic('old-logs')
-// Omitted until consumer groups land: admin.deleteGroup('old-group') needs a group that exists.
+await admin.deleteGroup('old-group')
 
 // Added by the test, to check what the example did.
 console.log('RESULT ' + JSON.stringify({
+  memberId: joinResult.memberId,
+  assignment: joinResult.assignment,
   topics: topics.sort(),
   logsPartitions: topicInfo.partitions.length,
-  groups,
+  groups: groups.sort((a, b) => a.groupId.localeCompare(b.groupId)),
   groupState: groupInfo.state,
+  groupMembers: groupInfo.members.length,
+  groupOffsets: groupInfo.offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
   logsAfter: (await admin.describeTopic('logs')).partitions.length,
   topicsAfter: (await admin.listTopics()).sort(),
+  groupsAfter: (await admin.listGroups()).map((group) => group.groupId).sort(),
 }))
 `)
 
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     const lines = result.stdout.trim().split('\n')
-    expect(lines.slice(0, 5)).toEqual([
-      'Status: ok',
+    expect(lines[0]).toBe('Status: ok')
+    expect(lines[1]).toMatch(/^Member ID: my-app-\S+$/)
+    expect(lines.slice(2, 6)).toEqual([
       'user-123: {"type":"page_view","page":"/home"}',
       'user-123: {"type":"click","button":"signup"}',
       'user-456: {"type":"page_view","page":"/about"}',
       'Earliest: 0, Latest: 3',
     ])
-    expect(JSON.parse(lines[5]!.replace(/^RESULT /, ''))).toEqual({
+    const checks = JSON.parse(lines[6]!.replace(/^RESULT /, '')) as Record<string, unknown>
+    expect(lines[1]).toBe(`Member ID: ${String(checks.memberId)}`)
+    expect(checks).toEqual({
+      memberId: expect.any(String),
+      assignment: [{ topic: 'events', partitions: [0] }],
       topics: ['events', 'logs', 'old-logs'],
       logsPartitions: 5,
-      groups: [],
-      groupState: 'Dead',
+      // The example's consumer committed, then left: its group is Empty and keeps its offsets.
+      groups: [
+        { groupId: 'analytics-processor', state: 'Empty', members: 0 },
+        { groupId: 'old-group', state: 'Empty', members: 0 },
+      ],
+      groupState: 'Empty',
+      groupMembers: 0,
+      groupOffsets: [{ topic: 'events', partition: 0, offset: 3 }],
       logsAfter: 10,
       topicsAfter: ['events', 'logs'],
+      groupsAfter: ['analytics-processor'],
     })
+  })
+
+  it('lets a script that never disconnects exit: the heartbeat timer does not keep Node alive', async () => {
+    await ensureTopic('events')
+    const started = Date.now()
+
+    const result = node(`
+      import { KafdoClient } from 'kafdo/client'
+      const consumer = new KafdoClient({ baseUrl: ${JSON.stringify(baseUrl)} }).consumer({ groupId: 'forgetful', topics: ['events'], heartbeatIntervalMs: 100 })
+      const joined = await consumer.connect()
+      await new Promise((resolve) => setTimeout(resolve, 350))
+      console.log(JSON.stringify({ generationId: joined.generationId, rejoinReason: consumer.rejoinReason ?? null }))
+    `)
+
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual({ generationId: expect.any(Number), rejoinReason: null })
+    expect(Date.now() - started).toBeLessThan(20_000)
   })
 
   it("runs the project README's kafdo/client example as written", async () => {
