@@ -46,22 +46,28 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   }
 
   async createTopic(tenant: string, input: CreateTopicInput): Promise<Result<TopicMetadata>> {
+    const topic = this.validateTopic(tenant, input)
+    if (!topic.ok) return topic
+    this.#store.insertTopic(tenant, topic.value)
+    await this.#notifyGroups(tenant)
+    return topic
+  }
+
+  /** The topic `createTopic` would create, or why it would refuse; changes nothing (for dry runs). */
+  validateTopic(tenant: string, input: CreateTopicInput): Result<TopicMetadata> {
     const parsed = parseTopicConfig(input.config)
     if (!parsed.ok) return fail('INVALID_CONFIG', 'invalid topic config', { config: parsed.errors })
     if (this.#store.topic(tenant, input.topic)) {
       return fail('TOPIC_ALREADY_EXISTS', `topic '${input.topic}' already exists`, { topic: input.topic })
     }
-    const topic: TopicMetadata = {
+    return ok({
       topic: input.topic,
       topicId: crypto.randomUUID(),
       partitions: input.partitions ?? DEFAULT_TOPIC_PARTITIONS,
       config: parsed.config,
       queue: mergeQueuePolicy(DEFAULT_QUEUE_POLICY, input.queue ?? {}),
       createdAt: Date.now(),
-    }
-    this.#store.insertTopic(tenant, topic)
-    await this.#notifyGroups(tenant)
-    return ok(topic)
+    })
   }
 
   topic(tenant: string, name: string): TopicMetadata | null {

@@ -9,6 +9,7 @@ import { adminRoutes } from './admin.js'
 import type { AppEnv } from './context.js'
 import { notFound, onError } from './errors.js'
 import { groupRoutes } from './groups.js'
+import { queueRoutes } from './queues.js'
 import { topicRoutes } from './topics.js'
 
 export function createApp(): Hono<AppEnv> {
@@ -56,6 +57,24 @@ export function createApp(): Hono<AppEnv> {
           'POST /admin/groups/:groupId/reset-offsets',
           'DELETE /admin/groups/:groupId',
         ],
+        queues: [
+          'POST /queues',
+          'GET /queues',
+          'GET /queues/:name',
+          'DELETE /queues/:name',
+          'PATCH /queues/:name/config',
+          'POST /queues/:name/messages',
+          'GET /queues/:name/messages',
+          'POST /queues/:name/seek',
+          'POST /queues/:name/receive',
+          'POST /queues/:name/ack',
+          'POST /queues/:name/nack',
+          'POST /queues/:name/reject',
+          'POST /queues/:name/extend',
+          'GET /queues/:name/dlq',
+          'POST /queues/:name/dlq/redrive',
+          'DELETE /queues/:name/dlq',
+        ],
         health: ['GET /', 'GET /health'],
       },
     }),
@@ -64,6 +83,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/topics', topicRoutes)
   app.route('/consumer-groups', groupRoutes)
   app.route('/admin', adminRoutes)
+  app.route('/queues', queueRoutes)
   app.notFound(notFound)
   app.onError(onError)
   return app

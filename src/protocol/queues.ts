@@ -115,8 +115,8 @@ export const listQueuesQuerySchema = z.strictObject({
   tenant: z.string().max(64).optional(),
 })
 
-/** One queue message to produce: a record plus an optional TTL. */
-export const queueMessageSchema = z.strictObject({ ...produceRecordFields, ttlMs: z.number().int().min(1).max(MAX_TTL_MS).optional() })
+/** One queue message to produce: a record (with an optional `ttlMs`). */
+export const queueMessageSchema = z.strictObject(produceRecordFields)
 export const queueProduceRequestSchema = z.union([
   z.strictObject({ messages: z.array(queueMessageSchema).min(1).max(10_000) }),
   queueMessageSchema,

@@ -37,6 +37,8 @@ export const produceRecordFields = {
   partition: z.number().int().nonnegative().optional(),
   timestamp: timestampSchema.optional(),
   valueEncoding: z.enum(['json', 'base64']).optional(),
+  /** Time to live: the record is never delivered after `timestamp + ttlMs`, and is purged. */
+  ttlMs: z.number().int().min(1).max(365 * 24 * 3_600_000).optional(),
 }
 export const produceRecordSchema = z.strictObject(produceRecordFields)
 export type ProduceRecord = z.input<typeof produceRecordSchema>

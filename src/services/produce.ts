@@ -22,6 +22,7 @@ export interface ValidRecord {
   partition?: number | undefined
   timestamp?: number | undefined
   valueEncoding?: 'json' | 'base64' | undefined
+  ttlMs?: number | undefined
 }
 
 export interface Idempotence {
@@ -111,7 +112,10 @@ function encodeRecord(record: ValidRecord, index: number): EncodedRecord {
       headers: record.headers ?? {},
       ...(record.valueEncoding === 'base64' ? { valueEncoding: 'base64' as const } : {}),
     })
-    return record.timestamp === undefined ? { body, bytes: utf8Length(body) } : { body, bytes: utf8Length(body), timestamp: record.timestamp }
+    const encoded: EncodedRecord = { body, bytes: utf8Length(body) }
+    if (record.timestamp !== undefined) encoded.timestamp = record.timestamp
+    if (record.ttlMs !== undefined) encoded.ttlMs = record.ttlMs
+    return encoded
   } catch (err) {
     if (err instanceof UnencodableValueError) throw new KafdoError('INVALID_REQUEST', `record ${index}: ${err.message}`, { index })
     throw err

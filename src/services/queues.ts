@@ -1,0 +1,270 @@
+/**
+ * The queue view (Qafka's `/queues` API and the in-Worker queue consumer) over ordinary topics: creating
+ * a queue creates a topic with a queue policy; receive/ack/nack/extend/reject go to the partition that
+ * holds the lease; stats add up the partitions' share-group state.
+ */
+import type { LeaseRef } from '../durable-objects/partition-queue.js'
+import type { KafdoBindings } from '../env.js'
+import type { PartitionRef } from '../core/object-names.js'
+import { KafdoError, type Result } from '../protocol/errors.js'
+import {
+  DEFAULT_SHARE_GROUP,
+  DLQ_SUFFIX,
+  type CreateQueueRequest,
+  type QueueMessage,
+  type QueuePolicy,
+  type QueueStats,
+  type UpdateQueueRequest,
+} from '../protocol/queues.js'
+import { topicConfigToStrings, type TopicConfigInput } from '../protocol/topic-config.js'
+import type { TopicMetadata } from '../protocol/topics.js'
+import { call, clusterStub, partitionStub } from './stubs.js'
+import { findTopic, forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
+
+export interface QueueDescription {
+  name: string
+  topicId: string
+  partitions: number
+  config: Record<string, string>
+  policy: Omit<QueuePolicy, 'tags'>
+  tags: string[]
+  deadLetterTopic: string | null
+  createdAt: number
+}
+
+export interface QueueDetails extends QueueDescription {
+  group: string
+  stats: QueueStats
+}
+
+export function describeQueue(topic: TopicMetadata): QueueDescription {
+  const { tags, ...policy } = topic.queue
+  return {
+    name: topic.topic,
+    topicId: topic.topicId,
+    partitions: topic.partitions,
+    config: topicConfigToStrings(topic.config),
+    policy,
+    tags,
+    deadLetterTopic: topic.queue.deadLetter.enabled ? `${topic.topic}${DLQ_SUFFIX}` : null,
+    createdAt: topic.createdAt,
+  }
+}
+
+function topicConfigOf(request: { retentionMs?: number | undefined; config?: TopicConfigInput | undefined }): TopicConfigInput {
+  return { ...(request.config ?? {}), ...(request.retentionMs !== undefined ? { 'retention.ms': request.retentionMs } : {}) }
+}
+
+function policyOf(request: CreateQueueRequest | UpdateQueueRequest) {
+  const { retry, deadLetter, visibilityTimeoutMs, defaultTtlMs, tags } = request
+  return Object.fromEntries(Object.entries({ retry, deadLetter, visibilityTimeoutMs, defaultTtlMs, tags }).filter(([, v]) => v !== undefined))
+}
+
+/** Creates the queue's topic; with `dryRun`, validates and answers what would be created. */
+export async function createQueue(env: KafdoBindings, tenant: string, request: CreateQueueRequest, dryRun: boolean): Promise<QueueDescription> {
+  const input = { topic: request.name, partitions: request.partitions, config: topicConfigOf(request), queue: policyOf(request) }
+  if (dryRun) {
+    if (await findTopic(env, tenant, request.name, true)) {
+      throw new KafdoError('TOPIC_ALREADY_EXISTS', `queue '${request.name}' already exists`, { topic: request.name })
+    }
+    return describeQueue(await call(() => clusterStub(env).validateTopic(tenant, input)))
+  }
+  const topic = await call(() => clusterStub(env).createTopic(tenant, input))
+  rememberTopic(tenant, topic)
+  return describeQueue(topic)
+}
+
+export async function listQueues(env: KafdoBindings, tenant: string, filter: { tag?: string | undefined; prefix?: string | undefined }): Promise<QueueDescription[]> {
+  const topics = await clusterStub(env).listTopics(tenant)
+  return topics
+    .filter((topic) => (filter.prefix === undefined || topic.topic.startsWith(filter.prefix)) && (filter.tag === undefined || topic.queue.tags.includes(filter.tag)))
+    .map(describeQueue)
+}
+
+export async function getQueue(env: KafdoBindings, tenant: string, name: string, group = DEFAULT_SHARE_GROUP): Promise<QueueDetails> {
+  const topic = await requireTopic(env, tenant, name, true)
+  const now = Date.now()
+  const partitions = await Promise.all(
+    Array.from({ length: topic.partitions }, (_, partition) => {
+      const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition }
+      return call(() => partitionStub(env, ref).queueStats(ref, group))
+    }),
+  )
+  const dlq = topic.queue.deadLetter.enabled ? await findTopic(env, tenant, `${topic.topic}${DLQ_SUFFIX}`, true) : undefined
+  let dlqDepth = 0
+  if (dlq) {
+    const ranges = await Promise.all(
+      Array.from({ length: dlq.partitions }, (_, partition) => {
+        const ref = { tenant, topic: dlq.topic, topicId: dlq.topicId, partition }
+        return call(() => partitionStub(env, ref).offsets(ref))
+      }),
+    )
+    dlqDepth = ranges.reduce((sum, range) => sum + range.latest - range.earliest, 0)
+  }
+  const oldest = partitions.map((p) => p.oldestTimestamp).filter((t): t is number => t !== null)
+  return {
+    ...describeQueue(topic),
+    group,
+    stats: {
+      depth: partitions.reduce((sum, p) => sum + Math.max(0, p.logEnd - p.cursor) + p.delayed, 0),
+      inFlight: partitions.reduce((sum, p) => sum + p.leased, 0),
+      delayed: partitions.reduce((sum, p) => sum + p.delayed, 0),
+      deadLettered: dlqDepth,
+      expired: partitions.reduce((sum, p) => sum + p.expired, 0),
+      oldestMessageAgeMs: oldest.length > 0 ? Math.max(0, now - Math.min(...oldest)) : null,
+    },
+  }
+}
+
+export async function updateQueue(
+  env: KafdoBindings,
+  tenant: string,
+  name: string,
+  request: UpdateQueueRequest,
+  dryRun: boolean,
+): Promise<{ before: QueueDescription; after: QueueDescription; applied: boolean }> {
+  const input = { ...(request.partitions !== undefined ? { partitions: request.partitions } : {}), config: topicConfigOf(request), queue: policyOf(request) }
+  const result = await call(() => clusterStub(env).updateTopic(tenant, name, input, dryRun))
+  if (!dryRun) rememberTopic(tenant, result.after)
+  return { before: describeQueue(result.before), after: describeQueue(result.after), applied: !dryRun }
+}
+
+/** Deletes the queue's topic and its dead-letter topic. */
+export async function deleteQueue(env: KafdoBindings, tenant: string, name: string): Promise<void> {
+  await call(() => clusterStub(env).deleteTopic(tenant, name))
+  forgetTopic(tenant, name)
+  const dlq = `${name}${DLQ_SUFFIX}`
+  const deleted = await clusterStub(env).deleteTopic(tenant, dlq)
+  if (deleted.ok) forgetTopic(tenant, dlq)
+}
+
+export interface ReceiveOptions {
+  group?: string | undefined
+  consumerId: string
+  max?: number | undefined
+  visibilityTimeoutMs?: number | undefined
+  waitMs?: number | undefined
+}
+
+const rotation = new Map<string, number>()
+
+/**
+ * Leases up to `max` records, spread over the partitions (starting from a different one each call), so
+ * several consumers share a queue. With `waitMs`, waits for records when none are ready.
+ */
+export async function receive(env: KafdoBindings, tenant: string, name: string, options: ReceiveOptions): Promise<QueueMessage[]> {
+  const topic = await requireTopic(env, tenant, name)
+  const max = options.max ?? 10
+  const start = rotation.get(topic.topicId) ?? 0
+  rotation.set(topic.topicId, (start + 1) % topic.partitions)
+  const shares = Array.from({ length: topic.partitions }, (_, i) => {
+    const partition = (start + i) % topic.partitions
+    return { partition, max: Math.floor(max / topic.partitions) + (i < max % topic.partitions ? 1 : 0) }
+  }).filter((share) => share.max > 0)
+  const group = options.group ?? DEFAULT_SHARE_GROUP
+  const fromPartition = (partition: number, share: number, waitMs: number) => {
+    const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition }
+    const receiveRequest = {
+      group,
+      memberId: options.consumerId,
+      max: share,
+      ...(options.visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs: options.visibilityTimeoutMs } : {}),
+    }
+    // The RPC type of `value: unknown` does not survive the stub's typing; the shape is QueueMessage.
+    return call(() => partitionStub(env, ref).receive(ref, receiveRequest, waitMs)) as Promise<QueueMessage[]>
+  }
+  const round = async (waitMs: number) => {
+    const results = await Promise.all(shares.map(({ partition, max: share }) => fromPartition(partition, share, waitMs)))
+    const messages = results.flat()
+    // Partitions that filled their share may hold more: ask them, one at a time, for what is missing.
+    for (const [i, { partition, max: share }] of shares.entries()) {
+      if (messages.length >= max) break
+      if (results[i]!.length === share) messages.push(...(await fromPartition(partition, max - messages.length, 0)))
+    }
+    return messages
+  }
+  const messages = await round(0)
+  if (messages.length === 0 && (options.waitMs ?? 0) > 0) return round(options.waitMs!)
+  return messages
+}
+
+export interface LeaseAction {
+  group?: string | undefined
+  consumerId: string
+}
+
+function parseLease(topic: TopicMetadata, leaseId: string): LeaseRef & { partition: number } {
+  const [partition, offset, token] = leaseId.split(':')
+  const p = Number(partition)
+  if (!(p < topic.partitions)) throw new KafdoError('UNKNOWN_LEASE', `no lease '${leaseId}' on queue '${topic.topic}'`)
+  return { partition: p, offset: Number(offset), token: token! }
+}
+
+async function onLeasePartition<T>(
+  env: KafdoBindings,
+  tenant: string,
+  name: string,
+  leaseId: string,
+  rpc: (ref: PartitionRef, lease: LeaseRef) => Promise<Result<T>>,
+): Promise<T> {
+  const topic = await requireTopic(env, tenant, name)
+  const lease = parseLease(topic, leaseId)
+  const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition: lease.partition }
+  return call(() => rpc(ref, { offset: lease.offset, token: lease.token }))
+}
+
+/** Acks leases, atomically per partition. */
+export async function ack(env: KafdoBindings, tenant: string, name: string, action: LeaseAction, leaseIds: string[]): Promise<{ acked: number }> {
+  const topic = await requireTopic(env, tenant, name)
+  const byPartition = new Map<number, LeaseRef[]>()
+  for (const leaseId of leaseIds) {
+    const lease = parseLease(topic, leaseId)
+    byPartition.set(lease.partition, [...(byPartition.get(lease.partition) ?? []), { offset: lease.offset, token: lease.token }])
+  }
+  const group = action.group ?? DEFAULT_SHARE_GROUP
+  const results = await Promise.all(
+    [...byPartition].map(([partition, leases]) => {
+      const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition }
+      return call(() => partitionStub(env, ref).ack(ref, group, action.consumerId, leases))
+    }),
+  )
+  return { acked: results.reduce((sum, r) => sum + r.acked, 0) }
+}
+
+export function nack(env: KafdoBindings, tenant: string, name: string, action: LeaseAction, leaseId: string, error?: string, delayMs?: number) {
+  return onLeasePartition(env, tenant, name, leaseId, (ref, lease) =>
+    partitionStub(env, ref).nack(ref, action.group ?? DEFAULT_SHARE_GROUP, action.consumerId, lease, error, delayMs),
+  )
+}
+
+export function reject(env: KafdoBindings, tenant: string, name: string, action: LeaseAction, leaseId: string, error?: string) {
+  return onLeasePartition(env, tenant, name, leaseId, (ref, lease) => partitionStub(env, ref).reject(ref, action.group ?? DEFAULT_SHARE_GROUP, action.consumerId, lease, error))
+}
+
+export function extend(env: KafdoBindings, tenant: string, name: string, action: LeaseAction, leaseId: string, visibilityTimeoutMs: number) {
+  return onLeasePartition(env, tenant, name, leaseId, (ref, lease) =>
+    partitionStub(env, ref).extend(ref, action.group ?? DEFAULT_SHARE_GROUP, action.consumerId, lease, visibilityTimeoutMs),
+  )
+}
+
+/** Moves a share group's cursor on one or every partition; what it had in flight from there is dropped. */
+export async function seek(
+  env: KafdoBindings,
+  tenant: string,
+  name: string,
+  request: { group?: string | undefined; partition?: number | undefined; offset?: number | undefined; timestamp?: number | undefined; to?: 'earliest' | 'latest' | undefined },
+): Promise<Array<{ partition: number; offset: number }>> {
+  const topic = await requireTopic(env, tenant, name)
+  if (request.partition !== undefined && request.partition >= topic.partitions) {
+    throw new KafdoError('UNKNOWN_TOPIC_OR_PARTITION', `queue '${name}' has no partition ${request.partition}`, { partition: request.partition })
+  }
+  const target = request.offset !== undefined ? { offset: request.offset } : request.timestamp !== undefined ? { timestamp: request.timestamp } : { to: request.to ?? 'earliest' }
+  const partitions = request.partition !== undefined ? [request.partition] : Array.from({ length: topic.partitions }, (_, p) => p)
+  return Promise.all(
+    partitions.map(async (partition) => {
+      const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition }
+      const result = await call(() => partitionStub(env, ref).seekShareGroup(ref, request.group ?? DEFAULT_SHARE_GROUP, target))
+      return { partition, offset: result.offset }
+    }),
+  )
+}
