@@ -26,7 +26,7 @@ export interface HttpConfig {
 export type QueryValue = string | number | undefined
 
 export interface RequestSpec {
-  method: 'GET' | 'POST' | 'DELETE'
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
   /** Path segments, each URL-encoded: `['topics', name, 'produce']`. */
   path: ReadonlyArray<string | number>
   query?: Record<string, QueryValue>
@@ -35,9 +35,11 @@ export interface RequestSpec {
   idempotent: boolean
   /**
    * After a retry, an error that shows an earlier attempt already did the work (a delete answered
-   * "not found" because the lost first attempt deleted it) counts as success.
+   * "not found" because the lost first attempt deleted it) counts as success. `context.uncertain` says
+   * whether an earlier attempt may have reached the server: it ended without an HTTP answer (a network
+   * error) or with a gateway's 502/504, rather than with the server's refusal (429, 503).
    */
-  doneIf?: (error: KafdoError) => boolean
+  doneIf?: (error: KafdoError, context: { uncertain: boolean }) => boolean
   /** Milliseconds this call may take instead of the client's `timeout` (a held join, a long poll). */
   timeout?: number
   /** Abandons the call: it then fails with REQUEST_TIMED_OUT and `details.aborted`, without retrying. */
@@ -71,11 +73,13 @@ export class HttpCore {
   async request<T>(spec: RequestSpec): Promise<T> {
     const deadline = Date.now() + (spec.timeout ?? this.#config.timeout)
     const url = this.#url(spec)
+    let uncertain = false
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.#attempt(url, spec, deadline)
       if (outcome.ok) return outcome.value as T
       const { error, retryAfterMs } = outcome
-      if (attempt > 0 && spec.doneIf?.(error)) return undefined as T
+      if (attempt > 0 && spec.doneIf?.(error, { uncertain })) return undefined as T
+      if (outcome.mayHaveReachedServer) uncertain = true
       if (!outcome.retriable || !spec.idempotent || attempt >= this.#config.retries || spec.signal?.aborted) throw error
       const delay = retryAfterMs ?? backoff(attempt)
       // Waiting past the deadline would only end in a timeout; the real failure says more.
@@ -107,6 +111,7 @@ export class HttpCore {
         error: errorFromResponse(response.status, response.statusText, text),
         retriable: RETRIABLE_STATUSES.has(response.status),
         retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+        mayHaveReachedServer: response.status === 502 || response.status === 504,
       }
     } catch (err) {
       if (spec.signal?.aborted) return { ok: false, error: aborted(spec), retriable: false }
@@ -119,6 +124,7 @@ export class HttpCore {
         ok: false,
         error: new KafdoError('SERVICE_UNAVAILABLE', `network error on ${spec.method} ${pathOf(spec)}: ${message}`, { cause: message }),
         retriable: true,
+        mayHaveReachedServer: true,
       }
     } finally {
       clearTimeout(timer)
@@ -146,7 +152,9 @@ export class HttpCore {
   }
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: KafdoError; retriable: boolean; retryAfterMs?: number | undefined }
+type Outcome =
+  | { ok: true; value: unknown }
+  | { ok: false; error: KafdoError; retriable: boolean; retryAfterMs?: number | undefined; mayHaveReachedServer?: boolean }
 
 function parseSuccess(text: string, status: number): unknown {
   if (text === '') return undefined

@@ -15,6 +15,24 @@ export {
 } from './consumer.js'
 export type { AssignmentStrategy, HeartbeatOutcome, RejoinReason } from './group-membership.js'
 export { KafdoAdmin } from './admin.js'
+export {
+  KafdoQueues,
+  type CreatedQueue,
+  type DryRunOption,
+  type ListQueuesOptions,
+  type QueueDescription,
+  type QueueDetails,
+  type QueueMessageInput,
+  type QueueReadOptions,
+  type QueueRecord,
+  type QueueUpdateResult,
+  type RedriveRequest,
+  type SeekRequest,
+} from './queues.js'
+export { KafdoQueueConsumer, RECEIVE_GRACE_MS, type Lease, type NackResult, type QueueConsumerOptions } from './queue-consumer.js'
+export { DEFAULT_QUEUE_POLICY, DEFAULT_SHARE_GROUP, DLQ_HEADERS, DLQ_SUFFIX } from '../src/protocol/queues.js'
+export type { CreateQueueRequest, QueueMessage, QueuePolicy, QueueStats, UpdateQueueRequest } from '../src/protocol/queues.js'
+export type { RetryPolicy } from '../src/core/backoff.js'
 export type { FetchLike } from './http.js'
 export { ERROR_CODES, KafdoError, isErrorCode } from '../src/protocol/index.js'
 export type {

@@ -1,12 +1,14 @@
 /**
  * `KafdoClient`, Kafdo over HTTP for any JavaScript runtime (Node 18+, Deno, Bun, browsers, Workers): one
- * configuration (base URL, client id, headers, timeout, retries) shared by the producers, consumers and
- * admin it hands out.
+ * configuration (base URL, client id, headers, timeout, retries) shared by the producers, consumers,
+ * admin, queue admin and queue consumers it hands out.
  */
 import { HttpCore, type FetchLike } from './http.js'
 import { KafdoAdmin } from './admin.js'
 import { KafdoConsumer, type ConsumerOptions } from './consumer.js'
 import { KafdoProducer, type ProducerOptions } from './producer.js'
+import { KafdoQueueConsumer, type QueueConsumerOptions } from './queue-consumer.js'
+import { KafdoQueues } from './queues.js'
 
 export interface KafdoClientConfig {
   /** Where the Kafdo Worker answers, e.g. `https://kafdo.your-domain.workers.dev`. */
@@ -71,6 +73,16 @@ export class KafdoClient {
 
   admin(): KafdoAdmin {
     return new KafdoAdmin(this.#http)
+  }
+
+  /** The `/queues` admin: queues, their messages, share-group cursors and dead-letter queues. */
+  queues(): KafdoQueues {
+    return new KafdoQueues(this.#http)
+  }
+
+  /** A queue consumer: leases records of a queue, shared with the other consumers of its group. */
+  queueConsumer(options: QueueConsumerOptions): KafdoQueueConsumer {
+    return new KafdoQueueConsumer(this.#http, options)
   }
 }
 
