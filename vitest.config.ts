@@ -10,10 +10,12 @@ export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        // The suite runs the Worker with AUTH_MODE=none, as `npm start` does; tests/security drive the
+        // app with authentication on by passing their own env to it.
+        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { AUTH_MODE: 'none' } } })],
         test: {
           name: 'workers',
-          include: ['test/{unit,durable-objects,http,api,client}/**/*.test.ts'],
+          include: ['test/{unit,durable-objects,http,api,client,security}/**/*.test.ts'],
         },
       },
       {

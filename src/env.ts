@@ -13,6 +13,21 @@ export interface KafdoEnv {
   /** "true" creates a missing topic on first produce, with DEFAULT_PARTITIONS partitions. */
   AUTO_CREATE_TOPICS?: string
   DEFAULT_PARTITIONS?: string
+  /** Optional: per-tenant rate quotas need it (see README, "Quotas"). */
+  TENANT_QUOTA?: DurableObjectNamespace<import('./durable-objects/tenant-quota.js').TenantQuotaDO>
+  /** Authentication and authorization settings; see README.md, "Security". Secrets via `wrangler secret put`. */
+  AUTH_MODE?: string
+  JWT_SECRET?: string
+  JWKS_URL?: string
+  JWKS?: string
+  JWT_ISSUER?: string
+  JWT_AUDIENCE?: string
+  JWT_ALGORITHMS?: string
+  JWT_ROLES_CLAIM?: string
+  JWT_TENANT_CLAIM?: string
+  JWT_CLOCK_SKEW_SECONDS?: string
+  ROLES?: string
+  BOOTSTRAP_API_KEY?: string
 }
 
 /**

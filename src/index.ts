@@ -6,6 +6,7 @@
 export { TopicPartitionDO } from './durable-objects/topic-partition.js'
 export { ConsumerGroupDO } from './durable-objects/consumer-group.js'
 export { ClusterMetadataDO } from './durable-objects/cluster-metadata.js'
+export { TenantQuotaDO } from './durable-objects/tenant-quota.js'
 export { createProducer, Producer, type ProducerConfig } from './api/producer.js'
 export { createAdmin, Admin, type AdminConfig } from './api/admin.js'
 export { createConsumer, Consumer, type ConsumerConfig, type ConsumerRecord, type RebalanceListener } from './api/consumer.js'

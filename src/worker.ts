@@ -5,6 +5,7 @@ import { createApp } from './http/app.js'
 export { TopicPartitionDO } from './durable-objects/topic-partition.js'
 export { ConsumerGroupDO } from './durable-objects/consumer-group.js'
 export { ClusterMetadataDO } from './durable-objects/cluster-metadata.js'
+export { TenantQuotaDO } from './durable-objects/tenant-quota.js'
 
 const app = createApp()
 

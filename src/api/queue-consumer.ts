@@ -39,7 +39,8 @@ export class QueueConsumer implements AsyncIterable<QueueMessage> {
   readonly #env: KafdoBindings
   readonly #tenant: string
   readonly #config: Required<Omit<QueueConsumerConfig, 'visibilityTimeoutMs'>> & { visibilityTimeoutMs?: number }
-  #settled = new Set<string>()
+  /** The lease the async iterator is holding, and whether the loop body settled it itself. */
+  #inHand: { leaseId: string; settled: boolean } | undefined
   #stopped = false
 
   constructor(env: KafdoBindings, config: QueueConsumerConfig, tenant = DEFAULT_TENANT) {
@@ -73,19 +74,19 @@ export class QueueConsumer implements AsyncIterable<QueueMessage> {
   async ack(leases: Lease | Lease[]): Promise<number> {
     const ids = (Array.isArray(leases) ? leases : [leases]).map(leaseIdOf)
     const { acked } = await queues.ack(this.#env, this.#tenant, this.#config.queue, this.#action(), ids)
-    for (const id of ids) this.#settled.add(id)
+    for (const id of ids) this.#markSettled(id)
     return acked
   }
 
   async nack(lease: Lease, error?: unknown, delayMs?: number): Promise<{ state: string; redeliverAt?: number }> {
     const result = await queues.nack(this.#env, this.#tenant, this.#config.queue, this.#action(), leaseIdOf(lease), describe(error), delayMs)
-    this.#settled.add(leaseIdOf(lease))
+    this.#markSettled(leaseIdOf(lease))
     return result
   }
 
   async reject(lease: Lease, error?: unknown): Promise<{ state: string }> {
     const result = await queues.reject(this.#env, this.#tenant, this.#config.queue, this.#action(), leaseIdOf(lease), describe(error))
-    this.#settled.add(leaseIdOf(lease))
+    this.#markSettled(leaseIdOf(lease))
     return result
   }
 
@@ -114,23 +115,30 @@ export class QueueConsumer implements AsyncIterable<QueueMessage> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<QueueMessage> {
-    let inHand: QueueMessage | undefined
     try {
       while (!this.#stopped) {
         for (const message of await this.receive()) {
-          inHand = message
+          this.#inHand = { leaseId: message.leaseId, settled: false }
           yield message
-          if (!this.#settled.delete(message.leaseId)) await this.ack(message)
-          this.#settled.delete(message.leaseId)
-          inHand = undefined
+          const settled = this.#inHand.settled
+          this.#inHand = undefined
+          if (!settled) await this.ack(message)
           if (this.#stopped) return
         }
       }
     } finally {
-      if (inHand && !this.#settled.delete(inHand.leaseId)) {
-        await this.nack(inHand, 'the consumer loop ended before this message was acked').catch(() => {})
+      const inHand = this.#inHand
+      this.#inHand = undefined
+      if (inHand && !inHand.settled) {
+        await queues
+          .nack(this.#env, this.#tenant, this.#config.queue, this.#action(), inHand.leaseId, 'the consumer loop ended before this message was acked')
+          .catch(() => {})
       }
     }
+  }
+
+  #markSettled(leaseId: string): void {
+    if (this.#inHand?.leaseId === leaseId) this.#inHand.settled = true
   }
 
   #action() {

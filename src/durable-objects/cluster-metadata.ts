@@ -12,7 +12,8 @@ import { DEFAULT_TOPIC_PARTITIONS } from '../protocol/limits.js'
 import { DEFAULT_QUEUE_POLICY, mergeQueuePolicy, type QueuePolicyUpdate } from '../protocol/queues.js'
 import { parseTopicConfig, type TopicConfigInput } from '../protocol/topic-config.js'
 import type { TopicMetadata } from '../protocol/topics.js'
-import { MetadataStore, METADATA_MIGRATIONS, type DeletedTopic } from '../storage/metadata-store.js'
+import type { TenantQuotas } from '../protocol/tenants.js'
+import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord, type DeletedTopic } from '../storage/metadata-store.js'
 import { runMigrations } from '../storage/migrations.js'
 import { TimerStore } from '../storage/timers.js'
 
@@ -48,6 +49,8 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   async createTopic(tenant: string, input: CreateTopicInput): Promise<Result<TopicMetadata>> {
     const topic = this.validateTopic(tenant, input)
     if (!topic.ok) return topic
+    const quota = this.#checkQuotas(tenant, topic.value, undefined)
+    if (!quota.ok) return quota
     this.#store.insertTopic(tenant, topic.value)
     await this.#notifyGroups(tenant)
     return topic
@@ -92,6 +95,8 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
         requested: count,
       })
     }
+    const quota = this.#checkQuotas(tenant, { ...topic, partitions: count }, topic)
+    if (!quota.ok) return quota
     this.#store.updatePartitions(tenant, name, count, Date.now())
     await this.#notifyGroups(tenant)
     return ok({ ...topic, partitions: count })
@@ -119,6 +124,8 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
       config: parsed.config,
       queue: mergeQueuePolicy(before.queue, input.queue ?? {}),
     }
+    const quota = this.#checkQuotas(tenant, after, before)
+    if (!quota.ok) return quota
     if (dryRun) return ok({ before, after })
     this.#store.updateTopic(tenant, after, Date.now())
     const results = await Promise.allSettled(
@@ -149,6 +156,45 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     return ok(topic)
   }
 
+  insertApiKey(key: ApiKeyRecord): void {
+    this.#store.insertApiKey(key)
+  }
+
+  apiKey(keyId: string): ApiKeyRecord | null {
+    return this.#store.apiKey(keyId) ?? null
+  }
+
+  listApiKeys(tenant: string): ApiKeyRecord[] {
+    return this.#store.apiKeys(tenant)
+  }
+
+  revokeApiKey(tenant: string, keyId: string): Result<null> {
+    return this.#store.revokeApiKey(tenant, keyId, Date.now()) ? ok(null) : fail('NOT_FOUND', `no active API key '${keyId}'`, { keyId })
+  }
+
+  quotas(tenant: string): TenantQuotas {
+    const stored = this.#store.quotas(tenant)
+    return stored ? (JSON.parse(stored) as TenantQuotas) : {}
+  }
+
+  setQuotas(tenant: string, quotas: TenantQuotas): TenantQuotas {
+    this.#store.writeQuotas(tenant, JSON.stringify(quotas), Date.now())
+    return quotas
+  }
+
+  listTenants(): string[] {
+    return this.#store.tenants()
+  }
+
+  /** Deletes all of a tenant's topics (and their partitions' storage), groups' registry, keys and quotas. */
+  async deleteTenant(tenant: string): Promise<{ topics: string[]; groups: string[] }> {
+    const topics = this.#store.topics(tenant)
+    const groups = this.#store.groups(tenant)
+    for (const topic of topics) await this.deleteTopic(tenant, topic.topic)
+    this.#store.deleteTenant(tenant)
+    return { topics: topics.map((t) => t.topic), groups }
+  }
+
   registerGroup(tenant: string, groupId: string): void {
     this.#store.registerGroup(tenant, groupId, Date.now())
   }
@@ -171,6 +217,25 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
       else this.#timers.set(PURGE_TIMER, timer.key, Date.now() + PURGE_RETRY_MS)
     }
     await this.#timers.arm()
+  }
+
+  /** A tenant's limits on topics, partitions, retention and message size (422 POLICY_VIOLATION). */
+  #checkQuotas(tenant: string, topic: TopicMetadata, before: TopicMetadata | undefined): Result<null> {
+    if (topic.topic.startsWith('__')) return ok(null)
+    const quotas = this.quotas(tenant)
+    const refuse = (quota: keyof TenantQuotas, limit: number, requested: number) =>
+      fail('POLICY_VIOLATION', `tenant quota ${quota} is ${limit}; this needs ${requested}`, { quota, limit, requested })
+    const existing = this.#store.topics(tenant).filter((t) => !t.topic.startsWith('__'))
+    if (!before && quotas.maxTopics !== undefined && existing.length + 1 > quotas.maxTopics) return refuse('maxTopics', quotas.maxTopics, existing.length + 1)
+    const partitions = existing.reduce((sum, t) => sum + t.partitions, 0) - (before?.partitions ?? 0) + topic.partitions
+    if (quotas.maxPartitions !== undefined && partitions > quotas.maxPartitions) return refuse('maxPartitions', quotas.maxPartitions, partitions)
+    const retention = topic.config['retention.ms']
+    if (quotas.maxRetentionMs !== undefined && (retention === -1 || retention > quotas.maxRetentionMs)) {
+      return refuse('maxRetentionMs', quotas.maxRetentionMs, retention === -1 ? Number.POSITIVE_INFINITY : retention)
+    }
+    const messageBytes = topic.config['max.message.bytes']
+    if (quotas.maxMessageBytes !== undefined && messageBytes > quotas.maxMessageBytes) return refuse('maxMessageBytes', quotas.maxMessageBytes, messageBytes)
+    return ok(null)
   }
 
   /**

@@ -216,6 +216,20 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     return ok(null)
   }
 
+  /** Wipes the group whatever its state (its tenant is being deleted); members get UNKNOWN_MEMBER_ID. */
+  async purge(): Promise<void> {
+    for (const [memberId, resolve] of this.#joinWaiters) resolve(this.#pendingResult(memberId))
+    this.#joinWaiters.clear()
+    this.#members.clear()
+    this.#lastHeartbeat.clear()
+    await this.ctx.storage.deleteAlarm()
+    await this.ctx.storage.deleteAll()
+    this.#timers.forget()
+    runMigrations(this.ctx.storage, GROUP_MIGRATIONS)
+    this.#meta = undefined
+    this.#topics = undefined
+  }
+
   /** ClusterMetadataDO calls this when topics are created, grown or deleted. */
   async topicsChanged(): Promise<void> {
     this.#topics = undefined
@@ -428,7 +442,8 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
 function subscriptionOf(member: MemberRecord, partitions: ReadonlyMap<string, number>): string[] {
   if (member.pattern === null) return member.topics.filter((topic) => partitions.has(topic))
   const pattern = compilePattern(member.pattern)
-  return [...partitions.keys()].filter((topic) => pattern.test(topic))
+  // Internal topics (`__audit`) never match a pattern, as Kafka's internal topics do not.
+  return [...partitions.keys()].filter((topic) => !topic.startsWith('__') && pattern.test(topic))
 }
 
 function subscribedTopics(members: readonly MemberRecord[], partitions: ReadonlyMap<string, number>): Set<string> {

@@ -245,6 +245,7 @@ function toMessage(partition: number, delivery: Delivery, record: FetchedRecord)
     value: record.value,
     headers: record.headers,
     deliveryCount: delivery.attempts,
+    ...(record.valueEncoding !== undefined ? { valueEncoding: record.valueEncoding } : {}),
     ...(record.expiresAt !== undefined ? { expiresAt: record.expiresAt } : {}),
   }
 }

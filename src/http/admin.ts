@@ -1,49 +1,82 @@
 /** Topic and group administration on `/admin/...`, as the Kafdo README lists it. */
 import { Hono } from 'hono'
-import { createPartitionsRequestSchema, createTopicRequestSchema, topicNameSchema } from '../protocol/topics.js'
 import { groupIdSchema, resetOffsetsRequestSchema } from '../protocol/groups.js'
+import { createPartitionsRequestSchema, createTopicRequestSchema, topicNameSchema } from '../protocol/topics.js'
 import { deleteGroup, describeGroup, listGroups, resetOffsets } from '../services/groups.js'
 import { topicOffsets } from '../services/read.js'
 import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics } from '../services/topics.js'
+import { audited, authorize, visible } from './authorize.js'
 import type { AppEnv } from './context.js'
 import { jsonBody, param } from './validate.js'
 
 export const adminRoutes = new Hono<AppEnv>()
 
-adminRoutes.get('/topics', async (c) => c.json({ topics: await listTopics(c.env, c.get('tenant')) }))
+adminRoutes.get('/topics', async (c) => {
+  await authorize(c, 'topic:read')
+  return c.json({ topics: visible(c, 'topic:read', await listTopics(c.env, c.get('tenant')), (t) => t.topic) })
+})
 
 adminRoutes.post('/topics', async (c) => {
   const request = await jsonBody(c, createTopicRequestSchema)
-  return c.json(await createTopic(c.env, c.get('tenant'), request), 201)
+  await authorize(c, 'topic:create', request.topic)
+  const topic = await createTopic(c.env, c.get('tenant'), request)
+  await audited(c, 'topic:create', topic.topic, { partitions: topic.partitions, config: request.config ?? {} })
+  return c.json(topic, 201)
 })
 
-adminRoutes.get('/topics/:topic', async (c) => c.json(await describeTopic(c.env, c.get('tenant'), param(c, 'topic', topicNameSchema))))
+adminRoutes.get('/topics/:topic', async (c) => {
+  const topic = param(c, 'topic', topicNameSchema)
+  await authorize(c, 'topic:read', topic)
+  return c.json(await describeTopic(c.env, c.get('tenant'), topic))
+})
 
 adminRoutes.delete('/topics/:topic', async (c) => {
-  const topic = await deleteTopic(c.env, c.get('tenant'), param(c, 'topic', topicNameSchema))
+  const name = param(c, 'topic', topicNameSchema)
+  await authorize(c, 'topic:delete', name)
+  const topic = await deleteTopic(c.env, c.get('tenant'), name)
+  await audited(c, 'topic:delete', name)
   return c.json({ ...topic, deleted: true })
 })
 
 adminRoutes.post('/topics/:topic/partitions', async (c) => {
   const topic = param(c, 'topic', topicNameSchema)
+  await authorize(c, 'topic:config', topic)
   const { count } = await jsonBody(c, createPartitionsRequestSchema)
-  return c.json(await createPartitions(c.env, c.get('tenant'), topic, count))
+  const result = await createPartitions(c.env, c.get('tenant'), topic, count)
+  await audited(c, 'topic:config', topic, { partitions: count })
+  return c.json(result)
 })
 
-adminRoutes.get('/topics/:topic/offsets', async (c) => c.json(await topicOffsets(c.env, c.get('tenant'), param(c, 'topic', topicNameSchema))))
+adminRoutes.get('/topics/:topic/offsets', async (c) => {
+  const topic = param(c, 'topic', topicNameSchema)
+  await authorize(c, 'topic:read', topic)
+  return c.json(await topicOffsets(c.env, c.get('tenant'), topic))
+})
 
-adminRoutes.get('/groups', async (c) => c.json({ groups: await listGroups(c.env, c.get('tenant')) }))
+adminRoutes.get('/groups', async (c) => {
+  await authorize(c, 'group:read')
+  return c.json({ groups: visible(c, 'group:read', await listGroups(c.env, c.get('tenant')), (g) => g.groupId) })
+})
 
-adminRoutes.get('/groups/:groupId', async (c) => c.json(await describeGroup(c.env, c.get('tenant'), param(c, 'groupId', groupIdSchema))))
+adminRoutes.get('/groups/:groupId', async (c) => {
+  const groupId = param(c, 'groupId', groupIdSchema)
+  await authorize(c, 'group:read', groupId)
+  return c.json(await describeGroup(c.env, c.get('tenant'), groupId))
+})
 
 adminRoutes.post('/groups/:groupId/reset-offsets', async (c) => {
   const groupId = param(c, 'groupId', groupIdSchema)
-  const offsets = await resetOffsets(c.env, c.get('tenant'), groupId, await jsonBody(c, resetOffsetsRequestSchema))
+  await authorize(c, 'group:admin', groupId)
+  const request = await jsonBody(c, resetOffsetsRequestSchema)
+  const offsets = await resetOffsets(c.env, c.get('tenant'), groupId, request)
+  await audited(c, 'group:reset-offsets', groupId, { topic: request.topic })
   return c.json({ groupId, offsets })
 })
 
 adminRoutes.delete('/groups/:groupId', async (c) => {
   const groupId = param(c, 'groupId', groupIdSchema)
+  await authorize(c, 'group:admin', groupId)
   await deleteGroup(c.env, c.get('tenant'), groupId)
+  await audited(c, 'group:delete', groupId)
   return c.json({ groupId, deleted: true })
 })

@@ -1,15 +1,16 @@
 /** The Hono application: request ids, body limits, the routers, and the one error renderer. */
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { DEFAULT_TENANT } from '../core/object-names.js'
 import { KafdoError } from '../protocol/errors.js'
 import { MAX_REQUEST_BODY_BYTES } from '../protocol/limits.js'
 import { VERSION } from '../version.js'
 import { adminRoutes } from './admin.js'
+import { authenticate } from './auth/authenticate.js'
 import type { AppEnv } from './context.js'
 import { notFound, onError } from './errors.js'
 import { groupRoutes } from './groups.js'
 import { queueRoutes } from './queues.js'
+import { securityRoutes } from './security.js'
 import { topicRoutes } from './topics.js'
 
 export function createApp(): Hono<AppEnv> {
@@ -17,10 +18,11 @@ export function createApp(): Hono<AppEnv> {
   app.use(async (c, next) => {
     const requestId = c.req.header('x-request-id')?.slice(0, 128) || crypto.randomUUID()
     c.set('requestId', requestId)
-    c.set('tenant', DEFAULT_TENANT)
     await next()
     c.header('x-request-id', requestId)
   })
+  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, timestamp: new Date().toISOString() }))
+  app.use(authenticate())
   app.use(
     bodyLimit({
       maxSize: MAX_REQUEST_BODY_BYTES,
@@ -56,6 +58,15 @@ export function createApp(): Hono<AppEnv> {
           'GET /admin/groups/:groupId',
           'POST /admin/groups/:groupId/reset-offsets',
           'DELETE /admin/groups/:groupId',
+          'POST /admin/api-keys',
+          'GET /admin/api-keys',
+          'DELETE /admin/api-keys/:keyId',
+          'GET /admin/audit',
+          'GET /admin/quotas',
+          'PUT /admin/quotas',
+          'GET /admin/tenants',
+          'POST /admin/tenants/:tenant/provision',
+          'DELETE /admin/tenants/:tenant',
         ],
         queues: [
           'POST /queues',
@@ -79,10 +90,10 @@ export function createApp(): Hono<AppEnv> {
       },
     }),
   )
-  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, timestamp: new Date().toISOString() }))
   app.route('/topics', topicRoutes)
   app.route('/consumer-groups', groupRoutes)
   app.route('/admin', adminRoutes)
+  app.route('/admin', securityRoutes)
   app.route('/queues', queueRoutes)
   app.notFound(notFound)
   app.onError(onError)

@@ -1,11 +1,15 @@
 /** The Hono environment every router shares: Kafdo's bindings and the per-request variables. */
 import type { KafdoEnv } from '../env.js'
+import type { Principal } from './auth/principal.js'
 
 export interface AppEnv {
   Bindings: KafdoEnv
   Variables: {
-    /** The namespace this request acts in; until authentication lands it is always the default tenant. */
+    /** The namespace this request acts in: the credential's tenant (or, for a platform admin, `?tenant=`). */
     tenant: string
+    principal: Principal
     requestId: string
+    /** Size of the JSON body read, for rate quotas. */
+    bodyBytes: number
   }
 }

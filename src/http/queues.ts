@@ -20,7 +20,9 @@ import { topicNameSchema } from '../protocol/topics.js'
 import { inspectDeadLetters, purgeDeadLetters, readMessages, redrive } from '../services/dead-letter-queue.js'
 import { produce } from '../services/produce.js'
 import * as queues from '../services/queues.js'
+import { audited, authorize, visible } from './authorize.js'
 import type { AppEnv } from './context.js'
+import { chargeProduce } from './quotas.js'
 import { jsonBody, param, query } from './validate.js'
 
 export const queueRoutes = new Hono<AppEnv>()
@@ -31,80 +33,109 @@ const name = (c: Parameters<typeof query>[0]) => param(c, 'name', topicNameSchem
 
 queueRoutes.post('/', async (c) => {
   const dryRun = isDryRun(c)
-  const queue = await queues.createQueue(c.env, c.get('tenant'), await jsonBody(c, createQueueRequestSchema), dryRun)
+  const request = await jsonBody(c, createQueueRequestSchema)
+  await authorize(c, 'topic:create', request.name)
+  const queue = await queues.createQueue(c.env, c.get('tenant'), request, dryRun)
+  if (!dryRun) await audited(c, 'queue:create', queue.name, { partitions: queue.partitions })
   return c.json({ ...queue, dryRun }, dryRun ? 200 : 201)
 })
 
 queueRoutes.get('/', async (c) => {
   const filter = query(c, listQueuesQuerySchema)
-  return c.json({ queues: await queues.listQueues(c.env, c.get('tenant'), filter) })
+  await authorize(c, 'topic:read')
+  return c.json({ queues: visible(c, 'topic:read', await queues.listQueues(c.env, c.get('tenant'), filter), (q) => q.name) })
 })
 
 queueRoutes.get('/:name', async (c) => {
   const { group } = query(c, z.strictObject({ group: groupIdSchema.optional() }))
+  await authorize(c, 'topic:read', name(c))
   return c.json(await queues.getQueue(c.env, c.get('tenant'), name(c), group))
 })
 
 queueRoutes.delete('/:name', async (c) => {
   const queue = name(c)
+  await authorize(c, 'topic:delete', queue)
   await queues.deleteQueue(c.env, c.get('tenant'), queue)
+  await audited(c, 'queue:delete', queue)
   return c.json({ name: queue, deleted: true })
 })
 
 queueRoutes.patch('/:name/config', async (c) => {
   const dryRun = isDryRun(c)
-  return c.json(await queues.updateQueue(c.env, c.get('tenant'), name(c), await jsonBody(c, updateQueueRequestSchema), dryRun))
+  await authorize(c, 'topic:config', name(c))
+  const request = await jsonBody(c, updateQueueRequestSchema)
+  const result = await queues.updateQueue(c.env, c.get('tenant'), name(c), request, dryRun)
+  if (!dryRun) await audited(c, 'queue:config', name(c), request)
+  return c.json(result)
 })
 
 queueRoutes.post('/:name/messages', async (c) => {
+  await authorize(c, 'produce', name(c))
   const body = await jsonBody(c, queueProduceRequestSchema)
   const records = 'messages' in body ? body.messages : [body]
+  await chargeProduce(c, records.length)
   const results = await produce(c.env, c.get('tenant'), name(c), records)
   return c.json('messages' in body ? { results } : results[0])
 })
 
 queueRoutes.get('/:name/messages', async (c) => {
+  await authorize(c, 'consume', name(c))
   return c.json({ messages: await readMessages(c.env, c.get('tenant'), name(c), query(c, queueReadQuerySchema)) })
 })
 
 queueRoutes.post('/:name/seek', async (c) => {
   const request = await jsonBody(c, seekRequestSchema)
+  await authorize(c, 'consume', name(c))
+  await authorize(c, 'group:admin', request.group ?? 'default')
   return c.json({ partitions: await queues.seek(c.env, c.get('tenant'), name(c), request) })
 })
 
 queueRoutes.post('/:name/receive', async (c) => {
+  await authorize(c, 'consume', name(c))
   return c.json({ messages: await queues.receive(c.env, c.get('tenant'), name(c), await jsonBody(c, receiveRequestSchema)) })
 })
 
 queueRoutes.post('/:name/ack', async (c) => {
+  await authorize(c, 'consume', name(c))
   const request = await jsonBody(c, ackRequestSchema)
   return c.json(await queues.ack(c.env, c.get('tenant'), name(c), request, request.leaseIds))
 })
 
 queueRoutes.post('/:name/nack', async (c) => {
+  await authorize(c, 'consume', name(c))
   const request = await jsonBody(c, nackRequestSchema)
   return c.json(await queues.nack(c.env, c.get('tenant'), name(c), request, request.leaseId, request.error, request.delayMs))
 })
 
 queueRoutes.post('/:name/reject', async (c) => {
+  await authorize(c, 'consume', name(c))
   const request = await jsonBody(c, rejectRequestSchema)
   return c.json(await queues.reject(c.env, c.get('tenant'), name(c), request, request.leaseId, request.error))
 })
 
 queueRoutes.post('/:name/extend', async (c) => {
+  await authorize(c, 'consume', name(c))
   const request = await jsonBody(c, extendRequestSchema)
   return c.json(await queues.extend(c.env, c.get('tenant'), name(c), request, request.leaseId, request.visibilityTimeoutMs))
 })
 
 queueRoutes.get('/:name/dlq', async (c) => {
+  await authorize(c, 'consume', `${name(c)}-dlq`)
   return c.json({ messages: await inspectDeadLetters(c.env, c.get('tenant'), name(c), query(c, queueReadQuerySchema)) })
 })
 
 queueRoutes.post('/:name/dlq/redrive', async (c) => {
-  return c.json(await redrive(c.env, c.get('tenant'), name(c), await jsonBody(c, redriveRequestSchema)))
+  await authorize(c, 'consume', `${name(c)}-dlq`)
+  await authorize(c, 'produce', name(c))
+  const result = await redrive(c.env, c.get('tenant'), name(c), await jsonBody(c, redriveRequestSchema))
+  await audited(c, 'queue:redrive', name(c), result)
+  return c.json(result)
 })
 
 queueRoutes.delete('/:name/dlq', async (c) => {
   const { beforeOffset } = query(c, z.strictObject({ beforeOffset: z.coerce.number().int().nonnegative().optional() }))
-  return c.json(await purgeDeadLetters(c.env, c.get('tenant'), name(c), beforeOffset))
+  await authorize(c, 'topic:delete', `${name(c)}-dlq`)
+  const result = await purgeDeadLetters(c.env, c.get('tenant'), name(c), beforeOffset)
+  await audited(c, 'queue:purge-dlq', name(c), result)
+  return c.json(result)
 })

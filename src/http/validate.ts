@@ -11,6 +11,7 @@ import type { AppEnv } from './context.js'
 
 export async function jsonBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
   const text = await c.req.text()
+  c.set('bodyBytes', text.length)
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -20,8 +21,10 @@ export async function jsonBody<S extends z.ZodType>(c: Context<AppEnv>, schema: 
   return check(schema, body, 'body')
 }
 
+/** The query string without `tenant`, which the authentication middleware has already consumed. */
 export function query<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
-  return check(schema, c.req.query(), 'query')
+  const { tenant: _tenant, ...rest } = c.req.query()
+  return check(schema, rest, 'query')
 }
 
 export function param<S extends z.ZodType>(c: Context<AppEnv>, name: string, schema: S): z.output<S> {

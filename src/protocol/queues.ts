@@ -6,8 +6,8 @@
 import { z } from 'zod'
 import type { RetryPolicy } from '../core/backoff.js'
 import { groupIdSchema } from './groups.js'
-import { headersSchema, produceRecordFields, timestampSchema } from './records.js'
-import { partitionCountSchema, topicConfigInputSchema, topicNameSchema } from './topics.js'
+import { produceRecordFields, timestampSchema } from './records.js'
+import { newTopicNameSchema, partitionCountSchema, topicConfigInputSchema, topicNameSchema } from './topics.js'
 
 export const MAX_RETRY_DELAY_MS = 7 * 24 * 3_600_000
 export const MAX_ATTEMPTS = 100
@@ -76,7 +76,7 @@ export const queuePolicyFields = {
 }
 
 export const createQueueRequestSchema = z.strictObject({
-  name: topicNameSchema.refine((name) => !name.endsWith(DLQ_SUFFIX), `a queue name cannot end in '${DLQ_SUFFIX}'`),
+  name: newTopicNameSchema.refine((name) => !name.endsWith(DLQ_SUFFIX), `a queue name cannot end in '${DLQ_SUFFIX}'`),
   partitions: partitionCountSchema.optional(),
   retentionMs: z.number().int().min(-1).optional(),
   config: topicConfigInputSchema.optional(),
@@ -112,7 +112,6 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 export const listQueuesQuerySchema = z.strictObject({
   tag: tagSchema.optional(),
   prefix: z.string().max(249).optional(),
-  tenant: z.string().max(64).optional(),
 })
 
 /** One queue message to produce: a record (with an optional `ttlMs`). */
@@ -164,7 +163,8 @@ export const nackRequestSchema = z.strictObject({
   group: groupIdSchema.optional(),
   consumerId: consumerIdSchema,
   leaseId: leaseIdSchema,
-  error: z.string().max(4096).optional(),
+  /** Kept to its first 4096 characters. */
+  error: z.string().transform((error) => error.slice(0, 4096)).optional(),
   /** Overrides the policy's delay for this redelivery. */
   delayMs: delay.optional(),
 })
@@ -172,7 +172,7 @@ export const rejectRequestSchema = z.strictObject({
   group: groupIdSchema.optional(),
   consumerId: consumerIdSchema,
   leaseId: leaseIdSchema,
-  error: z.string().max(4096).optional(),
+  error: z.string().transform((error) => error.slice(0, 4096)).optional(),
 })
 export const extendRequestSchema = z.strictObject({
   group: groupIdSchema.optional(),
@@ -202,7 +202,24 @@ export interface QueueMessage {
   value: unknown
   headers: Record<string, string>
   deliveryCount: number
+  valueEncoding?: 'base64'
   expiresAt?: number
+}
+
+export interface QueueDescription {
+  name: string
+  topicId: string
+  partitions: number
+  config: Record<string, string>
+  policy: Omit<QueuePolicy, 'tags'>
+  tags: string[]
+  deadLetterTopic: string | null
+  createdAt: number
+}
+
+export interface QueueDetails extends QueueDescription {
+  group: string
+  stats: QueueStats
 }
 
 export interface QueueStats {
@@ -227,4 +244,3 @@ export const DLQ_HEADERS = {
   error: 'kafdo-dlq-last-error',
 } as const
 
-export { headersSchema }

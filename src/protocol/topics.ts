@@ -19,8 +19,11 @@ export const partitionCountSchema = z
 
 export const topicConfigInputSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
 
+/** Names starting with `__` are reserved for Kafdo's internal topics (the audit trail). */
+export const newTopicNameSchema = topicNameSchema.refine((name) => !name.startsWith('__'), 'topic names starting with "__" are reserved')
+
 export const createTopicRequestSchema = z.strictObject({
-  topic: topicNameSchema,
+  topic: newTopicNameSchema,
   partitions: partitionCountSchema.optional(),
   config: topicConfigInputSchema.optional(),
 })

@@ -11,31 +11,15 @@ import {
   DEFAULT_SHARE_GROUP,
   DLQ_SUFFIX,
   type CreateQueueRequest,
+  type QueueDescription,
+  type QueueDetails,
   type QueueMessage,
-  type QueuePolicy,
-  type QueueStats,
   type UpdateQueueRequest,
 } from '../protocol/queues.js'
 import { topicConfigToStrings, type TopicConfigInput } from '../protocol/topic-config.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import { call, clusterStub, partitionStub } from './stubs.js'
 import { findTopic, forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
-
-export interface QueueDescription {
-  name: string
-  topicId: string
-  partitions: number
-  config: Record<string, string>
-  policy: Omit<QueuePolicy, 'tags'>
-  tags: string[]
-  deadLetterTopic: string | null
-  createdAt: number
-}
-
-export interface QueueDetails extends QueueDescription {
-  group: string
-  stats: QueueStats
-}
 
 export function describeQueue(topic: TopicMetadata): QueueDescription {
   const { tags, ...policy } = topic.queue
@@ -77,6 +61,7 @@ export async function createQueue(env: KafdoBindings, tenant: string, request: C
 export async function listQueues(env: KafdoBindings, tenant: string, filter: { tag?: string | undefined; prefix?: string | undefined }): Promise<QueueDescription[]> {
   const topics = await clusterStub(env).listTopics(tenant)
   return topics
+    .filter((topic) => !topic.topic.startsWith('__'))
     .filter((topic) => (filter.prefix === undefined || topic.topic.startsWith(filter.prefix)) && (filter.tag === undefined || topic.queue.tags.includes(filter.tag)))
     .map(describeQueue)
 }

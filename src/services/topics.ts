@@ -13,9 +13,12 @@ export async function createTopic(env: KafdoBindings, tenant: string, input: Cre
   return summarize(topic)
 }
 
-export async function listTopics(env: KafdoBindings, tenant: string): Promise<TopicSummary[]> {
+/** Topics whose names start with `__` are internal (the audit trail); like Kafka, listings leave them out. */
+export const isInternalTopic = (name: string) => name.startsWith('__')
+
+export async function listTopics(env: KafdoBindings, tenant: string, includeInternal = false): Promise<TopicSummary[]> {
   const topics = await attempt(() => clusterStub(env).listTopics(tenant))
-  return topics.map(summarize)
+  return topics.filter((topic) => includeInternal || !isInternalTopic(topic.topic)).map(summarize)
 }
 
 export async function describeTopic(env: KafdoBindings, tenant: string, name: string): Promise<TopicDescription> {

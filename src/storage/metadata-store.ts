@@ -38,7 +38,58 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
     )`,
   ],
   ["ALTER TABLE topics ADD COLUMN queue TEXT NOT NULL DEFAULT '{}'"],
+  [
+    `CREATE TABLE api_keys (
+      key_id TEXT PRIMARY KEY,
+      tenant TEXT NOT NULL,
+      name TEXT NOT NULL,
+      hash TEXT NOT NULL,
+      permissions TEXT NOT NULL,
+      created_by TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER,
+      revoked_at INTEGER
+    )`,
+    'CREATE TABLE quotas (tenant TEXT PRIMARY KEY, quotas TEXT NOT NULL, updated_at INTEGER NOT NULL)',
+  ],
 ]
+
+/** An API key as stored: never the key itself, only its SHA-256. */
+export interface ApiKeyRecord {
+  keyId: string
+  tenant: string
+  name: string
+  hash: string
+  permissions: string[]
+  createdBy: string
+  createdAt: number
+  expiresAt: number | null
+  revokedAt: number | null
+}
+
+type ApiKeyRow = {
+  key_id: string
+  tenant: string
+  name: string
+  hash: string
+  permissions: string
+  created_by: string
+  created_at: number
+  expires_at: number | null
+  revoked_at: number | null
+}
+
+const toApiKey = (row: ApiKeyRow): ApiKeyRecord => ({
+  keyId: row.key_id,
+  tenant: row.tenant,
+  name: row.name,
+  hash: row.hash,
+  permissions: JSON.parse(row.permissions) as string[],
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
+})
 
 type TopicRow = { name: string; topic_id: string; partitions: number; config: string; queue: string; created_at: number }
 
@@ -139,6 +190,55 @@ export class MetadataStore {
       .exec<{ group_id: string }>('SELECT group_id FROM consumer_groups WHERE tenant = ? ORDER BY group_id', tenant)
       .toArray()
       .map((row) => row.group_id)
+  }
+
+  insertApiKey(key: ApiKeyRecord): void {
+    this.#sql.exec(
+      'INSERT INTO api_keys (key_id, tenant, name, hash, permissions, created_by, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)',
+      key.keyId,
+      key.tenant,
+      key.name,
+      key.hash,
+      JSON.stringify(key.permissions),
+      key.createdBy,
+      key.createdAt,
+      key.expiresAt,
+    )
+  }
+
+  apiKey(keyId: string): ApiKeyRecord | undefined {
+    const row = this.#sql.exec<ApiKeyRow>('SELECT * FROM api_keys WHERE key_id = ?', keyId).toArray()[0]
+    return row && toApiKey(row)
+  }
+
+  apiKeys(tenant: string): ApiKeyRecord[] {
+    return this.#sql.exec<ApiKeyRow>('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at', tenant).toArray().map(toApiKey)
+  }
+
+  revokeApiKey(tenant: string, keyId: string, now: number): boolean {
+    return this.#sql.exec('UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND key_id = ? AND revoked_at IS NULL', now, tenant, keyId).rowsWritten > 0
+  }
+
+  quotas(tenant: string): string | undefined {
+    return this.#sql.exec<{ quotas: string }>('SELECT quotas FROM quotas WHERE tenant = ?', tenant).toArray()[0]?.quotas
+  }
+
+  writeQuotas(tenant: string, quotas: string, now: number): void {
+    this.#sql.exec('INSERT INTO quotas (tenant, quotas, updated_at) VALUES (?, ?, ?) ON CONFLICT(tenant) DO UPDATE SET quotas = excluded.quotas, updated_at = excluded.updated_at', tenant, quotas, now)
+  }
+
+  /** Everything a tenant has here: topics (returned, for their partitions to be wiped), groups, keys, quotas. */
+  deleteTenant(tenant: string): void {
+    this.#sql.exec('DELETE FROM consumer_groups WHERE tenant = ?', tenant)
+    this.#sql.exec('DELETE FROM api_keys WHERE tenant = ?', tenant)
+    this.#sql.exec('DELETE FROM quotas WHERE tenant = ?', tenant)
+  }
+
+  tenants(): string[] {
+    return this.#sql
+      .exec<{ tenant: string }>('SELECT tenant FROM topics UNION SELECT tenant FROM consumer_groups UNION SELECT tenant FROM api_keys UNION SELECT tenant FROM quotas ORDER BY tenant')
+      .toArray()
+      .map((row) => row.tenant)
   }
 }
 

@@ -105,7 +105,8 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${port}`
   server = spawn(
     'npx',
-    ['wrangler', 'dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspectorPort), '--persist-to', join(work, 'state')],
+    // Authentication off, as `npm start` runs it locally: the README example sends a placeholder token.
+    ['wrangler', 'dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspectorPort), '--persist-to', join(work, 'state'), '--var', 'AUTH_MODE:none'],
     { cwd: ROOT, detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   server.stdout?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()))

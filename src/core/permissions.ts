@@ -1,0 +1,91 @@
+/**
+ * Role-based access control, as pure functions. A permission is `<action>` or `<action>@<pattern>`: the
+ * action, and the topic names (or group ids, for group actions) it covers, as a glob where `*` matches
+ * any run of characters. `admin` covers every action of its tenant; `platform:admin` also lets a caller
+ * act in other tenants (explicitly, with `?tenant=`). Roles are named sets of permissions; the seed's
+ * OIDC scopes (`kafka_producer:write`, `kafka_consumer:read`) are roles.
+ */
+
+export const ACTIONS = [
+  'topic:create',
+  'topic:delete',
+  'topic:read',
+  'topic:config',
+  'produce',
+  'consume',
+  'group:read',
+  'group:admin',
+  'apikey:admin',
+  'admin',
+  'platform:admin',
+] as const
+export type Action = (typeof ACTIONS)[number]
+
+export interface Grant {
+  action: Action
+  /** Glob over topic names or group ids; `*` when the permission names none. */
+  pattern: string
+}
+
+/** Built-in roles. Deployments add or override roles with the ROLES setting (JSON). */
+export const DEFAULT_ROLES: Record<string, string[]> = {
+  'kafka_producer:write': ['produce', 'topic:read'],
+  'kafka_consumer:read': ['consume', 'topic:read', 'group:read'],
+  'kafdo:viewer': ['topic:read', 'group:read'],
+  'kafdo:operator': ['topic:create', 'topic:delete', 'topic:config', 'topic:read', 'group:read', 'group:admin'],
+  'kafdo:admin': ['admin'],
+  'kafdo:platform-admin': ['platform:admin'],
+}
+
+export function parsePermission(permission: string): Grant | undefined {
+  const at = permission.indexOf('@')
+  const action = (at < 0 ? permission : permission.slice(0, at)) as Action
+  const pattern = at < 0 ? '*' : permission.slice(at + 1)
+  if (!(ACTIONS as readonly string[]).includes(action) || pattern === '' || pattern.length > 256) return undefined
+  return { action, pattern }
+}
+
+/** Expands role names and permission strings into grants; unknown entries are ignored. */
+export function grantsFrom(entries: readonly string[], roles: Record<string, string[]> = DEFAULT_ROLES): Grant[] {
+  const grants: Grant[] = []
+  for (const entry of entries) {
+    const role = Object.hasOwn(roles, entry) ? roles[entry] : undefined
+    for (const permission of role ?? [entry]) {
+      const grant = parsePermission(permission)
+      if (grant) grants.push(grant)
+    }
+  }
+  return grants
+}
+
+export function matchesPattern(pattern: string, name: string): boolean {
+  if (pattern === '*') return true
+  const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`)
+  return regex.test(name)
+}
+
+/** Whether the grants allow `action` on `resource` (a topic name or group id; omitted for tenant-wide actions). */
+export function isAllowed(grants: readonly Grant[], action: Action, resource?: string): boolean {
+  return grants.some(
+    (grant) =>
+      grant.action === 'platform:admin' ||
+      (grant.action === 'admin' && action !== 'platform:admin') ||
+      (grant.action === action && (resource === undefined || matchesPattern(grant.pattern, resource))),
+  )
+}
+
+/** Whether `holder` may hand out `grant` (an API key never gets more than its creator has). */
+export function covers(holder: readonly Grant[], grant: Grant): boolean {
+  if (holder.some((g) => g.action === 'platform:admin')) return true
+  if (grant.action === 'platform:admin') return false
+  if (holder.some((g) => g.action === 'admin')) return true
+  return holder.some((g) => g.action === grant.action && (g.pattern === '*' || g.pattern === grant.pattern))
+}
+
+export function formatGrant(grant: Grant): string {
+  return grant.pattern === '*' ? grant.action : `${grant.action}@${grant.pattern}`
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -1,0 +1,114 @@
+/**
+ * API keys: `kfd_<keyId>_<secret>`, shown once at creation and stored only as a SHA-256 hash, compared in
+ * constant time. Verified keys are cached in the isolate for a short while so that requests do not all
+ * ask ClusterMetadataDO; a revocation therefore takes effect everywhere within API_KEY_CACHE_MS.
+ */
+import { covers, formatGrant, grantsFrom, type Grant } from '../core/permissions.js'
+import type { KafdoBindings } from '../env.js'
+import { KafdoError } from '../protocol/errors.js'
+import type { ApiKeyDescription } from '../protocol/tenants.js'
+import type { ApiKeyRecord } from '../storage/metadata-store.js'
+import { attempt, call, clusterStub } from './stubs.js'
+
+export const API_KEY_PREFIX = 'kfd_'
+export const API_KEY_CACHE_MS = 30_000
+const KEY_PATTERN = /^kfd_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
+
+const cache = new Map<string, { record: ApiKeyRecord | null; expiresAt: number }>()
+
+export function looksLikeApiKey(credential: string): boolean {
+  return credential.startsWith(API_KEY_PREFIX)
+}
+
+export type ApiKeyCheck = { ok: true; record: ApiKeyRecord } | { ok: false; reason: string; keyId?: string }
+
+/** Checks a presented key: well-formed, known, hash equal (constant time), not revoked, not expired. */
+export async function verifyApiKey(env: KafdoBindings, presented: string, now = Date.now()): Promise<ApiKeyCheck> {
+  const match = KEY_PATTERN.exec(presented)
+  if (!match) return { ok: false, reason: 'malformed API key' }
+  const keyId = match[1]!
+  let entry = cache.get(keyId)
+  if (!entry || entry.expiresAt <= now) {
+    const record = await attempt(() => clusterStub(env).apiKey(keyId))
+    entry = { record, expiresAt: now + API_KEY_CACHE_MS }
+    cache.set(keyId, entry)
+  }
+  const record = entry.record
+  const hash = await sha256Hex(presented)
+  // Compare against a stand-in for unknown keys too, so timing does not tell known ids from unknown.
+  const equal = timingSafeEqual(hash, record?.hash ?? '0'.repeat(64))
+  if (!record || !equal) return { ok: false, reason: 'unknown API key', keyId }
+  if (record.revokedAt !== null) return { ok: false, reason: 'revoked API key', keyId }
+  if (record.expiresAt !== null && record.expiresAt <= now) return { ok: false, reason: 'expired API key', keyId }
+  return { ok: true, record }
+}
+
+export interface CreatedApiKey extends ApiKeyDescription {
+  /** The key itself: shown only in this response. */
+  key: string
+}
+
+/** Creates a key for `tenant` holding `permissions`, each of which the creator must hold itself. */
+export async function createApiKey(
+  env: KafdoBindings,
+  tenant: string,
+  creator: { subject: string; grants: readonly Grant[] },
+  request: { name: string; permissions: string[]; expiresInSeconds?: number | undefined },
+  roles?: Record<string, string[]>,
+): Promise<CreatedApiKey> {
+  const grants = grantsFrom(request.permissions, roles)
+  const unknown = request.permissions.filter((permission) => grantsFrom([permission], roles).length === 0)
+  if (unknown.length > 0) throw new KafdoError('INVALID_REQUEST', `unknown permissions or roles: ${unknown.join(', ')}`, { unknown })
+  const excess = grants.filter((grant) => !covers(creator.grants, grant)).map(formatGrant)
+  if (excess.length > 0) {
+    throw new KafdoError('FORBIDDEN', `an API key cannot get permissions its creator does not hold: ${excess.join(', ')}`, { missing: excess })
+  }
+  const keyId = hex(crypto.getRandomValues(new Uint8Array(8)))
+  const key = `${API_KEY_PREFIX}${keyId}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`
+  const now = Date.now()
+  const record: ApiKeyRecord = {
+    keyId,
+    tenant,
+    name: request.name,
+    hash: await sha256Hex(key),
+    permissions: request.permissions,
+    createdBy: creator.subject,
+    createdAt: now,
+    expiresAt: request.expiresInSeconds ? now + request.expiresInSeconds * 1000 : null,
+    revokedAt: null,
+  }
+  await attempt(() => clusterStub(env).insertApiKey(record))
+  return { ...describeApiKey(record), key }
+}
+
+export async function listApiKeys(env: KafdoBindings, tenant: string): Promise<ApiKeyDescription[]> {
+  return (await attempt(() => clusterStub(env).listApiKeys(tenant))).map(describeApiKey)
+}
+
+export async function revokeApiKey(env: KafdoBindings, tenant: string, keyId: string): Promise<void> {
+  await call(() => clusterStub(env).revokeApiKey(tenant, keyId))
+  cache.delete(keyId)
+}
+
+export function describeApiKey({ hash: _hash, ...record }: ApiKeyRecord): ApiKeyDescription {
+  return record
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))))
+}
+
+function timingSafeEqual(a: string, b: string): boolean {
+  const left = new TextEncoder().encode(a)
+  const right = new TextEncoder().encode(b)
+  if (left.length !== right.length) return false
+  return crypto.subtle.timingSafeEqual(left, right)
+}
+
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
+}
