@@ -4,11 +4,15 @@
  *
  *   1. Ceilings: start bench/ceiling-worker with `wrangler dev`, measure HTTP in/out through a no-op
  *      Worker and raw Durable Object SQLite insert/read rates, stop it.
- *   2. Kafdo: start it with `npx wrangler dev --port <free> --persist-to <fresh temp dir>`, create a
+ *   2. Kafdo: start it with `npx wrangler dev --port <free> --persist-to <fresh temp dir> --var AUTH_MODE:none`
+ *      from a copy of its sources taken when the run starts (edits made meanwhile do not restart it), create a
  *      1-partition and an 8-partition topic, produce at batch sizes 1, 100 and 1000 to each, measure
  *      sequential produce latency, fetch the 1-partition topic from offset 0 to the end, stop it.
- *   3. Count the batch rows Kafdo stored (in its SQLite files) against the derived figures, print the
- *      report and write it as JSON to bench/results/latest.json.
+ *   3. Count the batch rows Kafdo stored (in its SQLite files) against the derived figures.
+ *   4. Consumer groups and queues: start a fresh Kafdo, measure join-to-first-record, commit latency and
+ *      throughput, rebalance time (bench/lib/groups.mjs), queue receive+ack throughput and DLQ routing
+ *      (bench/lib/queues.mjs), stop it.
+ *   5. Print the report and write it as JSON to bench/results/latest.json.
  * Every wrangler/workerd process group started here is killed on the way out, also on failure.
  */
 import fs from 'node:fs'
@@ -19,12 +23,16 @@ import { analyse } from './lib/analysis.mjs'
 import { httpInCeiling, httpOutCeiling, sqliteCeiling } from './lib/ceilings.mjs'
 import { countStoredBatchRows } from './lib/cost.mjs'
 import { closeHttp } from './lib/http.mjs'
+import { commitScenario, joinToFirstRecordScenario, rebalanceScenario, seedTopic } from './lib/groups.mjs'
 import { createTopic, fetchScenario, latencyScenario, produceScenario } from './lib/kafdo.mjs'
+import { createQueue, dlqScenario, fillQueue, receiveAckScenario } from './lib/queues.mjs'
 import { RECORD_BYTES } from './lib/records.mjs'
-import { printReport } from './lib/report.mjs'
-import { killAllNow, startWrangler, stopAll } from './lib/server.mjs'
+import { printGroupsAndQueues, printReport } from './lib/report.mjs'
+import { killAllNow, removeSnapshots, snapshotProject, startWrangler, stopAll } from './lib/server.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/** Kafdo servers run from a copy of its sources taken when the run starts (see snapshotProject). */
+let KAFDO_SRC = ROOT
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results')
 
 /** Load bounds: every scenario stops at a record count or a deadline, whichever comes first. */
@@ -40,6 +48,37 @@ const LATENCY_MAX_MS = 8_000
 /** Untimed load right after a server starts (per batch size below), so JIT and caches are warm. */
 const WARMUP_MS = 1_000
 const WARMUP_BATCH_SIZES = [1, 100]
+
+/**
+ * Consumer groups and queues: every scenario stops at a count or a deadline, so each section takes about
+ * 15 s (rebalance runs start only while their case's `maxMs` has not passed; a run must settle within
+ * `settleMaxMs` or the benchmark fails).
+ */
+const GROUPS = {
+  partitions: 8,
+  seedRecords: 2000,
+  joinToFirstRecord: { groups: 20, maxMs: 4_000, fetchLimit: 100 },
+  commit: { latencyRequests: 300, latencyMaxMs: 1_500, concurrency: 4, throughputMaxMs: 2_000 },
+  rebalance: { members: 8, repeats: 5, maxMs: 2_500, settleMaxMs: 10_000 },
+}
+const QUEUES = {
+  receiveAck: { partitions: 4, records: 20_000, consumers: 4, max: 100, maxMs: 8_000 },
+  dlq: {
+    partitions: 4,
+    records: 1_000,
+    retry: { strategy: 'fixed', delayMs: 0, maxAttempts: 1 },
+    runs: [
+      { label: 'sequential', consumers: 1, nackConcurrency: 1, maxMs: 3_000 },
+      { label: 'concurrent', consumers: 4, nackConcurrency: 4, maxMs: 3_000 },
+    ],
+  },
+}
+
+/**
+ * Vars for every Kafdo server: authentication off (the documented local-development setting), so the
+ * benchmark measures the log, groups and queues rather than credential checks, and needs no secrets.
+ */
+const KAFDO_VARS = { AUTH_MODE: 'none' }
 
 const log = (message) => console.error(`[bench] ${message}`)
 
@@ -69,7 +108,7 @@ async function measureCeilings() {
 
 async function measureKafdo() {
   log('starting Kafdo')
-  const server = await startWrangler({ name: 'kafdo', cwd: ROOT, logDir: RESULTS_DIR })
+  const server = await startWrangler({ name: 'kafdo', cwd: KAFDO_SRC, logDir: RESULTS_DIR, vars: KAFDO_VARS })
   let persistDir
   try {
     const topics = { 1: 'bench-p1', 8: 'bench-p8' }
@@ -111,6 +150,48 @@ async function measureKafdo() {
   }
 }
 
+async function measureGroupsAndQueues() {
+  log('starting Kafdo for consumer groups and queues')
+  const server = await startWrangler({ name: 'groups-queues', cwd: KAFDO_SRC, logDir: RESULTS_DIR, vars: KAFDO_VARS })
+  try {
+    const base = server.base
+    const topic = 'bench-groups'
+    await seedTopic(base, topic, GROUPS.partitions, GROUPS.seedRecords)
+    await joinToFirstRecordScenario(base, { ...GROUPS.joinToFirstRecord, topic, groups: 3 }) // warm-up
+    const groupsStarted = performance.now()
+    log('groups: join to first record')
+    const joinToFirstRecord = await joinToFirstRecordScenario(base, { topic, ...GROUPS.joinToFirstRecord })
+    log('groups: commits')
+    const commits = await commitScenario(base, { topic, ...GROUPS.commit })
+    log('groups: rebalance')
+    const rebalance = await rebalanceScenario(base, { topic, partitions: GROUPS.partitions, ...GROUPS.rebalance })
+    const groupsSec = (performance.now() - groupsStarted) / 1000
+
+    const ra = QUEUES.receiveAck
+    await createQueue(base, { name: 'bench-queue-warmup', partitions: ra.partitions })
+    await fillQueue(base, 'bench-queue-warmup', 400)
+    await receiveAckScenario(base, { ...ra, name: 'bench-queue-warmup', records: 400 })
+    const queuesStarted = performance.now()
+    log(`queues: producing ${ra.records} records`)
+    await createQueue(base, { name: 'bench-queue', partitions: ra.partitions })
+    await fillQueue(base, 'bench-queue', ra.records)
+    log('queues: receive + ack')
+    const receiveAck = await receiveAckScenario(base, { name: 'bench-queue', ...ra })
+    const dlq = []
+    for (const [i, run] of QUEUES.dlq.runs.entries()) {
+      const name = `bench-dlq-${i}`
+      await createQueue(base, { name, partitions: QUEUES.dlq.partitions, retry: QUEUES.dlq.retry })
+      await fillQueue(base, name, QUEUES.dlq.records)
+      log(`queues: dead-letter routing, ${run.label}`)
+      dlq.push({ label: run.label, ...(await dlqScenario(base, { name, records: QUEUES.dlq.records, max: 100, ...run })) })
+    }
+    const queuesSec = (performance.now() - queuesStarted) / 1000
+    return { groups: { elapsedSec: groupsSec, joinToFirstRecord, commits, rebalance }, queues: { elapsedSec: queuesSec, receiveAck, dlq } }
+  } finally {
+    await server.stop()
+  }
+}
+
 function wranglerVersion() {
   try {
     return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version
@@ -122,14 +203,17 @@ function wranglerVersion() {
 async function main() {
   fs.mkdirSync(RESULTS_DIR, { recursive: true })
   const started = Date.now()
+  KAFDO_SRC = snapshotProject(ROOT)
   const meta = { startedAt: new Date(started).toISOString(), node: process.version, wrangler: wranglerVersion(), cpus: os.cpus().length, recordBytes: RECORD_BYTES }
   const ceilings = await measureCeilings()
   const kafdo = await measureKafdo()
+  const { groups, queues } = await measureGroupsAndQueues()
   const analysis = analyse({ ceilings, produce: kafdo.produce, fetch: kafdo.fetch, storedRows: kafdo.storedRows })
   meta.durationSec = (Date.now() - started) / 1000
   printReport({ meta, ceilings, analysis, latency: kafdo.latency })
-  const config = { BATCH_SIZES, CONCURRENCY, PRODUCE_MAX_MS, PRODUCE_MAX_RECORDS, CEILING_MAX_MS, FETCH_LIMIT, FETCH_MAX_MS, LATENCY_REQUESTS, LATENCY_MAX_MS }
-  const results = { meta, config, ceilings, produce: analysis.produce, latency: kafdo.latency, fetch: analysis.fetch, targets: analysis.targets }
+  printGroupsAndQueues({ groups, queues })
+  const config = { BATCH_SIZES, CONCURRENCY, PRODUCE_MAX_MS, PRODUCE_MAX_RECORDS, CEILING_MAX_MS, FETCH_LIMIT, FETCH_MAX_MS, LATENCY_REQUESTS, LATENCY_MAX_MS, GROUPS, QUEUES }
+  const results = { meta, config, ceilings, produce: analysis.produce, latency: kafdo.latency, fetch: analysis.fetch, targets: analysis.targets, groups, queues }
   const file = path.join(RESULTS_DIR, 'latest.json')
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
   console.log(`\nWrote ${path.relative(process.cwd(), file)} (run took ${meta.durationSec.toFixed(0)} s)`)
@@ -152,5 +236,6 @@ try {
   process.exitCode = 1
 } finally {
   await stopAll()
+  removeSnapshots()
   closeHttp()
 }

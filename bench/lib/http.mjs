@@ -44,6 +44,37 @@ export async function requestJson(base, method, path, payload) {
   return JSON.parse(res.body.toString('utf8'))
 }
 
+/**
+ * Sends a JSON request and resolves `{ status, body }` with the answer parsed, whatever the status: for
+ * protocol answers a client reacts to (a 409 REBALANCE_IN_PROGRESS from a heartbeat). Other statuses of
+ * 400 or more are for the caller to turn into errors.
+ */
+export function requestJsonStatus(base, method, path, payload) {
+  const url = new URL(path, base)
+  const body = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload))
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method, agent, headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {} },
+      (res) => {
+        const chunks = []
+        res.on('data', (chunk) => chunks.push(chunk))
+        res.on('error', reject)
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          try {
+            resolve({ status: res.statusCode, body: JSON.parse(text) })
+          } catch {
+            reject(new Error(`${method} ${url.pathname} -> ${res.statusCode}: not JSON: ${text.slice(0, 500)}`))
+          }
+        })
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
 /** Closes idle keep-alive sockets so the process can exit. */
 export function closeHttp() {
   agent.destroy()

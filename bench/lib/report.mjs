@@ -94,3 +94,80 @@ export function printReport({ meta, ceilings, analysis, latency }) {
   for (const t of analysis.targets) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.shown} (target ${t.target})`)
   console.log(out.join('\n'))
 }
+
+/** Consumer groups (join-to-first-record, commits, rebalance) and queues (receive+ack, DLQ routing). */
+export function printGroupsAndQueues({ groups, queues }) {
+  const out = []
+  const j = groups.joinToFirstRecord
+  out.push(`\nConsumer groups (HTTP API; topic ${j.topic} with ${groups.commits.partitions} partitions holding records; section took ${fixed(groups.elapsedSec)} s)`)
+  out.push(
+    `  Join to first record (${j.groups} fresh groups, 1 member, fetch limit=${j.fetchLimit} from offset 0 on its partitions in parallel):` +
+      `\n    total p50 ${ms(j.total.p50Ms)}  p95 ${ms(j.total.p95Ms)}  max ${ms(j.total.maxMs)}` +
+      `  (join p50 ${ms(j.join.p50Ms)} p95 ${ms(j.join.p95Ms)}; first fetch p50 ${ms(j.fetch.p50Ms)} p95 ${ms(j.fetch.p95Ms)})`,
+  )
+  out.push('  Commits (one member owning every partition; derived rows written = 1 offsets row per partition committed)')
+  out.push(
+    table(
+      ['partitions per commit', 'requests', 'p50', 'p99', 'mean', 'in flight', 'commits/s', 'offsets/s'],
+      groups.commits.runs.map((r) => [
+        r.partitionsPerCommit,
+        int(r.latency.requests),
+        ms(r.latency.p50Ms),
+        ms(r.latency.p99Ms),
+        ms(r.latency.meanMs),
+        r.throughput.concurrency,
+        int(r.throughput.commitsPerSec),
+        int(r.throughput.offsetsPerSec),
+      ]),
+    ),
+  )
+  const rb = groups.rebalance
+  out.push(`  Rebalance to ${rb.members} members (members heartbeat every ${rb.heartbeatMs} ms and rejoin on REBALANCE_IN_PROGRESS; fresh group per run)`)
+  out.push(
+    table(
+      ['case', 'runs', 'p50', 'min', 'max', 'generations/run', 'joins/run'],
+      [
+        [`add member ${rb.members} to a stable group of ${rb.members - 1}`, rb.addEighth],
+        [`form a group of ${rb.members} (all join at once)`, rb.fromScratch],
+      ].map(([label, c]) => [
+        label,
+        c.runs.length,
+        ms(c.p50Ms),
+        ms(c.minMs),
+        ms(c.maxMs),
+        c.runs.map((r) => r.generations).join(','),
+        c.runs.map((r) => r.joins).join(','),
+      ]),
+    ),
+  )
+
+  const q = queues.receiveAck
+  out.push(`\nQueues (HTTP API; ~1 KB records; section took ${fixed(queues.elapsedSec)} s including producing)`)
+  out.push(
+    `  Receive + ack: queue of ${q.partitions} partitions, ${int(q.records)} records, ${q.consumers} consumers each looping receive(max ${q.max}) + ack` +
+      `\n    ${int(q.acked)} acked in ${fixed(q.elapsedMs / 1000, 2)} s${q.drained ? ' (drained)' : ' (time bound hit)'}: ${int(q.recordsPerSec)} msg/s, ${fixed(q.mbPerSec)} MB/s received` +
+      `\n    receive p50 ${ms(q.receiveLatency.p50Ms)} p99 ${ms(q.receiveLatency.p99Ms)}; ack p50 ${ms(q.ackLatency.p50Ms)} p99 ${ms(q.ackLatency.p99Ms)}` +
+      `; after: inFlight ${q.stats.inFlight}, depth ${q.stats.depth} (expected ${q.check.expectedDepth})` +
+      `\n    rows written per record (derived): ${fixed(q.cost.rowsWrittenPerRecord, 3)} = ${fixed(q.cost.deliveriesRowsPerRecord, 0)} deliveries rows (insert on lease, delete on ack)` +
+      ` + ${fixed(q.cost.rows.cursorUpserts / q.acked, 3)} cursor upserts (1 per partition RPC of a receive)` +
+      `\n    DO requests per record ${fixed(q.cost.doRequestsPerRecord, 4)}; per million records: ${int(q.cost.rowsWrittenPerMillion)} rows, ${int(q.cost.doRequestsPerMillion)} DO requests, ${usd(q.cost.usdPerMillion)}`,
+  )
+  out.push('  Dead-letter routing (retry fixed, delayMs 0, maxAttempts 1: every nack dead-letters the record into <name>-dlq)')
+  out.push(
+    table(
+      ['run', 'in flight', 'dead-lettered', 'seconds', 'records/s', 'nack p50', 'nack p99', 'stats.deadLettered', 'check'],
+      queues.dlq.map((d) => [
+        d.label,
+        `${d.consumers}x${d.nackConcurrency}`,
+        int(d.deadLettered),
+        fixed(d.elapsedMs / 1000, 2),
+        int(d.recordsPerSec),
+        ms(d.nackLatency.p50Ms),
+        ms(d.nackLatency.p99Ms),
+        int(d.stats.deadLettered),
+        d.verified ? 'equal' : 'MISMATCH',
+      ]),
+    ),
+  )
+  console.log(out.join('\n'))
+}

@@ -47,15 +47,16 @@ function killGroup(pid, signal) {
 }
 
 /**
- * Runs `npx wrangler dev` (with `configPath` if given) from `cwd`, waits until `GET /health` answers,
- * and resolves `{ base, persistDir, logFile, stop }`. wrangler's output goes to `logFile`.
+ * Runs `npx wrangler dev` (with `configPath` if given, and each of `vars` as `--var NAME:value`) from
+ * `cwd`, waits until `GET /health` answers, and resolves `{ base, persistDir, logFile, stop }`.
+ * wrangler's output goes to `logFile`.
  */
-export async function startWrangler({ name, cwd, configPath, logDir }) {
+export async function startWrangler({ name, cwd, configPath, logDir, vars = {} }) {
   const port = await freePort()
   const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), `kafdo-bench-${name}-`))
   const logFile = path.join(logDir, `wrangler-${name}.log`)
   const log = fs.openSync(logFile, 'w')
-  const args = ['wrangler', 'dev', ...(configPath ? ['--config', configPath] : []), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir]
+  const args = ['wrangler', 'dev', ...(configPath ? ['--config', configPath] : []), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir, ...Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`])]
   const child = spawn('npx', args, {
     cwd,
     detached: true,
@@ -113,6 +114,33 @@ function removeDir(dir) {
   fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
 }
 
+/** Files of the project that `wrangler dev` builds Kafdo from. */
+const SNAPSHOT_ENTRIES = ['src', 'wrangler.toml', 'package.json', 'tsconfig.json']
+const snapshots = new Set()
+
+/**
+ * Copies what Kafdo's Worker is built from (`src/`, wrangler.toml, package.json, tsconfig.json) to a fresh
+ * temporary directory, with `node_modules` linked, and resolves its path. Servers started there measure
+ * the code as it was when the run began: `wrangler dev` rebuilds and restarts the Worker whenever a
+ * watched file changes, which would otherwise break requests in flight and mix versions into one run.
+ * Removed by `removeSnapshots` (and on exit).
+ */
+export function snapshotProject(root) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafdo-bench-src-'))
+  snapshots.add(dir)
+  for (const entry of SNAPSHOT_ENTRIES) {
+    const from = path.join(root, entry)
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true })
+  }
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir')
+  return dir
+}
+
+export function removeSnapshots() {
+  for (const dir of snapshots) removeDir(dir)
+  snapshots.clear()
+}
+
 /** Stops every server still running (on failure or interrupt). */
 export async function stopAll() {
   await Promise.all([...running].map((server) => stopServer(server)))
@@ -129,4 +157,9 @@ export function killAllNow() {
     }
   }
   running.clear()
+  try {
+    removeSnapshots()
+  } catch {
+    // in the OS temp dir
+  }
 }

@@ -10,7 +10,7 @@ import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { DEFAULT_TOPIC_PARTITIONS } from '../protocol/limits.js'
 import { DEFAULT_QUEUE_POLICY, mergeQueuePolicy, type QueuePolicyUpdate } from '../protocol/queues.js'
-import { parseTopicConfig, type TopicConfigInput } from '../protocol/topic-config.js'
+import { DEFAULT_TOPIC_CONFIG, parseTopicConfig, type TopicConfigInput } from '../protocol/topic-config.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
 import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord, type DeletedTopic } from '../storage/metadata-store.js'
@@ -58,7 +58,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
 
   /** The topic `createTopic` would create, or why it would refuse; changes nothing (for dry runs). */
   validateTopic(tenant: string, input: CreateTopicInput): Result<TopicMetadata> {
-    const parsed = parseTopicConfig(input.config)
+    const parsed = parseTopicConfig({ ...this.#defaultsWithinQuotas(tenant), ...(input.config ?? {}) })
     if (!parsed.ok) return fail('INVALID_CONFIG', 'invalid topic config', { config: parsed.errors })
     if (this.#store.topic(tenant, input.topic)) {
       return fail('TOPIC_ALREADY_EXISTS', `topic '${input.topic}' already exists`, { topic: input.topic })
@@ -217,6 +217,15 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
       else this.#timers.set(PURGE_TIMER, timer.key, Date.now() + PURGE_RETRY_MS)
     }
     await this.#timers.arm()
+  }
+
+  /** Defaults that a tenant's quotas lower: a topic created without a setting gets the tenant's limit. */
+  #defaultsWithinQuotas(tenant: string): TopicConfigInput {
+    const quotas = this.quotas(tenant)
+    const defaults: TopicConfigInput = {}
+    if (quotas.maxRetentionMs !== undefined && DEFAULT_TOPIC_CONFIG['retention.ms'] > quotas.maxRetentionMs) defaults['retention.ms'] = quotas.maxRetentionMs
+    if (quotas.maxMessageBytes !== undefined && DEFAULT_TOPIC_CONFIG['max.message.bytes'] > quotas.maxMessageBytes) defaults['max.message.bytes'] = quotas.maxMessageBytes
+    return defaults
   }
 
   /** A tenant's limits on topics, partitions, retention and message size (422 POLICY_VIOLATION). */
