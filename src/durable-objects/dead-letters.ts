@@ -9,6 +9,7 @@ import { partitionForKey } from '../core/murmur2.js'
 import { CLUSTER_OBJECT_NAME, partitionObjectName } from '../core/object-names.js'
 import { encodeRecordBody, utf8Length } from '../core/record-codec.js'
 import type { KafdoEnv } from '../env.js'
+import type { Result } from '../protocol/errors.js'
 import { DLQ_HEADERS, DLQ_SUFFIX } from '../protocol/queues.js'
 import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'
@@ -51,12 +52,14 @@ export async function routeDeadLetters(source: DeadLetterSource, dead: Delivery[
     const sequence = delivery.dlqSequence!
     const partition = partitionForKey(record.key ?? `${producerId}:${sequence}`, dlq.partitions)
     const ref = { tenant: meta.tenant, topic: dlq.topic, topicId: dlq.topicId, partition }
-    const written = await source.env.TOPIC_PARTITION.getByName(partitionObjectName(ref)).append(ref, {
+    // The stub's types do not narrow the Result union; the value is the DO's Result.
+    const written = (await source.env.TOPIC_PARTITION.getByName(partitionObjectName(ref)).append(ref, {
       records: [{ body, bytes: utf8Length(body), timestamp: record.timestamp }],
       producerId,
       sequence,
-    })
-    if (!written.ok) return false
+    })) as Result<unknown>
+    // A sequence the DLQ partition has already passed was written by an earlier pass.
+    if (!written.ok && written.error.code !== 'DUPLICATE_SEQUENCE_NUMBER') return false
     source.done(delivery, true)
   }
   return true

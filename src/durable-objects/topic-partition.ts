@@ -92,6 +92,9 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #scheduled = new Map<string, number>()
   #producers = new Map<string, ProducerState>()
   #waiters = new Set<() => void>()
+  /** The dead-letter routing pass in progress (one at a time), and whether more died meanwhile. */
+  #routing: Promise<void> | undefined
+  #rerouteRequested = false
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
@@ -497,12 +500,34 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     const next = this.#store.nextVisibleAt()
     if (next === undefined) this.#unschedule(TIMER.deliveries)
     else this.#schedule(TIMER.deliveries, next, true)
-    const dead = this.#store.deadDeliveries()
-    if (dead.length > 0) {
-      const routed = await this.#routeDeadLetters(dead)
-      if (!routed) this.#schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
-    }
+    await this.#drainDeadLetters(now)
     await this.#timers.arm()
+  }
+
+  /**
+   * Writes pending dead records to the DLQ, one pass at a time: a caller arriving during a pass waits for
+   * it, and the pass goes round again for records that died meanwhile. Sequential passes keep the DLQ
+   * writes in sequence order, which the idempotent producer's deduplication relies on.
+   */
+  #drainDeadLetters(now: number): Promise<void> {
+    if (this.#routing) {
+      this.#rerouteRequested = true
+      return this.#routing
+    }
+    this.#routing = (async () => {
+      do {
+        this.#rerouteRequested = false
+        const dead = this.#store.deadDeliveries()
+        if (dead.length === 0) break
+        if (!(await this.#routeDeadLetters(dead))) {
+          this.#schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
+          break
+        }
+      } while (this.#rerouteRequested)
+    })().finally(() => {
+      this.#routing = undefined
+    })
+    return this.#routing
   }
 
   async #routeDeadLetters(dead: Parameters<typeof routeDeadLetters>[1]): Promise<boolean> {
