@@ -14,5 +14,6 @@ export { createQueueConsumer, QueueConsumer, type QueueConsumerConfig } from './
 export type { TopicPartition, AssignmentStrategy } from './core/assignors.js'
 export type { RetryPolicy } from './core/backoff.js'
 export { createApp } from './http/app.js'
+export { createTenantTopics, deleteTenant as deleteTenantTopics } from './services/tenants.js'
 export type { KafdoEnv, KafdoBindings } from './env.js'
 export * from './protocol/index.js'

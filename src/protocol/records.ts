@@ -5,6 +5,7 @@ import {
   MAX_FETCH_MAX_BYTES,
   MAX_FETCH_WAIT_MS,
   MAX_HEADER_KEY_LENGTH,
+  MAX_HEADER_VALUE_BYTES,
   MAX_HEADERS_PER_RECORD,
   MAX_PRODUCER_ID_LENGTH,
   MAX_RECORDS_PER_BATCH,
@@ -21,7 +22,7 @@ export const timestampSchema = z.union([
 ])
 
 export const headersSchema = z
-  .record(z.string().min(1).max(MAX_HEADER_KEY_LENGTH), z.string())
+  .record(z.string().min(1).max(MAX_HEADER_KEY_LENGTH), z.string().max(MAX_HEADER_VALUE_BYTES, `a header value can be at most ${MAX_HEADER_VALUE_BYTES} characters`))
   .refine((headers) => Object.keys(headers).length <= MAX_HEADERS_PER_RECORD, {
     message: `a record can carry at most ${MAX_HEADERS_PER_RECORD} headers`,
   })

@@ -145,6 +145,15 @@ describe('HTTP > produce refuses bad input and writes nothing', () => {
     await expectNothingWritten(topic, 1)
   })
 
+  it('refuses too many headers, and a header value over 16 KiB', async () => {
+    const topic = uniqueName('headers')
+    await createTopic(topic)
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`h${i}`, 'v']))
+    expect((await produceBatch(topic, [{ value: 1, headers: many }])).status).toBe(400)
+    expect((await produceBatch(topic, [{ value: 1, headers: { big: 'x'.repeat(16 * 1024 + 1) } }])).status).toBe(400)
+    await expectNothingWritten(topic, 1)
+  })
+
   it('refuses producerId without sequence', async () => {
     const topic = uniqueName('half')
     await createTopic(topic)
