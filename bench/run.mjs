@@ -92,7 +92,12 @@ async function measureCeilings() {
     const httpIn = {}
     for (const batchSize of BATCH_SIZES) {
       log(`ceiling: HTTP in, batch ${batchSize}`)
-      httpIn[batchSize] = await httpInCeiling(server.base, { batchSize, concurrency: CONCURRENCY, maxRecords: PRODUCE_MAX_RECORDS[batchSize], maxMs: CEILING_MAX_MS })
+      httpIn[batchSize] = await httpInCeiling(server.base, {
+        batchSize,
+        concurrency: CONCURRENCY,
+        maxRecords: PRODUCE_MAX_RECORDS[batchSize],
+        maxMs: CEILING_MAX_MS,
+      })
     }
     log('ceiling: HTTP out')
     const httpOut = await httpOutCeiling(server.base, { fetchLimit: FETCH_LIMIT, maxRequests: 2000, maxMs: CEILING_MAX_MS })
@@ -136,7 +141,9 @@ async function measureKafdo() {
     log('produce latency')
     const latency = await latencyScenario(server.base, { topic: 'bench-latency', maxRequests: LATENCY_REQUESTS, maxMs: LATENCY_MAX_MS })
     log('fetch')
-    const regions = produce.filter((run) => run.partitions === 1).map((run) => ({ label: run.label, from: run.offsetRanges[0].from, to: run.offsetRanges[0].to }))
+    const regions = produce
+      .filter((run) => run.partitions === 1)
+      .map((run) => ({ label: run.label, from: run.offsetRanges[0].from, to: run.offsetRanges[0].to }))
     const fetch = await fetchScenario(server.base, { topic: topics[1], limit: FETCH_LIMIT, maxMs: FETCH_MAX_MS, regions })
     persistDir = server.persistDir
     await server.stop({ keepState: true })
@@ -204,7 +211,13 @@ async function main() {
   fs.mkdirSync(RESULTS_DIR, { recursive: true })
   const started = Date.now()
   KAFDO_SRC = snapshotProject(ROOT)
-  const meta = { startedAt: new Date(started).toISOString(), node: process.version, wrangler: wranglerVersion(), cpus: os.cpus().length, recordBytes: RECORD_BYTES }
+  const meta = {
+    startedAt: new Date(started).toISOString(),
+    node: process.version,
+    wrangler: wranglerVersion(),
+    cpus: os.cpus().length,
+    recordBytes: RECORD_BYTES,
+  }
   const ceilings = await measureCeilings()
   const kafdo = await measureKafdo()
   const { groups, queues } = await measureGroupsAndQueues()
@@ -212,8 +225,30 @@ async function main() {
   meta.durationSec = (Date.now() - started) / 1000
   printReport({ meta, ceilings, analysis, latency: kafdo.latency })
   printGroupsAndQueues({ groups, queues })
-  const config = { BATCH_SIZES, CONCURRENCY, PRODUCE_MAX_MS, PRODUCE_MAX_RECORDS, CEILING_MAX_MS, FETCH_LIMIT, FETCH_MAX_MS, LATENCY_REQUESTS, LATENCY_MAX_MS, GROUPS, QUEUES }
-  const results = { meta, config, ceilings, produce: analysis.produce, latency: kafdo.latency, fetch: analysis.fetch, targets: analysis.targets, groups, queues }
+  const config = {
+    BATCH_SIZES,
+    CONCURRENCY,
+    PRODUCE_MAX_MS,
+    PRODUCE_MAX_RECORDS,
+    CEILING_MAX_MS,
+    FETCH_LIMIT,
+    FETCH_MAX_MS,
+    LATENCY_REQUESTS,
+    LATENCY_MAX_MS,
+    GROUPS,
+    QUEUES,
+  }
+  const results = {
+    meta,
+    config,
+    ceilings,
+    produce: analysis.produce,
+    latency: kafdo.latency,
+    fetch: analysis.fetch,
+    targets: analysis.targets,
+    groups,
+    queues,
+  }
   const file = path.join(RESULTS_DIR, 'latest.json')
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
   console.log(`\nWrote ${path.relative(process.cwd(), file)} (run took ${meta.durationSec.toFixed(0)} s)`)

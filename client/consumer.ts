@@ -186,10 +186,14 @@ export class KafdoConsumer {
     const explicit = offsets?.map(({ topic, partition, offset }) => ({ topic, partition, offset }))
     const foreign = explicit?.find(({ topic, partition }) => !this.#membership.owns(topic, partition))
     if (foreign) {
-      throw new KafdoError('PARTITION_NOT_ASSIGNED', `cannot commit partition ${foreign.partition} of '${foreign.topic}': it is not assigned to this member`, {
-        topic: foreign.topic,
-        partition: foreign.partition,
-      })
+      throw new KafdoError(
+        'PARTITION_NOT_ASSIGNED',
+        `cannot commit partition ${foreign.partition} of '${foreign.topic}': it is not assigned to this member`,
+        {
+          topic: foreign.topic,
+          partition: foreign.partition,
+        },
+      )
     }
     const fenced = this.#membership.rejoinReason
     if (fenced === 'ILLEGAL_GENERATION' || fenced === 'UNKNOWN_MEMBER_ID') {

@@ -42,7 +42,13 @@ export function readPartitions(
   options: { limit: number; maxWaitMs: number; reset: 'earliest' | 'latest' },
 ): Promise<FetchResponse[]> {
   const read = (target: ReadTarget, signal?: AbortSignal) =>
-    readPartition(http, target.topic, target.partition, { offset: target.offset, limit: options.limit, maxWaitMs: options.maxWaitMs, reset: options.reset }, signal)
+    readPartition(
+      http,
+      target.topic,
+      target.partition,
+      { offset: target.offset, limit: options.limit, maxWaitMs: options.maxWaitMs, reset: options.reset },
+      signal,
+    )
   if (options.maxWaitMs === 0 || targets.length <= 1) return Promise.all(targets.map((target) => read(target)))
 
   const controller = new AbortController()

@@ -10,12 +10,7 @@
  * `purgeDeadLetters` are; `create`, `send` and `redrive` are not, because a repeat would create a
  * conflict or write the records twice.
  */
-import {
-  check,
-  type FetchedRecord,
-  type ProduceRecord,
-  type RecordMetadata,
-} from '../src/protocol/index.js'
+import { check, type FetchedRecord, type ProduceRecord, type RecordMetadata } from '../src/protocol/index.js'
 import {
   createQueueRequestSchema,
   queueMessageSchema,

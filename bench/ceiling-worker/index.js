@@ -54,7 +54,12 @@ export class BenchSqliteDO extends DurableObject {
           }
           const cursor = this.#sql.exec(
             'INSERT INTO batches (base_offset, last_offset, max_timestamp, byte_size, expires_at, payload) VALUES (?, ?, ?, ?, ?, ?)',
-            base, base + count - 1, timestamp, size, null, `[${parts.join(',')}]`,
+            base,
+            base + count - 1,
+            timestamp,
+            size,
+            null,
+            `[${parts.join(',')}]`,
           )
           rowsWritten += cursor.rowsWritten
           bytes += size
@@ -74,7 +79,10 @@ export class BenchSqliteDO extends DurableObject {
     let rowsRead = 0
     let bytes = 0
     for (;;) {
-      const cursor = this.#sql.exec('SELECT base_offset, last_offset, byte_size, payload FROM batches WHERE base_offset >= ? ORDER BY base_offset', from)
+      const cursor = this.#sql.exec(
+        'SELECT base_offset, last_offset, byte_size, payload FROM batches WHERE base_offset >= ? ORDER BY base_offset',
+        from,
+      )
       let inFetch = 0
       for (const row of cursor) {
         inFetch += row.last_offset - row.base_offset + 1
@@ -120,7 +128,9 @@ export default {
       case '/sqlite/insert': {
         const rowRecords = intParam(url, 'rowRecords', 1)
         const stub = env.BENCH_SQLITE.getByName(`rows-of-${rowRecords}`)
-        return Response.json(await stub.insert({ rowRecords, records: intParam(url, 'records', 10_000), txRecords: intParam(url, 'txRecords', 1000) }))
+        return Response.json(
+          await stub.insert({ rowRecords, records: intParam(url, 'records', 10_000), txRecords: intParam(url, 'txRecords', 1000) }),
+        )
       }
       case '/sqlite/read': {
         const rowRecords = intParam(url, 'rowRecords', 1)

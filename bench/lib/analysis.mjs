@@ -29,7 +29,9 @@ function produceCeiling(ceilings, batchSize) {
 function fetchCeiling(ceilings) {
   const storage = ceilings.sqlite.rowsOf100.read.recordsPerSec
   const http = ceilings.httpOut.recordsPerSec
-  return storage < http ? { recordsPerSec: storage, boundBy: 'sqlite read, row per 100' } : { recordsPerSec: http, boundBy: 'http out (no-op worker)' }
+  return storage < http
+    ? { recordsPerSec: storage, boundBy: 'sqlite read, row per 100' }
+    : { recordsPerSec: http, boundBy: 'http out (no-op worker)' }
 }
 
 export function analyse({ ceilings, produce, fetch, storedRows }) {

@@ -67,7 +67,9 @@ export async function sqliteCeiling(base, { rowRecords, fetchLimit }) {
   const insertPath = (records) => `/sqlite/insert?rowRecords=${rowRecords}&records=${records}&txRecords=${SQLITE_TX_RECORDS}`
   await requestJson(base, 'POST', insertPath(SQLITE_WARMUP_RECORDS))
   const insert = await medianCall(SQLITE_INSERT_CALLS, () => requestJson(base, 'POST', insertPath(SQLITE_RECORDS_PER_CALL[rowRecords])))
-  const read = await medianCall(SQLITE_READ_CALLS, () => requestJson(base, 'POST', `/sqlite/read?rowRecords=${rowRecords}&fetchRecords=${fetchLimit}`))
+  const read = await medianCall(SQLITE_READ_CALLS, () =>
+    requestJson(base, 'POST', `/sqlite/read?rowRecords=${rowRecords}&fetchRecords=${fetchLimit}`),
+  )
   return {
     rowRecords,
     txRecords: SQLITE_TX_RECORDS,

@@ -56,7 +56,12 @@ class Member {
   /** Joins until the coordinator hands out a generation; resolves the join result. */
   async join() {
     for (;;) {
-      const body = { ...(this.memberId ? { memberId: this.memberId } : {}), clientId: this.clientId, topics: [this.topic], sessionTimeoutMs: SESSION_TIMEOUT_MS }
+      const body = {
+        ...(this.memberId ? { memberId: this.memberId } : {}),
+        clientId: this.clientId,
+        topics: [this.topic],
+        sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      }
       this.joins++
       const res = await requestJsonStatus(this.base, 'POST', `/consumer-groups/${this.groupId}/join`, body)
       if (res.status >= 400) {
@@ -77,7 +82,10 @@ class Member {
   /** One heartbeat; resolves whether the member must join again. */
   async heartbeat() {
     this.heartbeats++
-    const res = await requestJsonStatus(this.base, 'POST', `/consumer-groups/${this.groupId}/heartbeat`, { memberId: this.memberId, generationId: this.generationId })
+    const res = await requestJsonStatus(this.base, 'POST', `/consumer-groups/${this.groupId}/heartbeat`, {
+      memberId: this.memberId,
+      generationId: this.generationId,
+    })
     if (res.status < 400) return false
     const code = res.body?.error?.code
     if (res.status === 409 || REJOIN_CODES.has(code)) {
@@ -156,7 +164,13 @@ export async function commitScenario(base, { topic, latencyRequests, latencyMaxM
       results.push({
         partitionsPerCommit: width,
         latency,
-        throughput: { concurrency, commits: load.requests, elapsedMs: load.elapsedMs, commitsPerSec: load.requests / seconds, offsetsPerSec: load.records / seconds },
+        throughput: {
+          concurrency,
+          commits: load.requests,
+          elapsedMs: load.elapsedMs,
+          commitsPerSec: load.requests / seconds,
+          offsetsPerSec: load.records / seconds,
+        },
         derivedRowsWrittenPerCommit: width,
       })
     }

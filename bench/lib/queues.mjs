@@ -113,7 +113,8 @@ export async function receiveAckScenario(base, { name, partitions, records, cons
       doRequestsPerRecord: doRequests / totals.acked,
       rowsWrittenPerMillion: perMillion(rowsWritten),
       doRequestsPerMillion: perMillion(doRequests),
-      usdPerMillion: (perMillion(rowsWritten) / 1e6) * PRICE_PER_MILLION_ROWS_WRITTEN + (perMillion(doRequests) / 1e6) * PRICE_PER_MILLION_DO_REQUESTS,
+      usdPerMillion:
+        (perMillion(rowsWritten) / 1e6) * PRICE_PER_MILLION_ROWS_WRITTEN + (perMillion(doRequests) / 1e6) * PRICE_PER_MILLION_DO_REQUESTS,
     },
   }
 }

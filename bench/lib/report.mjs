@@ -37,12 +37,24 @@ export function printReport({ meta, ceilings, analysis, latency }) {
           int(c.requests / (c.elapsedMs / 1000)),
           `${c.concurrency} in flight`,
         ]),
-        [`HTTP out, pre-built ${ceilings.httpOut.fetchLimit}-record body`, int(ceilings.httpOut.recordsPerSec), fixed(ceilings.httpOut.mbPerSec), int(ceilings.httpOut.requests / (ceilings.httpOut.elapsedMs / 1000)), 'sequential'],
+        [
+          `HTTP out, pre-built ${ceilings.httpOut.fetchLimit}-record body`,
+          int(ceilings.httpOut.recordsPerSec),
+          fixed(ceilings.httpOut.mbPerSec),
+          int(ceilings.httpOut.requests / (ceilings.httpOut.elapsedMs / 1000)),
+          'sequential',
+        ],
         ...['rowsOf1', 'rowsOf100'].flatMap((key) => {
           const s = ceilings.sqlite[key]
           const layout = s.rowRecords === 1 ? 'row per record' : `row per ${s.rowRecords} records`
           return [
-            [`SQLite insert, ${layout}`, int(s.insert.recordsPerSec), fixed(s.insert.mbPerSec), '', `${spread(s.insert)}; rowsWritten/record ${fixed(s.insert.rowsWrittenPerRecord, 3)}`],
+            [
+              `SQLite insert, ${layout}`,
+              int(s.insert.recordsPerSec),
+              fixed(s.insert.mbPerSec),
+              '',
+              `${spread(s.insert)}; rowsWritten/record ${fixed(s.insert.rowsWrittenPerRecord, 3)}`,
+            ],
             [`SQLite read, ${layout}`, int(s.read.recordsPerSec), fixed(s.read.mbPerSec), '', `${spread(s.read)} of ${int(s.read.records)} records`],
           ]
         }),
@@ -55,11 +67,22 @@ export function printReport({ meta, ceilings, analysis, latency }) {
   out.push(
     table(
       ['scenario', 'requests', 'records', 'msg/s', 'MB/s', 'ceiling msg/s', 'bound by', 'ratio'],
-      produce.map((r) => [r.label, int(r.requests), int(r.records), int(r.recordsPerSec), fixed(r.mbPerSec), int(r.ceiling.recordsPerSec), r.ceiling.boundBy, pct(r.ratio)]),
+      produce.map((r) => [
+        r.label,
+        int(r.requests),
+        int(r.records),
+        int(r.recordsPerSec),
+        fixed(r.mbPerSec),
+        int(r.ceiling.recordsPerSec),
+        r.ceiling.boundBy,
+        pct(r.ratio),
+      ]),
     ),
   )
 
-  out.push(`\nProduce latency (batch 1, sequential, ${latency.requests} requests): p50 ${ms(latency.p50Ms)}  p99 ${ms(latency.p99Ms)}  mean ${ms(latency.meanMs)}  max ${ms(latency.maxMs)}`)
+  out.push(
+    `\nProduce latency (batch 1, sequential, ${latency.requests} requests): p50 ${ms(latency.p50Ms)}  p99 ${ms(latency.p99Ms)}  mean ${ms(latency.meanMs)}  max ${ms(latency.maxMs)}`,
+  )
 
   const f = analysis.fetch
   out.push(`\nFetch (topic ${f.topic} partition 0 from offset 0, limit=${f.limit}, sequential, following nextOffset)`)
@@ -68,10 +91,14 @@ export function printReport({ meta, ceilings, analysis, latency }) {
       `; ceiling ${int(f.ceiling.recordsPerSec)} records/s (${f.ceiling.boundBy}); ratio ${pct(f.ratio)}`,
   )
   for (const region of f.byRegion) {
-    out.push(`    range written by ${region.label}: ${int(region.records)} records, ${int(region.recordsPerSec)} records/s, ${fixed(region.mbPerSec)} MB/s`)
+    out.push(
+      `    range written by ${region.label}: ${int(region.records)} records, ${int(region.recordsPerSec)} records/s, ${fixed(region.mbPerSec)} MB/s`,
+    )
   }
 
-  out.push(`\nCost per million records (list prices: $${PRICE_PER_MILLION_ROWS_WRITTEN.toFixed(2)}/M rows written, $${PRICE_PER_MILLION_DO_REQUESTS.toFixed(2)}/M DO requests)`)
+  out.push(
+    `\nCost per million records (list prices: $${PRICE_PER_MILLION_ROWS_WRITTEN.toFixed(2)}/M rows written, $${PRICE_PER_MILLION_DO_REQUESTS.toFixed(2)}/M DO requests)`,
+  )
   out.push('  Kafdo rows written are derived from the design (batch rows + 1 producers row per RPC if idempotent);')
   out.push('  DO requests are the partition RPCs counted from the produce responses.')
   out.push(
@@ -99,7 +126,9 @@ export function printReport({ meta, ceilings, analysis, latency }) {
 export function printGroupsAndQueues({ groups, queues }) {
   const out = []
   const j = groups.joinToFirstRecord
-  out.push(`\nConsumer groups (HTTP API; topic ${j.topic} with ${groups.commits.partitions} partitions holding records; section took ${fixed(groups.elapsedSec)} s)`)
+  out.push(
+    `\nConsumer groups (HTTP API; topic ${j.topic} with ${groups.commits.partitions} partitions holding records; section took ${fixed(groups.elapsedSec)} s)`,
+  )
   out.push(
     `  Join to first record (${j.groups} fresh groups, 1 member, fetch limit=${j.fetchLimit} from offset 0 on its partitions in parallel):` +
       `\n    total p50 ${ms(j.total.p50Ms)}  p95 ${ms(j.total.p95Ms)}  max ${ms(j.total.maxMs)}` +
@@ -122,7 +151,9 @@ export function printGroupsAndQueues({ groups, queues }) {
     ),
   )
   const rb = groups.rebalance
-  out.push(`  Rebalance to ${rb.members} members (members heartbeat every ${rb.heartbeatMs} ms and rejoin on REBALANCE_IN_PROGRESS; fresh group per run)`)
+  out.push(
+    `  Rebalance to ${rb.members} members (members heartbeat every ${rb.heartbeatMs} ms and rejoin on REBALANCE_IN_PROGRESS; fresh group per run)`,
+  )
   out.push(
     table(
       ['case', 'runs', 'p50', 'min', 'max', 'generations/run', 'joins/run'],

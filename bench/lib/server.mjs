@@ -56,7 +56,18 @@ export async function startWrangler({ name, cwd, configPath, logDir, vars = {} }
   const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), `kafdo-bench-${name}-`))
   const logFile = path.join(logDir, `wrangler-${name}.log`)
   const log = fs.openSync(logFile, 'w')
-  const args = ['wrangler', 'dev', ...(configPath ? ['--config', configPath] : []), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persistDir, ...Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`])]
+  const args = [
+    'wrangler',
+    'dev',
+    ...(configPath ? ['--config', configPath] : []),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--persist-to',
+    persistDir,
+    ...Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),
+  ]
   const child = spawn('npx', args, {
     cwd,
     detached: true,

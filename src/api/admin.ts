@@ -2,7 +2,14 @@
 import { DEFAULT_TENANT } from '../core/object-names.js'
 import type { KafdoBindings } from '../env.js'
 import { check } from '../protocol/validation.js'
-import { createTopicRequestSchema, partitionCountSchema, topicNameSchema, type CreateTopicRequest, type TopicDescription, type TopicSummary } from '../protocol/topics.js'
+import {
+  createTopicRequestSchema,
+  partitionCountSchema,
+  topicNameSchema,
+  type CreateTopicRequest,
+  type TopicDescription,
+  type TopicSummary,
+} from '../protocol/topics.js'
 import type { GroupDescription, GroupListing, ResetOffsetsRequest, CommittedOffsetDescription } from '../protocol/groups.js'
 import { groupIdSchema, resetOffsetsRequestSchema } from '../protocol/groups.js'
 import * as groups from '../services/groups.js'

@@ -262,7 +262,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const member = this.#member
     if (!member || this.#memberForgotten) throw new KafdoError('UNKNOWN_MEMBER_ID', 'this consumer is not a member of its group; poll to join')
     try {
-      await groups.commitOffsets(this.#env, this.#tenant, this.#config.groupId, { memberId: member.memberId, generationId: member.generationId, offsets })
+      await groups.commitOffsets(this.#env, this.#tenant, this.#config.groupId, {
+        memberId: member.memberId,
+        generationId: member.generationId,
+        offsets,
+      })
       this.#lastCommit = Date.now()
     } catch (err) {
       if (err instanceof KafdoError && REJOIN_CODES.has(err.code)) this.#needsRejoin = true

@@ -134,7 +134,13 @@ export class Producer {
     const idempotence = { producerId: this.#producerId, sequence: this.#sequence++ }
     try {
       const written = await withRetries(this.#config.retries ?? 3, () =>
-        produce(this.#env, this.#tenant, topic, batch.map((pending) => withoutTopic(pending.record)), idempotence),
+        produce(
+          this.#env,
+          this.#tenant,
+          topic,
+          batch.map((pending) => withoutTopic(pending.record)),
+          idempotence,
+        ),
       )
       batch.forEach((pending, i) => pending.resolve(written[i]!))
     } catch (err) {

@@ -100,7 +100,11 @@ function stickyAssign(input: AssignorInput): Assignment {
   const members = [...input.members].sort(byId)
   const result = emptyAssignment(members)
   const subscribers = new Map<string, AssignorMember[]>()
-  for (const topic of subscribedTopics(input)) subscribers.set(topic, members.filter((member) => member.topics.includes(topic)))
+  for (const topic of subscribedTopics(input))
+    subscribers.set(
+      topic,
+      members.filter((member) => member.topics.includes(topic)),
+    )
   const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`
   const owned = new Set<string>()
 
@@ -126,7 +130,7 @@ function stickyAssign(input: AssignorInput): Assignment {
   }
 
   // 3. Rebalance: move one partition at a time from a more- to a less-loaded member that may own it.
-  for (let moved = true; moved; ) {
+  for (let moved = true; moved;) {
     moved = false
     const ordered = [...members].sort((a, b) => load(b.memberId) - load(a.memberId) || byId(a, b))
     for (const from of ordered) {

@@ -107,7 +107,12 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
    * answers what the topic would become and changes nothing. Applied changes reach every partition
    * before this returns, so the new settings are enforced at once.
    */
-  async updateTopic(tenant: string, name: string, input: UpdateTopicInput, dryRun: boolean): Promise<Result<{ before: TopicMetadata; after: TopicMetadata }>> {
+  async updateTopic(
+    tenant: string,
+    name: string,
+    input: UpdateTopicInput,
+    dryRun: boolean,
+  ): Promise<Result<{ before: TopicMetadata; after: TopicMetadata }>> {
     const before = this.#store.topic(tenant, name)
     if (!before) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
     const parsed = parseTopicConfig(input.config, before.config)
@@ -223,8 +228,10 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   #defaultsWithinQuotas(tenant: string): TopicConfigInput {
     const quotas = this.quotas(tenant)
     const defaults: TopicConfigInput = {}
-    if (quotas.maxRetentionMs !== undefined && DEFAULT_TOPIC_CONFIG['retention.ms'] > quotas.maxRetentionMs) defaults['retention.ms'] = quotas.maxRetentionMs
-    if (quotas.maxMessageBytes !== undefined && DEFAULT_TOPIC_CONFIG['max.message.bytes'] > quotas.maxMessageBytes) defaults['max.message.bytes'] = quotas.maxMessageBytes
+    if (quotas.maxRetentionMs !== undefined && DEFAULT_TOPIC_CONFIG['retention.ms'] > quotas.maxRetentionMs)
+      defaults['retention.ms'] = quotas.maxRetentionMs
+    if (quotas.maxMessageBytes !== undefined && DEFAULT_TOPIC_CONFIG['max.message.bytes'] > quotas.maxMessageBytes)
+      defaults['max.message.bytes'] = quotas.maxMessageBytes
     return defaults
   }
 
@@ -235,7 +242,8 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     const refuse = (quota: keyof TenantQuotas, limit: number, requested: number) =>
       fail('POLICY_VIOLATION', `tenant quota ${quota} is ${limit}; this needs ${requested}`, { quota, limit, requested })
     const existing = this.#store.topics(tenant).filter((t) => !t.topic.startsWith('__'))
-    if (!before && quotas.maxTopics !== undefined && existing.length + 1 > quotas.maxTopics) return refuse('maxTopics', quotas.maxTopics, existing.length + 1)
+    if (!before && quotas.maxTopics !== undefined && existing.length + 1 > quotas.maxTopics)
+      return refuse('maxTopics', quotas.maxTopics, existing.length + 1)
     const partitions = existing.reduce((sum, t) => sum + t.partitions, 0) - (before?.partitions ?? 0) + topic.partitions
     if (quotas.maxPartitions !== undefined && partitions > quotas.maxPartitions) return refuse('maxPartitions', quotas.maxPartitions, partitions)
     const retention = topic.config['retention.ms']
@@ -243,7 +251,8 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
       return refuse('maxRetentionMs', quotas.maxRetentionMs, retention === -1 ? Number.POSITIVE_INFINITY : retention)
     }
     const messageBytes = topic.config['max.message.bytes']
-    if (quotas.maxMessageBytes !== undefined && messageBytes > quotas.maxMessageBytes) return refuse('maxMessageBytes', quotas.maxMessageBytes, messageBytes)
+    if (quotas.maxMessageBytes !== undefined && messageBytes > quotas.maxMessageBytes)
+      return refuse('maxMessageBytes', quotas.maxMessageBytes, messageBytes)
     return ok(null)
   }
 
@@ -261,7 +270,9 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   async #purge(topic: DeletedTopic): Promise<boolean> {
     const results = await Promise.allSettled(
       Array.from({ length: topic.partitions }, (_, partition) =>
-        this.env.TOPIC_PARTITION.getByName(partitionObjectName({ tenant: topic.tenant, topic: topic.name, topicId: topic.topicId, partition })).destroy(),
+        this.env.TOPIC_PARTITION.getByName(
+          partitionObjectName({ tenant: topic.tenant, topic: topic.name, topicId: topic.topicId, partition }),
+        ).destroy(),
       ),
     )
     const done = results.every((result) => result.status === 'fulfilled')

@@ -151,7 +151,13 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     const now = Date.now()
     this.ctx.storage.transactionSync(() => {
       for (const offset of request.offsets) {
-        this.#store.writeOffset({ topic: offset.topic, partition: offset.partition, offset: offset.offset, metadata: offset.metadata ?? null, committedAt: now })
+        this.#store.writeOffset({
+          topic: offset.topic,
+          partition: offset.partition,
+          offset: offset.offset,
+          metadata: offset.metadata ?? null,
+          committedAt: now,
+        })
       }
     })
     return ok({ committed: request.offsets.length })
@@ -246,7 +252,9 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     if (this.#meta) {
       // A member whose join is being held is alive by definition (Kafka does not expire it either).
       const expired = [...this.#members.values()]
-        .filter((member) => !this.#joinWaiters.has(member.memberId) && (this.#lastHeartbeat.get(member.memberId) ?? 0) + member.sessionTimeoutMs <= now)
+        .filter(
+          (member) => !this.#joinWaiters.has(member.memberId) && (this.#lastHeartbeat.get(member.memberId) ?? 0) + member.sessionTimeoutMs <= now,
+        )
         .map((member) => member.memberId)
       if (expired.length > 0) await this.#removeMembers(expired)
       const deadline = this.#rebalanceDeadline()
@@ -388,7 +396,15 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
 
   #pendingResult(memberId: string): JoinGroupResult {
     const meta = this.#meta!
-    return { groupId: meta.groupId, memberId, generationId: -1, state: meta.state, protocol: meta.strategy ?? 'sticky', leaderId: meta.leader, assignment: [] }
+    return {
+      groupId: meta.groupId,
+      memberId,
+      generationId: -1,
+      state: meta.state,
+      protocol: meta.strategy ?? 'sticky',
+      leaderId: meta.leader,
+      assignment: [],
+    }
   }
 
   #joinResult(member: MemberRecord): JoinGroupResult {

@@ -47,7 +47,12 @@ export async function routeDeadLetters(source: DeadLetterSource, dead: Delivery[
       [DLQ_HEADERS.lastFailure]: new Date(delivery.lastFailureAt ?? Date.now()).toISOString(),
       [DLQ_HEADERS.error]: delivery.lastError ?? '',
     }
-    const body = encodeRecordBody({ key: record.key, value: record.value, headers, ...(record.valueEncoding ? { valueEncoding: record.valueEncoding } : {}) })
+    const body = encodeRecordBody({
+      key: record.key,
+      value: record.value,
+      headers,
+      ...(record.valueEncoding ? { valueEncoding: record.valueEncoding } : {}),
+    })
     const producerId = `dlq/${meta.topicId}/${meta.partition}`
     const sequence = delivery.dlqSequence!
     const partition = partitionForKey(record.key ?? `${producerId}:${sequence}`, dlq.partitions)

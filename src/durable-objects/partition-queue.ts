@@ -58,11 +58,19 @@ export class PartitionQueue {
     const { store } = this.#host
     this.failExpiredLeases(now)
     const due = store.deliveries(request.group, 'delayed', now, request.max)
-    const redelivered = this.#records(due.map((d) => d.offset), now)
+    const redelivered = this.#records(
+      due.map((d) => d.offset),
+      now,
+    )
     const start = Math.max(store.shareCursor(request.group) ?? this.#host.logStart(), this.#host.logStart())
     const fresh =
       request.max - redelivered.size > 0
-        ? readBatches(store.batchesFrom(store.startingBatch(start)), { from: start, maxRecords: request.max - redelivered.size, maxBytes: 8 * 1024 * 1024, now })
+        ? readBatches(store.batchesFrom(store.startingBatch(start)), {
+            from: start,
+            maxRecords: request.max - redelivered.size,
+            maxBytes: 8 * 1024 * 1024,
+            now,
+          })
         : undefined
     const freshRecords = fresh && fresh.count > 0 ? (JSON.parse(`[${fresh.records}]`) as FetchedRecord[]) : []
     const visibleAt = now + (request.visibilityTimeoutMs ?? this.#host.policy().visibilityTimeoutMs)
@@ -106,7 +114,14 @@ export class PartitionQueue {
   }
 
   /** A failed attempt: redeliver after the policy's delay (or `delayMs`), or dead-letter when used up. */
-  nack(group: string, memberId: string, lease: LeaseRef, error: string | undefined, delayMs: number | undefined, now: number): Result<{ state: string; redeliverAt?: number }> {
+  nack(
+    group: string,
+    memberId: string,
+    lease: LeaseRef,
+    error: string | undefined,
+    delayMs: number | undefined,
+    now: number,
+  ): Result<{ state: string; redeliverAt?: number }> {
     const held = this.#held(group, memberId, [lease], now)
     if (!held.ok) return held
     const delivery = this.#fail(held.value[0]!, error ?? 'nacked', now, delayMs)
@@ -194,7 +209,9 @@ export class PartitionQueue {
     for (const lease of leases) {
       const delivery = this.#host.store.delivery(group, lease.offset)
       if (!delivery || delivery.token !== lease.token) {
-        return fail('UNKNOWN_LEASE', `no lease ${this.#host.partition()}:${lease.offset}:${lease.token} in group '${group}'`, { offset: lease.offset })
+        return fail('UNKNOWN_LEASE', `no lease ${this.#host.partition()}:${lease.offset}:${lease.token} in group '${group}'`, {
+          offset: lease.offset,
+        })
       }
       if (delivery.state !== 'leased' || delivery.memberId !== memberId) {
         return fail('LEASE_NOT_HELD', `lease on offset ${lease.offset} is not held by '${memberId}'`, { offset: lease.offset })

@@ -234,7 +234,14 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     return result
   }
 
-  async nack(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, error?: string, delayMs?: number): Promise<Result<{ state: string; redeliverAt?: number }>> {
+  async nack(
+    ref: PartitionRef,
+    group: string,
+    memberId: string,
+    lease: LeaseRef,
+    error?: string,
+    delayMs?: number,
+  ): Promise<Result<{ state: string; redeliverAt?: number }>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
     const result = this.#queue.nack(group, memberId, lease, error, delayMs, Date.now())
@@ -250,7 +257,13 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     return result
   }
 
-  async extend(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, visibilityTimeoutMs: number): Promise<Result<{ visibleUntil: number }>> {
+  async extend(
+    ref: PartitionRef,
+    group: string,
+    memberId: string,
+    lease: LeaseRef,
+    visibilityTimeoutMs: number,
+  ): Promise<Result<{ visibleUntil: number }>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
     const result = this.#queue.extend(group, memberId, lease, visibilityTimeoutMs, Date.now())
@@ -259,7 +272,11 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   }
 
   /** Rewinds (or advances) a share group to an offset, or to the first record at or after a timestamp. */
-  async seekShareGroup(ref: PartitionRef, group: string, target: { offset: number } | { timestamp: number } | { to: 'earliest' | 'latest' }): Promise<Result<{ offset: number }>> {
+  async seekShareGroup(
+    ref: PartitionRef,
+    group: string,
+    target: { offset: number } | { timestamp: number } | { to: 'earliest' | 'latest' },
+  ): Promise<Result<{ offset: number }>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
     const offset =

@@ -39,13 +39,24 @@ export const retryPolicySchema = z.discriminatedUnion('strategy', [
     jitter: jitter.optional(),
     maxDelayMs: delay.optional(),
   }),
-  z.strictObject({ strategy: z.literal('schedule'), delaysMs: z.array(delay).min(1).max(MAX_ATTEMPTS), maxAttempts: attempts, jitter: jitter.optional(), maxDelayMs: delay.optional() }),
+  z.strictObject({
+    strategy: z.literal('schedule'),
+    delaysMs: z.array(delay).min(1).max(MAX_ATTEMPTS),
+    maxAttempts: attempts,
+    jitter: jitter.optional(),
+    maxDelayMs: delay.optional(),
+  }),
 ])
 
 export const deadLetterSchema = z.strictObject({
   enabled: z.boolean().optional(),
   /** Retention of the `<topic>-dlq` topic. */
-  retentionMs: z.number().int().min(-1).max(MAX_TTL_MS * 10).optional(),
+  retentionMs: z
+    .number()
+    .int()
+    .min(-1)
+    .max(MAX_TTL_MS * 10)
+    .optional(),
 })
 
 export interface QueuePolicy {
@@ -65,7 +76,11 @@ export const DEFAULT_QUEUE_POLICY: QueuePolicy = {
   tags: [],
 }
 
-const tagSchema = z.string().min(1).max(64).regex(/^[a-zA-Z0-9._:/=-]+$/, 'tags may contain letters, digits and . _ : / = -')
+const tagSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-zA-Z0-9._:/=-]+$/, 'tags may contain letters, digits and . _ : / = -')
 
 export const queuePolicyFields = {
   retry: retryPolicySchema.optional(),
@@ -116,10 +131,7 @@ export const listQueuesQuerySchema = z.strictObject({
 
 /** One queue message to produce: a record (with an optional `ttlMs`). */
 export const queueMessageSchema = z.strictObject(produceRecordFields)
-export const queueProduceRequestSchema = z.union([
-  z.strictObject({ messages: z.array(queueMessageSchema).min(1).max(10_000) }),
-  queueMessageSchema,
-])
+export const queueProduceRequestSchema = z.union([z.strictObject({ messages: z.array(queueMessageSchema).min(1).max(10_000) }), queueMessageSchema])
 
 export const queueReadQuerySchema = z.strictObject({
   partition: z.coerce.number().int().nonnegative().optional(),
@@ -164,7 +176,10 @@ export const nackRequestSchema = z.strictObject({
   consumerId: consumerIdSchema,
   leaseId: leaseIdSchema,
   /** Kept to its first 4096 characters. */
-  error: z.string().transform((error) => error.slice(0, 4096)).optional(),
+  error: z
+    .string()
+    .transform((error) => error.slice(0, 4096))
+    .optional(),
   /** Overrides the policy's delay for this redelivery. */
   delayMs: delay.optional(),
 })
@@ -172,7 +187,10 @@ export const rejectRequestSchema = z.strictObject({
   group: groupIdSchema.optional(),
   consumerId: consumerIdSchema,
   leaseId: leaseIdSchema,
-  error: z.string().transform((error) => error.slice(0, 4096)).optional(),
+  error: z
+    .string()
+    .transform((error) => error.slice(0, 4096))
+    .optional(),
 })
 export const extendRequestSchema = z.strictObject({
   group: groupIdSchema.optional(),
@@ -243,4 +261,3 @@ export const DLQ_HEADERS = {
   lastFailure: 'kafdo-dlq-last-failure-at',
   error: 'kafdo-dlq-last-error',
 } as const
-

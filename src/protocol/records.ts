@@ -16,13 +16,13 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export type RecordHeaders = Record<string, string>
 
 /** A timestamp as epoch milliseconds or an ISO-8601 string; always epoch milliseconds once parsed. */
-export const timestampSchema = z.union([
-  z.number().int().nonnegative(),
-  z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
-])
+export const timestampSchema = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso))])
 
 export const headersSchema = z
-  .record(z.string().min(1).max(MAX_HEADER_KEY_LENGTH), z.string().max(MAX_HEADER_VALUE_BYTES, `a header value can be at most ${MAX_HEADER_VALUE_BYTES} characters`))
+  .record(
+    z.string().min(1).max(MAX_HEADER_KEY_LENGTH),
+    z.string().max(MAX_HEADER_VALUE_BYTES, `a header value can be at most ${MAX_HEADER_VALUE_BYTES} characters`),
+  )
   .refine((headers) => Object.keys(headers).length <= MAX_HEADERS_PER_RECORD, {
     message: `a record can carry at most ${MAX_HEADERS_PER_RECORD} headers`,
   })
@@ -39,7 +39,12 @@ export const produceRecordFields = {
   timestamp: timestampSchema.optional(),
   valueEncoding: z.enum(['json', 'base64']).optional(),
   /** Time to live: the record is never delivered after `timestamp + ttlMs`, and is purged. */
-  ttlMs: z.number().int().min(1).max(365 * 24 * 3_600_000).optional(),
+  ttlMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 24 * 3_600_000)
+    .optional(),
 }
 export const produceRecordSchema = z.strictObject(produceRecordFields)
 export type ProduceRecord = z.input<typeof produceRecordSchema>

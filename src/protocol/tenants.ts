@@ -2,7 +2,9 @@
 import { z } from 'zod'
 
 /** User tenants: lowercase DNS-label-like names. `_system` (auth failures' audit trail) cannot collide. */
-export const tenantSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a tenant is 1-63 lowercase letters, digits or "-", starting with a letter or digit')
+export const tenantSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a tenant is 1-63 lowercase letters, digits or "-", starting with a letter or digit')
 export const SYSTEM_TENANT = '_system'
 
 export const quotasSchema = z.strictObject({
@@ -20,7 +22,12 @@ export const createApiKeyRequestSchema = z.strictObject({
   name: z.string().min(1).max(128),
   /** Permission strings (`produce@orders.*`) or role names; never more than the creator holds. */
   permissions: z.array(z.string().min(1).max(300)).min(1).max(100),
-  expiresInSeconds: z.number().int().min(60).max(5 * 365 * 86_400).optional(),
+  expiresInSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(5 * 365 * 86_400)
+    .optional(),
 })
 
 export interface ApiKeyDescription {

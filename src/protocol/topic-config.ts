@@ -56,7 +56,11 @@ const maxMessageBytes: Parser<number> = (raw) => {
 }
 
 const cleanupPolicy: Parser<CleanupPolicy> = (raw) => {
-  const value = String(raw).split(',').map((part) => part.trim()).sort().join(',')
+  const value = String(raw)
+    .split(',')
+    .map((part) => part.trim())
+    .sort()
+    .join(',')
   if (value === 'delete' || value === 'compact' || value === 'compact,delete') return { value }
   return { error: "must be 'delete', 'compact' or 'compact,delete'" }
 }

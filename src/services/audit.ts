@@ -38,13 +38,25 @@ export interface AuditRecord extends Omit<AuditEntry, 'tenant'> {
 export async function recordAudit(env: KafdoBindings, entry: AuditEntry): Promise<void> {
   try {
     if (!(await findTopic(env, entry.tenant, AUDIT_TOPIC))) {
-      const created = await clusterStub(env).createTopic(entry.tenant, { topic: AUDIT_TOPIC, partitions: 1, config: { 'retention.ms': AUDIT_RETENTION_MS } })
+      const created = await clusterStub(env).createTopic(entry.tenant, {
+        topic: AUDIT_TOPIC,
+        partitions: 1,
+        config: { 'retention.ms': AUDIT_RETENTION_MS },
+      })
       if (created.ok) rememberTopic(entry.tenant, created.value)
     }
     const { tenant: _tenant, ...value } = entry
     await produce(env, entry.tenant, AUDIT_TOPIC, [{ key: entry.action, value: { ...value, time: new Date().toISOString() } }])
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', message: 'audit write failed', action: entry.action, requestId: entry.requestId, error: (err as Error).message }))
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        message: 'audit write failed',
+        action: entry.action,
+        requestId: entry.requestId,
+        error: (err as Error).message,
+      }),
+    )
   }
 }
 
@@ -67,7 +79,7 @@ export async function listAudit(env: KafdoBindings, tenant: string, filter: Audi
   let from: { offset: number } | { timestamp: number } | { offset: 'earliest' } =
     filter.offset !== undefined ? { offset: filter.offset } : filter.since !== undefined ? { timestamp: filter.since } : { offset: 'earliest' }
   let nextOffset = 0
-  for (let scanned = 0; scanned < 10_000 && entries.length < limit; ) {
+  for (let scanned = 0; scanned < 10_000 && entries.length < limit;) {
     const page = await fetchRecords(env, tenant, AUDIT_TOPIC, 0, { ...from, limit: 1000, reset: 'earliest' })
     nextOffset = page.nextOffset
     for (const record of page.messages) {
@@ -87,4 +99,3 @@ export async function listAudit(env: KafdoBindings, tenant: string, filter: Audi
   }
   return { entries, nextOffset }
 }
-

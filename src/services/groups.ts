@@ -62,11 +62,20 @@ export async function deleteGroup(env: KafdoBindings, tenant: string, groupId: s
 }
 
 /** Kafka's `kafka-consumer-groups --reset-offsets`: to earliest, latest, a timestamp, or given offsets. */
-export async function resetOffsets(env: KafdoBindings, tenant: string, groupId: string, request: ResetOffsetsRequest): Promise<CommittedOffsetDescription[]> {
+export async function resetOffsets(
+  env: KafdoBindings,
+  tenant: string,
+  groupId: string,
+  request: ResetOffsetsRequest,
+): Promise<CommittedOffsetDescription[]> {
   const topic = await requireTopic(env, tenant, request.topic, true)
   let offsets: Array<{ topic: string; partition: number; offset: number }>
   if ('offsets' in request) {
-    await checkPartitionsExist(env, tenant, request.offsets.map((o) => ({ topic: topic.topic, partition: o.partition })))
+    await checkPartitionsExist(
+      env,
+      tenant,
+      request.offsets.map((o) => ({ topic: topic.topic, partition: o.partition })),
+    )
     offsets = request.offsets.map((o) => ({ topic: topic.topic, partition: o.partition, offset: o.offset }))
   } else {
     const partitions = Array.from({ length: topic.partitions }, (_, partition) => partition)
@@ -92,7 +101,8 @@ async function lagOf(env: KafdoBindings, tenant: string, snapshot: GroupSnapshot
   const partitions = new Map<string, { topic: string; partition: number }>()
   for (const o of snapshot.offsets) partitions.set(`${o.topic}\u0000${o.partition}`, { topic: o.topic, partition: o.partition })
   for (const member of snapshot.members) {
-    for (const { topic, partitions: list } of member.assignment) for (const partition of list) partitions.set(`${topic}\u0000${partition}`, { topic, partition })
+    for (const { topic, partitions: list } of member.assignment)
+      for (const partition of list) partitions.set(`${topic}\u0000${partition}`, { topic, partition })
   }
   const entries = await Promise.all(
     [...partitions].map(async ([key, { topic, partition }]) => {
@@ -107,7 +117,9 @@ async function lagOf(env: KafdoBindings, tenant: string, snapshot: GroupSnapshot
       }
     }),
   )
-  return entries.filter((entry): entry is PartitionLag => entry !== undefined).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
+  return entries
+    .filter((entry): entry is PartitionLag => entry !== undefined)
+    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
 }
 
 async function checkPartitionsExist(env: KafdoBindings, tenant: string, offsets: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
@@ -115,7 +127,10 @@ async function checkPartitionsExist(env: KafdoBindings, tenant: string, offsets:
     const topic = await requireTopic(env, tenant, name)
     const bad = offsets.find((o) => o.topic === name && o.partition >= topic.partitions)
     if (bad) {
-      throw new KafdoError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' has no partition ${bad.partition}`, { topic: name, partition: bad.partition })
+      throw new KafdoError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' has no partition ${bad.partition}`, {
+        topic: name,
+        partition: bad.partition,
+      })
     }
   }
 }

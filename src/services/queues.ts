@@ -58,11 +58,18 @@ export async function createQueue(env: KafdoBindings, tenant: string, request: C
   return describeQueue(topic)
 }
 
-export async function listQueues(env: KafdoBindings, tenant: string, filter: { tag?: string | undefined; prefix?: string | undefined }): Promise<QueueDescription[]> {
+export async function listQueues(
+  env: KafdoBindings,
+  tenant: string,
+  filter: { tag?: string | undefined; prefix?: string | undefined },
+): Promise<QueueDescription[]> {
   const topics = await clusterStub(env).listTopics(tenant)
   return topics
     .filter((topic) => !topic.topic.startsWith('__'))
-    .filter((topic) => (filter.prefix === undefined || topic.topic.startsWith(filter.prefix)) && (filter.tag === undefined || topic.queue.tags.includes(filter.tag)))
+    .filter(
+      (topic) =>
+        (filter.prefix === undefined || topic.topic.startsWith(filter.prefix)) && (filter.tag === undefined || topic.queue.tags.includes(filter.tag)),
+    )
     .map(describeQueue)
 }
 
@@ -108,7 +115,11 @@ export async function updateQueue(
   request: UpdateQueueRequest,
   dryRun: boolean,
 ): Promise<{ before: QueueDescription; after: QueueDescription; applied: boolean }> {
-  const input = { ...(request.partitions !== undefined ? { partitions: request.partitions } : {}), config: topicConfigOf(request), queue: policyOf(request) }
+  const input = {
+    ...(request.partitions !== undefined ? { partitions: request.partitions } : {}),
+    config: topicConfigOf(request),
+    queue: policyOf(request),
+  }
   const result = await call(() => clusterStub(env).updateTopic(tenant, name, input, dryRun))
   if (!dryRun) rememberTopic(tenant, result.after)
   return { before: describeQueue(result.before), after: describeQueue(result.after), applied: !dryRun }
@@ -223,7 +234,9 @@ export function nack(env: KafdoBindings, tenant: string, name: string, action: L
 }
 
 export function reject(env: KafdoBindings, tenant: string, name: string, action: LeaseAction, leaseId: string, error?: string) {
-  return onLeasePartition(env, tenant, name, leaseId, (ref, lease) => partitionStub(env, ref).reject(ref, action.group ?? DEFAULT_SHARE_GROUP, action.consumerId, lease, error))
+  return onLeasePartition(env, tenant, name, leaseId, (ref, lease) =>
+    partitionStub(env, ref).reject(ref, action.group ?? DEFAULT_SHARE_GROUP, action.consumerId, lease, error),
+  )
 }
 
 export function extend(env: KafdoBindings, tenant: string, name: string, action: LeaseAction, leaseId: string, visibilityTimeoutMs: number) {
@@ -237,13 +250,24 @@ export async function seek(
   env: KafdoBindings,
   tenant: string,
   name: string,
-  request: { group?: string | undefined; partition?: number | undefined; offset?: number | undefined; timestamp?: number | undefined; to?: 'earliest' | 'latest' | undefined },
+  request: {
+    group?: string | undefined
+    partition?: number | undefined
+    offset?: number | undefined
+    timestamp?: number | undefined
+    to?: 'earliest' | 'latest' | undefined
+  },
 ): Promise<Array<{ partition: number; offset: number }>> {
   const topic = await requireTopic(env, tenant, name)
   if (request.partition !== undefined && request.partition >= topic.partitions) {
     throw new KafdoError('UNKNOWN_TOPIC_OR_PARTITION', `queue '${name}' has no partition ${request.partition}`, { partition: request.partition })
   }
-  const target = request.offset !== undefined ? { offset: request.offset } : request.timestamp !== undefined ? { timestamp: request.timestamp } : { to: request.to ?? 'earliest' }
+  const target =
+    request.offset !== undefined
+      ? { offset: request.offset }
+      : request.timestamp !== undefined
+        ? { timestamp: request.timestamp }
+        : { to: request.to ?? 'earliest' }
   const partitions = request.partition !== undefined ? [request.partition] : Array.from({ length: topic.partitions }, (_, p) => p)
   return Promise.all(
     partitions.map(async (partition) => {

@@ -61,5 +61,8 @@ export async function recordFetch(env: KafdoBindings, tenant: string, bytes: num
 
 function throttled(bucket: string, retryAfterMs: number): KafdoError {
   const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000))
-  return new KafdoError('THROTTLING_QUOTA_EXCEEDED', `tenant rate quota exceeded (${bucket}); retry in ${retryAfterSeconds} s`, { bucket, retryAfterSeconds })
+  return new KafdoError('THROTTLING_QUOTA_EXCEEDED', `tenant rate quota exceeded (${bucket}); retry in ${retryAfterSeconds} s`, {
+    bucket,
+    retryAfterSeconds,
+  })
 }

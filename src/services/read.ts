@@ -18,7 +18,13 @@ export interface PartitionRead extends PartitionFetchResult {
   partition: number
 }
 
-export async function readPartition(env: KafdoBindings, tenant: string, topicName: string, partition: number, options: FetchOptions = {}): Promise<PartitionRead> {
+export async function readPartition(
+  env: KafdoBindings,
+  tenant: string,
+  topicName: string,
+  partition: number,
+  options: FetchOptions = {},
+): Promise<PartitionRead> {
   const request: PartitionFetchRequest = {
     maxRecords: options.limit ?? DEFAULT_FETCH_LIMIT,
     maxBytes: options.maxBytes ?? DEFAULT_FETCH_MAX_BYTES,
@@ -32,7 +38,13 @@ export async function readPartition(env: KafdoBindings, tenant: string, topicNam
 }
 
 /** A fetch response as objects, for callers inside JavaScript. */
-export async function fetchRecords(env: KafdoBindings, tenant: string, topic: string, partition: number, options: FetchOptions = {}): Promise<FetchResponse> {
+export async function fetchRecords(
+  env: KafdoBindings,
+  tenant: string,
+  topic: string,
+  partition: number,
+  options: FetchOptions = {},
+): Promise<FetchResponse> {
   const read = await readPartition(env, tenant, topic, partition, options)
   return {
     topic,

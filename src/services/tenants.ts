@@ -11,13 +11,23 @@ import { attempt, call, clusterStub, groupStub } from './stubs.js'
 import { forgetTopic } from './topic-cache.js'
 
 /** Creates the tenant's topics from templates; topics that already exist are left as they are. */
-export async function createTenantTopics(env: KafdoBindings, tenant: string, templates: TopicTemplate[] = DEFAULT_TENANT_TEMPLATES): Promise<TenantTopicSet> {
+export async function createTenantTopics(
+  env: KafdoBindings,
+  tenant: string,
+  templates: TopicTemplate[] = DEFAULT_TENANT_TEMPLATES,
+): Promise<TenantTopicSet> {
   const result: TenantTopicSet = { tenant, created: [], existing: [] }
   for (const template of templates) {
     const name = template.name.replaceAll('{tenant}', tenant)
     if (!topicNameSchema.safeParse(name).success) throw new KafdoError('INVALID_REQUEST', `template gives an invalid topic name '${name}'`, { name })
     try {
-      await call(() => clusterStub(env).createTopic(tenant, { topic: name, partitions: template.partitions, ...(template.config ? { config: template.config } : {}) }))
+      await call(() =>
+        clusterStub(env).createTopic(tenant, {
+          topic: name,
+          partitions: template.partitions,
+          ...(template.config ? { config: template.config } : {}),
+        }),
+      )
       result.created.push(name)
     } catch (err) {
       if (!(err instanceof KafdoError) || err.code !== 'TOPIC_ALREADY_EXISTS') throw err

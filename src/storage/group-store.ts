@@ -78,7 +78,15 @@ export interface CommittedOffset {
   committedAt: number
 }
 
-type MetaRow = { tenant: string; group_id: string; state: string; generation: number; strategy: string | null; leader: string | null; subscribed: string }
+type MetaRow = {
+  tenant: string
+  group_id: string
+  state: string
+  generation: number
+  strategy: string | null
+  leader: string | null
+  subscribed: string
+}
 type MemberRow = {
   member_id: string
   client_id: string
@@ -174,7 +182,13 @@ export class GroupStore {
     return this.#sql
       .exec<OffsetRow>('SELECT topic, partition, committed_offset, metadata, committed_at FROM offsets ORDER BY topic, partition')
       .toArray()
-      .map((row) => ({ topic: row.topic, partition: row.partition, offset: row.committed_offset, metadata: row.metadata, committedAt: row.committed_at }))
+      .map((row) => ({
+        topic: row.topic,
+        partition: row.partition,
+        offset: row.committed_offset,
+        metadata: row.metadata,
+        committedAt: row.committed_at,
+      }))
   }
 
   writeOffset(offset: CommittedOffset): void {

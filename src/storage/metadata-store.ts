@@ -216,7 +216,9 @@ export class MetadataStore {
   }
 
   revokeApiKey(tenant: string, keyId: string, now: number): boolean {
-    return this.#sql.exec('UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND key_id = ? AND revoked_at IS NULL', now, tenant, keyId).rowsWritten > 0
+    return (
+      this.#sql.exec('UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND key_id = ? AND revoked_at IS NULL', now, tenant, keyId).rowsWritten > 0
+    )
   }
 
   quotas(tenant: string): string | undefined {
@@ -224,7 +226,12 @@ export class MetadataStore {
   }
 
   writeQuotas(tenant: string, quotas: string, now: number): void {
-    this.#sql.exec('INSERT INTO quotas (tenant, quotas, updated_at) VALUES (?, ?, ?) ON CONFLICT(tenant) DO UPDATE SET quotas = excluded.quotas, updated_at = excluded.updated_at', tenant, quotas, now)
+    this.#sql.exec(
+      'INSERT INTO quotas (tenant, quotas, updated_at) VALUES (?, ?, ?) ON CONFLICT(tenant) DO UPDATE SET quotas = excluded.quotas, updated_at = excluded.updated_at',
+      tenant,
+      quotas,
+      now,
+    )
   }
 
   /** Everything a tenant has here: topics (returned, for their partitions to be wiped), groups, keys, quotas. */
@@ -236,7 +243,9 @@ export class MetadataStore {
 
   tenants(): string[] {
     return this.#sql
-      .exec<{ tenant: string }>('SELECT tenant FROM topics UNION SELECT tenant FROM consumer_groups UNION SELECT tenant FROM api_keys UNION SELECT tenant FROM quotas ORDER BY tenant')
+      .exec<{ tenant: string }>(
+        'SELECT tenant FROM topics UNION SELECT tenant FROM consumer_groups UNION SELECT tenant FROM api_keys UNION SELECT tenant FROM quotas ORDER BY tenant',
+      )
       .toArray()
       .map((row) => row.tenant)
   }

@@ -19,10 +19,7 @@ export function runMigrations(storage: DurableObjectStorage, migrations: readonl
     for (let version = current; version < migrations.length; version++) {
       for (const statement of migrations[version]!) sql.exec(statement)
     }
-    sql.exec(
-      'INSERT INTO _schema_version (id, version) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version',
-      migrations.length,
-    )
+    sql.exec('INSERT INTO _schema_version (id, version) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version', migrations.length)
   })
   return migrations.length
 }

@@ -125,7 +125,6 @@ const toDelivery = (row: DeliveryRow): Delivery => ({
   dlqSequence: row.dlq_sequence,
 })
 
-
 /** A producer's last sequence and the offsets of its most recent batches: `[sequence, base, last]`. */
 export interface ProducerState {
   lastSequence: number
@@ -166,12 +165,18 @@ export class PartitionStore {
   }
 
   readCounters(): PartitionCounters {
-    const row = this.#sql.exec<{ expired_count: number; dead_lettered_count: number }>('SELECT expired_count, dead_lettered_count FROM partition_meta').toArray()[0]
+    const row = this.#sql
+      .exec<{ expired_count: number; dead_lettered_count: number }>('SELECT expired_count, dead_lettered_count FROM partition_meta')
+      .toArray()[0]
     return { expired: row?.expired_count ?? 0, deadLettered: row?.dead_lettered_count ?? 0 }
   }
 
   addCounters(expired: number, deadLettered: number): void {
-    this.#sql.exec('UPDATE partition_meta SET expired_count = expired_count + ?, dead_lettered_count = dead_lettered_count + ?', expired, deadLettered)
+    this.#sql.exec(
+      'UPDATE partition_meta SET expired_count = expired_count + ?, dead_lettered_count = dead_lettered_count + ?',
+      expired,
+      deadLettered,
+    )
   }
 
   /** The next dead-letter sequence number: the idempotent producer sequence of a DLQ write. */
@@ -313,11 +318,18 @@ export class PartitionStore {
   }
 
   writeShareCursor(group: string, cursor: number): void {
-    this.#sql.exec('INSERT INTO share_groups (group_id, cursor) VALUES (?, ?) ON CONFLICT(group_id) DO UPDATE SET cursor = excluded.cursor', group, cursor)
+    this.#sql.exec(
+      'INSERT INTO share_groups (group_id, cursor) VALUES (?, ?) ON CONFLICT(group_id) DO UPDATE SET cursor = excluded.cursor',
+      group,
+      cursor,
+    )
   }
 
   shareGroups(): Array<{ group: string; cursor: number }> {
-    return this.#sql.exec<{ group_id: string; cursor: number }>('SELECT group_id, cursor FROM share_groups').toArray().map((r) => ({ group: r.group_id, cursor: r.cursor }))
+    return this.#sql
+      .exec<{ group_id: string; cursor: number }>('SELECT group_id, cursor FROM share_groups')
+      .toArray()
+      .map((r) => ({ group: r.group_id, cursor: r.cursor }))
   }
 
   delivery(group: string, offset: number): Delivery | undefined {
@@ -342,7 +354,10 @@ export class PartitionStore {
 
   /** Leases that ran out by `now`, in every group. */
   expiredLeases(now: number): Delivery[] {
-    return this.#sql.exec<DeliveryRow>("SELECT * FROM deliveries WHERE state = 'leased' AND visible_at <= ? ORDER BY group_id, record_offset", now).toArray().map(toDelivery)
+    return this.#sql
+      .exec<DeliveryRow>("SELECT * FROM deliveries WHERE state = 'leased' AND visible_at <= ? ORDER BY group_id, record_offset", now)
+      .toArray()
+      .map(toDelivery)
   }
 
   /** Dead records not yet written to the DLQ, in the order they died. */
@@ -352,7 +367,9 @@ export class PartitionStore {
 
   /** The next time a lease ends or a delayed record becomes visible. */
   nextVisibleAt(): number | undefined {
-    return this.#sql.exec<{ v: number | null }>("SELECT MIN(visible_at) AS v FROM deliveries WHERE state IN ('leased', 'delayed')").one().v ?? undefined
+    return (
+      this.#sql.exec<{ v: number | null }>("SELECT MIN(visible_at) AS v FROM deliveries WHERE state IN ('leased', 'delayed')").one().v ?? undefined
+    )
   }
 
   writeDelivery(d: Delivery): void {
@@ -391,7 +408,10 @@ export class PartitionStore {
 
   deliveryCounts(group: string): { leased: number; delayed: number; oldestOffset: number | null } {
     const rows = this.#sql
-      .exec<{ state: string; n: number; oldest: number | null }>('SELECT state, COUNT(*) AS n, MIN(record_offset) AS oldest FROM deliveries WHERE group_id = ? GROUP BY state', group)
+      .exec<{ state: string; n: number; oldest: number | null }>(
+        'SELECT state, COUNT(*) AS n, MIN(record_offset) AS oldest FROM deliveries WHERE group_id = ? GROUP BY state',
+        group,
+      )
       .toArray()
     const count = (state: string) => rows.find((r) => r.state === state)?.n ?? 0
     const oldest = rows.filter((r) => r.state !== 'dead').map((r) => r.oldest ?? Number.MAX_SAFE_INTEGER)

@@ -43,9 +43,7 @@ export class TimerStore {
   }
 
   get(kind: string, key = ''): Timer | undefined {
-    const row = this.#storage.sql
-      .exec<TimerRow>('SELECT kind, key, due_at, payload FROM timers WHERE kind = ? AND key = ?', kind, key)
-      .toArray()[0]
+    const row = this.#storage.sql.exec<TimerRow>('SELECT kind, key, due_at, payload FROM timers WHERE kind = ? AND key = ?', kind, key).toArray()[0]
     return row && toTimer(row)
   }
 

@@ -116,7 +116,12 @@ describe('Consumer > delivery', () => {
   it('pauses and resumes partitions, and seeks', async () => {
     const topic = uniqueName('pause')
     await createTopic(topic, 2)
-    await createProducer(env).sendBatch([0, 1, 2].flatMap((i) => [{ topic, value: i, partition: 0 }, { topic, value: 10 + i, partition: 1 }]))
+    await createProducer(env).sendBatch(
+      [0, 1, 2].flatMap((i) => [
+        { topic, value: i, partition: 0 },
+        { topic, value: 10 + i, partition: 1 },
+      ]),
+    )
     const consumer = createConsumer(env, { groupId: uniqueName('g'), fromBeginning: true })
     await consumer.subscribe([topic])
     await consumer.poll()

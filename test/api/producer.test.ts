@@ -14,7 +14,10 @@ async function storedBatches(topic: string, partitions: number): Promise<number>
   let rows = 0
   for (let partition = 0; partition < partitions; partition++) {
     const stub = partitionStub(env, { tenant: DEFAULT_TENANT, topic, topicId: meta.topicId, partition })
-    rows += await runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM batches').one().n)
+    rows += await runInDurableObject(
+      stub,
+      (_i: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM batches').one().n,
+    )
   }
   return rows
 }

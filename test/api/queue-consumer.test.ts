@@ -49,7 +49,10 @@ describe('QueueConsumer', () => {
   })
 
   it('gives each record to one consumer at a time', async () => {
-    const queue = await queueWith(Array.from({ length: 30 }, (_, i) => i), { partitions: 3 })
+    const queue = await queueWith(
+      Array.from({ length: 30 }, (_, i) => i),
+      { partitions: 3 },
+    )
     const consumers = [1, 2, 3].map(() => createQueueConsumer(env, { queue, maxMessages: 7, waitMs: 0 }))
     const batches = await Promise.all(consumers.map((c) => c.receive()))
     const keys = batches.flat().map((m) => `${m.partition}/${m.offset}`)

@@ -70,7 +70,10 @@ describe('KafdoClient > admin', () => {
   })
 
   it('fails with INVALID_REQUEST (400) for an invalid topic name, naming the problem', async () => {
-    const error = await testClient().admin().createTopic({ topic: 'bad name!' }).catch((e: unknown) => e)
+    const error = await testClient()
+      .admin()
+      .createTopic({ topic: 'bad name!' })
+      .catch((e: unknown) => e)
 
     expect(error).toMatchObject({ code: 'INVALID_REQUEST', status: 400 })
     expect((error as KafdoError).message).toContain('topic')

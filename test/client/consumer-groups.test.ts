@@ -127,7 +127,9 @@ describe('KafdoClient > consumer groups', () => {
       [3, '0-3'],
       [4, '0-4'],
     ])
-    expect((await successor.committed()).map(({ topic: t, partition, offset }) => ({ topic: t, partition, offset }))).toEqual([{ topic, partition: 0, offset: 3 }])
+    expect((await successor.committed()).map(({ topic: t, partition, offset }) => ({ topic: t, partition, offset }))).toEqual([
+      { topic, partition: 0, offset: 3 },
+    ])
     await successor.disconnect()
   })
 

@@ -43,7 +43,9 @@ describe('KafdoClient > consumer', () => {
       .consumer({ groupId: 'g', topics: [topic] })
       .fetch(topic, 0, { offset: 'earliest', limit: 5, maxBytes: 1000, maxWaitMs: 0, reset: 'earliest' })
 
-    expect(requests[0]?.url).toBe(`http://kafdo.test/topics/${topic}/partitions/0/messages?offset=earliest&limit=5&maxBytes=1000&maxWaitMs=0&reset=earliest`)
+    expect(requests[0]?.url).toBe(
+      `http://kafdo.test/topics/${topic}/partitions/0/messages?offset=earliest&limit=5&maxBytes=1000&maxWaitMs=0&reset=earliest`,
+    )
   })
 
   it('reports the earliest and latest offsets of a partition', async () => {

@@ -9,7 +9,11 @@ async function queueWith(values: unknown[], extra: { partitions?: number; maxAtt
   const queues = testClient().queues()
   const name = uniqueTopic('q')
   await queues.create({ name, partitions: extra.partitions ?? 1, retry: fastRetry(extra.maxAttempts ?? 3) })
-  if (values.length > 0) await queues.send(name, values.map((value) => ({ value })))
+  if (values.length > 0)
+    await queues.send(
+      name,
+      values.map((value) => ({ value })),
+    )
   return name
 }
 
@@ -34,7 +38,14 @@ describe('KafdoClient > queues admin', () => {
     expect((await queues.list({ prefix: name })).map((q) => q.name)).toEqual([])
 
     const created = await queues.create({ name, partitions: 2, tags: [tag], retry: { strategy: 'exponential', delayMs: 500, maxAttempts: 4 } })
-    expect(created).toMatchObject({ name, partitions: 2, tags: [tag], dryRun: false, deadLetterTopic: `${name}-dlq`, policy: { retry: { maxAttempts: 4 } } })
+    expect(created).toMatchObject({
+      name,
+      partitions: 2,
+      tags: [tag],
+      dryRun: false,
+      deadLetterTopic: `${name}-dlq`,
+      policy: { retry: { maxAttempts: 4 } },
+    })
 
     expect((await queues.list({ tag })).map((q) => q.name)).toEqual([name])
     expect((await queues.list({ prefix: name })).map((q) => q.name)).toEqual([name])
@@ -44,7 +55,11 @@ describe('KafdoClient > queues admin', () => {
     expect(details).toMatchObject({ name, group: 'billing', stats: { depth: 0, inFlight: 0, delayed: 0, deadLettered: 0, oldestMessageAgeMs: null } })
 
     const preview = await queues.update(name, { visibilityTimeoutMs: 60_000 }, { dryRun: true })
-    expect(preview).toMatchObject({ applied: false, before: { policy: { visibilityTimeoutMs: 30_000 } }, after: { policy: { visibilityTimeoutMs: 60_000 } } })
+    expect(preview).toMatchObject({
+      applied: false,
+      before: { policy: { visibilityTimeoutMs: 30_000 } },
+      after: { policy: { visibilityTimeoutMs: 60_000 } },
+    })
     expect((await queues.get(name)).policy.visibilityTimeoutMs).toBe(30_000)
 
     const updated = await queues.update(name, { visibilityTimeoutMs: 60_000, partitions: 3 })
@@ -297,7 +312,9 @@ describe('KafdoClient > dead-letter queue', () => {
 
     const again = await consumer.receive()
     expect(again.map((m) => m.value)).toEqual(['x1', 'x2'])
-    expect(again.every((m) => m.deliveryCount === 1 && m.headers[DLQ_HEADERS.attempts] === undefined && m.headers['kafdo-redriven-from'] !== undefined)).toBe(true)
+    expect(
+      again.every((m) => m.deliveryCount === 1 && m.headers[DLQ_HEADERS.attempts] === undefined && m.headers['kafdo-redriven-from'] !== undefined),
+    ).toBe(true)
     expect(await consumer.ack(again)).toBe(2)
 
     expect(await queues.purgeDeadLetters(name, { beforeOffset: 1 })).toEqual({ purged: 1 })

@@ -50,7 +50,9 @@ describe('KafdoClient > requests', () => {
       new Promise((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
     const started = Date.now()
 
-    const error = await testClient({ fetch: hang, timeout: 50 }).health().catch((e: unknown) => e)
+    const error = await testClient({ fetch: hang, timeout: 50 })
+      .health()
+      .catch((e: unknown) => e)
 
     expect(error).toBeInstanceOf(KafdoError)
     expect(error).toMatchObject({ code: 'REQUEST_TIMED_OUT', status: 504 })
@@ -71,7 +73,9 @@ describe('KafdoClient > requests', () => {
 
     expect(calls).toBe(3)
     expect(metadata.offset).toBe(0)
-    const { messages } = await testClient().consumer({ groupId: 'g', topics: [topic] }).fetch(topic, 0, { offset: 0 })
+    const { messages } = await testClient()
+      .consumer({ groupId: 'g', topics: [topic] })
+      .fetch(topic, 0, { offset: 0 })
     expect(messages.map((m) => m.value)).toEqual(['once'])
   })
 
@@ -94,7 +98,9 @@ describe('KafdoClient > requests', () => {
 
     expect(calls).toBe(2)
     expect(results.map((r) => r.offset)).toEqual([0, 1])
-    const offsets = await testClient().consumer({ groupId: 'g', topics: [topic] }).getOffsets(topic, 0)
+    const offsets = await testClient()
+      .consumer({ groupId: 'g', topics: [topic] })
+      .getOffsets(topic, 0)
     expect(offsets.latest).toBe(2)
   })
 
@@ -103,7 +109,10 @@ describe('KafdoClient > requests', () => {
     const topic = uniqueTopic()
     await testClient().admin().createTopic({ topic })
 
-    const error = await testClient({ fetch }).consumer({ groupId: 'g', topics: [topic] }).fetch(topic, 0, { limit: 0 }).catch((e: unknown) => e)
+    const error = await testClient({ fetch })
+      .consumer({ groupId: 'g', topics: [topic] })
+      .fetch(topic, 0, { limit: 0 })
+      .catch((e: unknown) => e)
 
     expect(error).toMatchObject({ code: 'INVALID_REQUEST', status: 400 })
     expect(requests).toHaveLength(1)
@@ -116,7 +125,10 @@ describe('KafdoClient > requests', () => {
       return errorResponse(503, 'SERVICE_UNAVAILABLE', 'busy')
     }
 
-    const error = await testClient({ fetch: unavailable }).admin().createTopic({ topic: uniqueTopic() }).catch((e: unknown) => e)
+    const error = await testClient({ fetch: unavailable })
+      .admin()
+      .createTopic({ topic: uniqueTopic() })
+      .catch((e: unknown) => e)
 
     expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retriable: true })
     expect(calls).toBe(1)
@@ -129,7 +141,9 @@ describe('KafdoClient > requests', () => {
       throw new TypeError('fetch failed')
     }
 
-    const error = await testClient({ fetch: down, retries: 2 }).health().catch((e: unknown) => e)
+    const error = await testClient({ fetch: down, retries: 2 })
+      .health()
+      .catch((e: unknown) => e)
 
     expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE' })
     expect((error as KafdoError).message).toContain('fetch failed')
@@ -171,14 +185,23 @@ describe('KafdoClient > requests', () => {
 
   it('rebuilds an error without a known code from its HTTP status, keeping the message', async () => {
     const gateway: FetchLike = async () => new Response('<html>upstream exploded</html>', { status: 500 })
-    const newer: FetchLike = async () => new Response(JSON.stringify({ error: { code: 'SOMETHING_NEW', message: 'from the future' } }), { status: 409 })
+    const newer: FetchLike = async () =>
+      new Response(JSON.stringify({ error: { code: 'SOMETHING_NEW', message: 'from the future' } }), { status: 409 })
 
-    const html = await testClient({ fetch: gateway }).health().catch((e: unknown) => e)
-    const unknown = await testClient({ fetch: newer }).health().catch((e: unknown) => e)
+    const html = await testClient({ fetch: gateway })
+      .health()
+      .catch((e: unknown) => e)
+    const unknown = await testClient({ fetch: newer })
+      .health()
+      .catch((e: unknown) => e)
 
     expect(html).toMatchObject({ code: 'INTERNAL_ERROR', message: '<html>upstream exploded</html>', details: { httpStatus: 500 } })
     expect(unknown).toBeInstanceOf(KafdoError)
-    expect(unknown).toMatchObject({ code: 'TOPIC_ALREADY_EXISTS', message: 'from the future', details: { httpStatus: 409, serverCode: 'SOMETHING_NEW' } })
+    expect(unknown).toMatchObject({
+      code: 'TOPIC_ALREADY_EXISTS',
+      message: 'from the future',
+      details: { httpStatus: 409, serverCode: 'SOMETHING_NEW' },
+    })
   })
 
   it('refuses a configuration without an absolute base URL', () => {

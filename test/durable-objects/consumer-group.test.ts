@@ -12,11 +12,14 @@ interface Joined {
   state: string
 }
 
-const join = async (group: string, body: Record<string, unknown>) => request<Joined & { error: { code: string } }>('POST', `/consumer-groups/${group}/join`, body)
-const heartbeat = (group: string, m: Joined) => request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: m.memberId, generationId: m.generationId })
+const join = async (group: string, body: Record<string, unknown>) =>
+  request<Joined & { error: { code: string } }>('POST', `/consumer-groups/${group}/join`, body)
+const heartbeat = (group: string, m: Joined) =>
+  request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: m.memberId, generationId: m.generationId })
 const commit = (group: string, m: Pick<Joined, 'memberId' | 'generationId'>, offsets: Array<{ topic: string; partition: number; offset: number }>) =>
   request('POST', `/consumer-groups/${group}/commit`, { memberId: m.memberId, generationId: m.generationId, offsets })
-const committed = async (group: string) => (await request('GET', `/consumer-groups/${group}/offsets`)).body.offsets as Array<{ topic: string; partition: number; offset: number }>
+const committed = async (group: string) =>
+  (await request('GET', `/consumer-groups/${group}/offsets`)).body.offsets as Array<{ topic: string; partition: number; offset: number }>
 const partitionsOf = (m: Joined) => m.assignment.flatMap((a) => a.partitions.map((p) => `${a.topic}/${p}`))
 
 /** Brings an existing member through a rebalance as a Kafka consumer does: heartbeat, learn, rejoin. */
@@ -184,7 +187,10 @@ describe('ConsumerGroup > fenced commits', () => {
     const topic = uniqueName('alo')
     const group = uniqueName('g')
     await createTopic(topic, 1)
-    await produceBatch(topic, Array.from({ length: 10 }, (_, i) => ({ value: i })))
+    await produceBatch(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ value: i })),
+    )
     const first = (await join(group, { clientId: 'first', topics: [topic], sessionTimeoutMs: 2_000 })).body
     const read = await fetchMessages(topic, 0, 'offset=0&limit=10')
     expect(read.body.messages).toHaveLength(10)
@@ -206,8 +212,14 @@ describe('ConsumerGroup > lag, reset and delete', () => {
     const topic = uniqueName('lag')
     const group = uniqueName('g')
     await createTopic(topic, 2)
-    await produceBatch(topic, [...Array(5)].map((_, i) => ({ value: i, partition: 0 })))
-    await produceBatch(topic, [...Array(3)].map((_, i) => ({ value: i, partition: 1 })))
+    await produceBatch(
+      topic,
+      [...Array(5)].map((_, i) => ({ value: i, partition: 0 })),
+    )
+    await produceBatch(
+      topic,
+      [...Array(3)].map((_, i) => ({ value: i, partition: 1 })),
+    )
     const m = (await join(group, { topics: [topic], sessionTimeoutMs: 60_000 })).body
     await commit(group, m, [{ topic, partition: 0, offset: 2 }])
     const described = (await request('GET', `/admin/groups/${group}`)).body
@@ -224,7 +236,10 @@ describe('ConsumerGroup > lag, reset and delete', () => {
     const topic = uniqueName('reset')
     const group = uniqueName('g')
     await createTopic(topic, 2)
-    await produceBatch(topic, [...Array(4)].map((_, i) => ({ value: i, partition: 0 })))
+    await produceBatch(
+      topic,
+      [...Array(4)].map((_, i) => ({ value: i, partition: 0 })),
+    )
     const m = (await join(group, { topics: [topic], sessionTimeoutMs: 60_000 })).body
     const busy = await request('POST', `/admin/groups/${group}/reset-offsets`, { topic, to: 'latest' })
     expect(busy.body.error.code).toBe('NON_EMPTY_GROUP')

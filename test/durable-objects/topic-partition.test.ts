@@ -13,7 +13,10 @@ async function partitionOf(topic: string, partition = 0) {
 }
 
 function rowCount(stub: DurableObjectStub<TopicPartitionDO>, table: string): Promise<number> {
-  return runInDurableObject(stub, (_instance: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n)
+  return runInDurableObject(
+    stub,
+    (_instance: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n,
+  )
 }
 
 describe('TopicPartitionDO > durability', () => {
@@ -34,12 +37,21 @@ describe('TopicPartitionDO > durability', () => {
   it('stores a produce call as one row, and a large one as several rows under the row limit', async () => {
     const topic = uniqueName('rows')
     await createTopic(topic)
-    await produceBatch(topic, Array.from({ length: 100 }, (_, i) => ({ value: i })))
+    await produceBatch(
+      topic,
+      Array.from({ length: 100 }, (_, i) => ({ value: i })),
+    )
     const { stub } = await partitionOf(topic)
     expect(await rowCount(stub, 'batches')).toBe(1)
-    await produceBatch(topic, Array.from({ length: 6 }, () => ({ value: 'x'.repeat(400_000) })))
+    await produceBatch(
+      topic,
+      Array.from({ length: 6 }, () => ({ value: 'x'.repeat(400_000) })),
+    )
     const sizes = await runInDurableObject(stub, (_i: TopicPartitionDO, state) =>
-      state.storage.sql.exec<{ size: number }>('SELECT LENGTH(payload) AS size FROM batches').toArray().map((r) => r.size),
+      state.storage.sql
+        .exec<{ size: number }>('SELECT LENGTH(payload) AS size FROM batches')
+        .toArray()
+        .map((r) => r.size),
     )
     expect(sizes.length).toBeGreaterThan(2)
     for (const size of sizes) expect(size).toBeLessThan(2_000_000)
@@ -102,7 +114,14 @@ describe('TopicPartitionDO > topic deletion', () => {
   it('removes the partitions storage', async () => {
     const topic = uniqueName('wipe')
     await createTopic(topic, 2)
-    await produceBatch(topic, [{ value: 1, partition: 0 }, { value: 2, partition: 1 }], { producerId: 'w', sequence: 1 })
+    await produceBatch(
+      topic,
+      [
+        { value: 1, partition: 0 },
+        { value: 2, partition: 1 },
+      ],
+      { producerId: 'w', sequence: 1 },
+    )
     const partitions = [await partitionOf(topic, 0), await partitionOf(topic, 1)]
     expect(await rowCount(partitions[0]!.stub, "sqlite_master WHERE name IN ('batches', 'producers', 'partition_meta', 'timers')")).toBe(4)
     await request('DELETE', `/admin/topics/${topic}`)

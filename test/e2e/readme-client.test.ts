@@ -22,7 +22,13 @@ let server: ChildProcess | undefined
 let serverLog = ''
 
 /** A PATH without this project's node_modules/.bin, so `node` is the machine's own Node. */
-const plainEnv = { ...process.env, PATH: (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.includes('node_modules')).join(delimiter) }
+const plainEnv = {
+  ...process.env,
+  PATH: (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => !dir.includes('node_modules'))
+    .join(delimiter),
+}
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
   try {
@@ -106,7 +112,20 @@ beforeAll(async () => {
   server = spawn(
     'npx',
     // Authentication off, as `npm start` runs it locally: the README example sends a placeholder token.
-    ['wrangler', 'dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspectorPort), '--persist-to', join(work, 'state'), '--var', 'AUTH_MODE:none'],
+    [
+      'wrangler',
+      'dev',
+      '--port',
+      String(port),
+      '--ip',
+      '127.0.0.1',
+      '--inspector-port',
+      String(inspectorPort),
+      '--persist-to',
+      join(work, 'state'),
+      '--var',
+      'AUTH_MODE:none',
+    ],
     { cwd: ROOT, detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   server.stdout?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()))
@@ -331,11 +350,19 @@ console.log('RESULT ' + JSON.stringify({
     // The example sends to 'events' before its createTopic call (which tolerates TOPIC_ALREADY_EXISTS).
     await ensureTopic('events')
 
-    const result = node(`${example.replaceAll('http://localhost:8787', baseUrl)}\nconsole.log('DONE ' + JSON.stringify({ count: messages.length, nextOffset }))\n`)
+    const result = node(
+      `${example.replaceAll('http://localhost:8787', baseUrl)}\nconsole.log('DONE ' + JSON.stringify({ count: messages.length, nextOffset }))\n`,
+    )
 
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    const done = JSON.parse(result.stdout.trim().split('\n').at(-1)!.replace(/^DONE /, '')) as { count: number; nextOffset: number }
+    const done = JSON.parse(
+      result.stdout
+        .trim()
+        .split('\n')
+        .at(-1)!
+        .replace(/^DONE /, ''),
+    ) as { count: number; nextOffset: number }
     expect(done.count).toBeGreaterThan(0)
     expect(done.nextOffset).toBe(done.count)
   })

@@ -5,7 +5,11 @@ import { createTopic, fetchMessages, produceBatch, request, uniqueName } from '.
 describe('HTTP > topic admin', () => {
   it('creates a topic with partitions and config, then lists and describes it', async () => {
     const topic = uniqueName('QuikApp.message.sent')
-    const created = await request('POST', '/admin/topics', { topic, partitions: 12, config: { 'retention.ms': '2592000000', 'cleanup.policy': 'delete', 'min.insync.replicas': '2' } })
+    const created = await request('POST', '/admin/topics', {
+      topic,
+      partitions: 12,
+      config: { 'retention.ms': '2592000000', 'cleanup.policy': 'delete', 'min.insync.replicas': '2' },
+    })
     expect(created.status).toBe(201)
     expect(created.body).toMatchObject({ topic, partitions: 12, config: { 'retention.ms': '2592000000', 'cleanup.policy': 'delete' } })
     const list = await request('GET', '/admin/topics')
@@ -56,7 +60,10 @@ describe('HTTP > topic admin', () => {
   it('reports offsets for every partition', async () => {
     const topic = uniqueName('offsets')
     await createTopic(topic, 3)
-    await produceBatch(topic, [{ value: 1, partition: 1 }, { value: 2, partition: 1 }])
+    await produceBatch(topic, [
+      { value: 1, partition: 1 },
+      { value: 2, partition: 1 },
+    ])
     const res = await request('GET', `/admin/topics/${topic}/offsets`)
     expect(res.body).toEqual({
       topic,

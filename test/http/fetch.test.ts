@@ -4,7 +4,10 @@ import { createTopic, fetchMessages, produceBatch, request, uniqueName } from '.
 async function topicWith(values: number, partitions = 1) {
   const topic = uniqueName('fetch')
   await createTopic(topic, partitions)
-  await produceBatch(topic, Array.from({ length: values }, (_, i) => ({ value: i, partition: 0 })))
+  await produceBatch(
+    topic,
+    Array.from({ length: values }, (_, i) => ({ value: i, partition: 0 })),
+  )
   return topic
 }
 
@@ -40,7 +43,10 @@ describe('HTTP > fetch', () => {
     await createTopic(topic)
     // Recent timestamps: records older than retention.ms (7 days by default) are deleted on arrival.
     const base = Date.now() - 60_000
-    await produceBatch(topic, [10, 20, 30, 40].map((t) => ({ value: t, timestamp: base + t })))
+    await produceBatch(
+      topic,
+      [10, 20, 30, 40].map((t) => ({ value: t, timestamp: base + t })),
+    )
     const res = await fetchMessages(topic, 0, `timestamp=${base + 25}`)
     expect(offsetsOf(res)).toEqual([2, 3])
     const iso = await fetchMessages(topic, 0, `timestamp=${new Date(base + 25).toISOString()}`)

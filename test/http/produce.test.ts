@@ -113,7 +113,10 @@ describe('HTTP > produce refuses bad input and writes nothing', () => {
   it('refuses a whole batch when one record names a partition out of range', async () => {
     const topic = uniqueName('range')
     await createTopic(topic, 2)
-    const res = await produceBatch(topic, [{ value: 1, partition: 0 }, { value: 2, partition: 5 }])
+    const res = await produceBatch(topic, [
+      { value: 1, partition: 0 },
+      { value: 2, partition: 5 },
+    ])
     expect(res.status).toBe(404)
     expect(res.body.error).toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION', details: { partition: 5, index: 1 } })
     await expectNothingWritten(topic, 2)
@@ -122,7 +125,10 @@ describe('HTTP > produce refuses bad input and writes nothing', () => {
   it('refuses a whole batch holding one record over max.message.bytes with 413', async () => {
     const topic = uniqueName('big')
     await createTopic(topic, 2, { 'max.message.bytes': 2000 })
-    const res = await produceBatch(topic, [{ value: 'small', partition: 0 }, { value: 'x'.repeat(3000), partition: 1 }])
+    const res = await produceBatch(topic, [
+      { value: 'small', partition: 0 },
+      { value: 'x'.repeat(3000), partition: 1 },
+    ])
     expect(res.status).toBe(413)
     expect(res.body.error).toMatchObject({ code: 'RECORD_TOO_LARGE', details: { index: 1, maxMessageBytes: 2000 } })
     await expectNothingWritten(topic, 2)
@@ -141,7 +147,14 @@ describe('HTTP > produce refuses bad input and writes nothing', () => {
     const topic = uniqueName('count')
     await createTopic(topic)
     expect((await produceBatch(topic, [])).status).toBe(400)
-    expect((await produceBatch(topic, Array.from({ length: 10_001 }, () => ({ value: 1 })))).status).toBe(400)
+    expect(
+      (
+        await produceBatch(
+          topic,
+          Array.from({ length: 10_001 }, () => ({ value: 1 })),
+        )
+      ).status,
+    ).toBe(400)
     await expectNothingWritten(topic, 1)
   })
 

@@ -26,7 +26,8 @@ async function createQueue(body: Record<string, unknown>) {
 const send = (queue: string, messages: unknown[]) => request('POST', `/queues/${queue}/messages`, { messages })
 const receive = async (queue: string, consumerId: string, extra: Record<string, unknown> = {}) =>
   (await request('POST', `/queues/${queue}/receive`, { consumerId, max: 10, ...extra })).body.messages as Leased[]
-const nack = (queue: string, consumerId: string, leaseId: string, error = 'boom') => request('POST', `/queues/${queue}/nack`, { consumerId, leaseId, error })
+const nack = (queue: string, consumerId: string, leaseId: string, error = 'boom') =>
+  request('POST', `/queues/${queue}/nack`, { consumerId, leaseId, error })
 const ack = (queue: string, consumerId: string, leaseIds: string[]) => request('POST', `/queues/${queue}/ack`, { consumerId, leaseIds })
 
 async function partition(queue: string, p = 0) {
@@ -38,8 +39,19 @@ async function partition(queue: string, p = 0) {
 describe('Queues > admin', () => {
   it('creates a queue as a topic with a policy, visible through /queues and /admin/topics', async () => {
     const name = uniqueName('orders')
-    const created = await createQueue({ name, partitions: 2, retry: { strategy: 'exponential', delayMs: 500, factor: 3, maxDelayMs: 60_000, jitter: 0.2, maxAttempts: 4 }, tags: ['team:payments'] })
-    expect(created).toMatchObject({ name, partitions: 2, tags: ['team:payments'], deadLetterTopic: `${name}-dlq`, policy: { retry: { strategy: 'exponential', maxAttempts: 4 } } })
+    const created = await createQueue({
+      name,
+      partitions: 2,
+      retry: { strategy: 'exponential', delayMs: 500, factor: 3, maxDelayMs: 60_000, jitter: 0.2, maxAttempts: 4 },
+      tags: ['team:payments'],
+    })
+    expect(created).toMatchObject({
+      name,
+      partitions: 2,
+      tags: ['team:payments'],
+      deadLetterTopic: `${name}-dlq`,
+      policy: { retry: { strategy: 'exponential', maxAttempts: 4 } },
+    })
     expect((await request('GET', `/admin/topics/${name}`)).status).toBe(200)
     const listed = await request('GET', '/queues?tag=team:payments')
     expect(listed.body.queues.map((q: { name: string }) => q.name)).toEqual([name])
@@ -75,11 +87,18 @@ describe('Queues > admin', () => {
     const name = uniqueName('patch')
     await createQueue({ name })
     const dry = await request('PATCH', `/queues/${name}/config?dryRun=true`, { retentionMs: 3_600_000, visibilityTimeoutMs: 5_000 })
-    expect(dry.body).toMatchObject({ applied: false, before: { config: { 'retention.ms': '604800000' } }, after: { config: { 'retention.ms': '3600000' }, policy: { visibilityTimeoutMs: 5000 } } })
+    expect(dry.body).toMatchObject({
+      applied: false,
+      before: { config: { 'retention.ms': '604800000' } },
+      after: { config: { 'retention.ms': '3600000' }, policy: { visibilityTimeoutMs: 5000 } },
+    })
     expect((await request('GET', `/queues/${name}`)).body.config['retention.ms']).toBe('604800000')
     const applied = await request('PATCH', `/queues/${name}/config`, { retentionMs: 3_600_000, visibilityTimeoutMs: 5_000 })
     expect(applied.body.applied).toBe(true)
-    expect((await request('GET', `/queues/${name}`)).body).toMatchObject({ config: { 'retention.ms': '3600000' }, policy: { visibilityTimeoutMs: 5000 } })
+    expect((await request('GET', `/queues/${name}`)).body).toMatchObject({
+      config: { 'retention.ms': '3600000' },
+      policy: { visibilityTimeoutMs: 5000 },
+    })
     expect((await request('PATCH', `/queues/${name}/config`, { retry: { strategy: 'fixed', delayMs: 1, maxAttempts: 0 } })).status).toBe(400)
   })
 
@@ -100,12 +119,23 @@ describe('Queues > leases', () => {
   it('never gives one record to two members, and an acked record is not delivered again', async () => {
     const name = uniqueName('share')
     await createQueue({ name, partitions: 2 })
-    await send(name, Array.from({ length: 20 }, (_, i) => ({ value: i })))
+    await send(
+      name,
+      Array.from({ length: 20 }, (_, i) => ({ value: i })),
+    )
     const [a, b] = await Promise.all([receive(name, 'a', { max: 8 }), receive(name, 'b', { max: 8 })])
     const offsets = (ms: Leased[]) => ms.map((m) => `${m.partition}/${m.offset}`)
     expect(new Set([...offsets(a!), ...offsets(b!)]).size).toBe(a!.length + b!.length)
     expect(a!.length + b!.length).toBe(16)
-    expect((await ack(name, 'a', a!.map((m) => m.leaseId))).body).toEqual({ acked: a!.length })
+    expect(
+      (
+        await ack(
+          name,
+          'a',
+          a!.map((m) => m.leaseId),
+        )
+      ).body,
+    ).toEqual({ acked: a!.length })
     const rest = await receive(name, 'c', { max: 100 })
     expect(rest).toHaveLength(4)
     const stats = (await request('GET', `/queues/${name}`)).body.stats
@@ -181,7 +211,9 @@ describe('Queues > retries and dead letters', () => {
         'kafdo-dlq-group': 'default',
       },
     })
-    expect(Date.parse(dlq.body.messages[0].headers['kafdo-dlq-first-failure-at'])).toBeLessThanOrEqual(Date.parse(dlq.body.messages[0].headers['kafdo-dlq-last-failure-at']))
+    expect(Date.parse(dlq.body.messages[0].headers['kafdo-dlq-first-failure-at'])).toBeLessThanOrEqual(
+      Date.parse(dlq.body.messages[0].headers['kafdo-dlq-last-failure-at']),
+    )
     const stats = (await request('GET', `/queues/${name}`)).body.stats
     expect(stats).toMatchObject({ depth: 0, inFlight: 0, delayed: 0, deadLettered: 1 })
   })
@@ -228,21 +260,30 @@ describe('Queues > retries and dead letters', () => {
     await runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.setAlarm(Date.now()))
     await runDurableObjectAlarm(stub)
     expect((await request('GET', `/queues/${name}/dlq`)).body.messages).toHaveLength(1)
-    const pending = await runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE state = 'dead'").one().n)
+    const pending = await runInDurableObject(
+      stub,
+      (_i: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE state = 'dead'").one().n,
+    )
     expect(pending).toBe(0)
   })
 
   it('re-drives dead letters back to the queue, where they can be consumed, and purges the DLQ', async () => {
     const name = uniqueName('redrive')
     await createQueue({ name, retry: fastRetry(1) })
-    await send(name, [{ value: 'a', headers: { kind: 'x' } }, { value: 'b', headers: { kind: 'y' } }, { value: 'c', headers: { kind: 'x' } }])
+    await send(name, [
+      { value: 'a', headers: { kind: 'x' } },
+      { value: 'b', headers: { kind: 'y' } },
+      { value: 'c', headers: { kind: 'x' } },
+    ])
     for (const m of await receive(name, 'w')) await nack(name, 'w', m.leaseId)
     expect((await request('GET', `/queues/${name}/dlq`)).body.messages).toHaveLength(3)
     const redriven = await request('POST', `/queues/${name}/dlq/redrive`, { header: { name: 'kind', value: 'x' } })
     expect(redriven.body).toEqual({ redriven: 2 })
     const again = await receive(name, 'w2')
     expect(again.map((m) => m.value).sort()).toEqual(['a', 'c'])
-    expect(again.every((m) => m.headers.kind === 'x' && m.headers['kafdo-dlq-attempts'] === undefined && m.headers['kafdo-redriven-from'] !== undefined)).toBe(true)
+    expect(
+      again.every((m) => m.headers.kind === 'x' && m.headers['kafdo-dlq-attempts'] === undefined && m.headers['kafdo-redriven-from'] !== undefined),
+    ).toBe(true)
     expect((await request('DELETE', `/queues/${name}/dlq`)).body).toEqual({ purged: 3 })
     expect((await request('GET', `/queues/${name}/dlq`)).body.messages).toEqual([])
   })
@@ -253,18 +294,20 @@ describe('Queues > TTL, messages, seek and compaction', () => {
     const name = uniqueName('ttl')
     await createQueue({ name })
     const past = Date.now() - 10_000
-    await send(name, [
-      { value: 'expired', timestamp: past, ttlMs: 1000 },
-      { value: 'alive', ttlMs: 3_600_000 },
-      { value: 'forever' },
-    ])
+    await send(name, [{ value: 'expired', timestamp: past, ttlMs: 1000 }, { value: 'alive', ttlMs: 3_600_000 }, { value: 'forever' }])
     const fetched = await fetchMessages(name, 0)
     expect(fetched.body.messages.map((m: { value: string }) => m.value)).toEqual(['alive', 'forever'])
     expect((await receive(name, 'w')).map((m) => m.value)).toEqual(['alive', 'forever'])
     const { stub } = await partition(name)
     expect(await runDurableObjectAlarm(stub)).toBe(true)
     expect((await request('GET', `/queues/${name}`)).body.stats.expired).toBe(1)
-    const stored = await runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.sql.exec<{ p: string }>('SELECT payload AS p FROM batches').toArray().map((r) => r.p).join())
+    const stored = await runInDurableObject(stub, (_i: TopicPartitionDO, state) =>
+      state.storage.sql
+        .exec<{ p: string }>('SELECT payload AS p FROM batches')
+        .toArray()
+        .map((r) => r.p)
+        .join(),
+    )
     expect(stored).not.toContain('"expired"')
   })
 
@@ -279,7 +322,10 @@ describe('Queues > TTL, messages, seek and compaction', () => {
     const name = uniqueName('read')
     await createQueue({ name })
     const base = Date.now() - 10_000
-    await send(name, [0, 1, 2, 3, 4].map((i) => ({ value: i, timestamp: base + i * 1000 })))
+    await send(
+      name,
+      [0, 1, 2, 3, 4].map((i) => ({ value: i, timestamp: base + i * 1000 })),
+    )
     const byOffset = await request('GET', `/queues/${name}/messages?offset=3`)
     expect(byOffset.body.messages.map((m: { value: number }) => m.value)).toEqual([3, 4])
     const byTime = await request('GET', `/queues/${name}/messages?timestamp=${base + 1500}`)
@@ -294,7 +340,11 @@ describe('Queues > TTL, messages, seek and compaction', () => {
     await createQueue({ name })
     await send(name, [{ value: 'a' }, { value: 'b' }, { value: 'c' }])
     const got = await receive(name, 'w')
-    await ack(name, 'w', got.map((m) => m.leaseId))
+    await ack(
+      name,
+      'w',
+      got.map((m) => m.leaseId),
+    )
     expect(await receive(name, 'w')).toEqual([])
     const seek = await request('POST', `/queues/${name}/seek`, { offset: 1 })
     expect(seek.body.partitions).toEqual([{ partition: 0, offset: 1 }])
@@ -305,7 +355,13 @@ describe('Queues > TTL, messages, seek and compaction', () => {
   it('compacts to the latest value per key without renumbering offsets', async () => {
     const name = uniqueName('compact')
     await request('POST', '/admin/topics', { topic: name, config: { 'cleanup.policy': 'compact' } })
-    for (const [key, value] of [['k1', 'v1'], ['k2', 'v1'], ['k1', 'v2'], ['k3', 'v1'], ['k2', null]] as const) {
+    for (const [key, value] of [
+      ['k1', 'v1'],
+      ['k2', 'v1'],
+      ['k1', 'v2'],
+      ['k3', 'v1'],
+      ['k2', null],
+    ] as const) {
       await request('POST', `/topics/${name}/produce`, { key, value })
     }
     const { stub } = await partition(name)

@@ -41,7 +41,12 @@ describe('Security > token attacks are refused and audited', () => {
       'not yet valid': await token({ ...claims, notBefore: now + 3600 }),
       'wrong issuer': await token({ ...claims, issuer: 'https://evil.example' }),
       'wrong audience': await token({ ...claims, audience: 'someone-else' }),
-      'unknown kid': await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'key-404' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(current.privateKey),
+      'unknown kid': await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'key-404' })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setExpirationTime('5m')
+        .sign(current.privateKey),
       'forged signature': `${(await token(claims)).slice(0, -4)}AAAA`,
       garbage: 'not-a-token',
     }
@@ -51,13 +56,26 @@ describe('Security > token attacks are refused and audited', () => {
       expect(reply.body.error.code).toBe('UNAUTHENTICATED')
     }
     // Sanity: a correct RS256 token from the current key, and a correct HS256 token, are accepted.
-    const good = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).setSubject('svc').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(current.privateKey)
+    const good = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .setSubject('svc')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(current.privateKey)
     expect((await call(appEnv, 'GET', '/admin/topics', { token: good })).status).toBe(200)
     expect((await call(appEnv, 'GET', '/admin/topics', { token: await token(claims) })).status).toBe(200)
 
     const reasons = await failuresSince(appEnv, since)
     expect(reasons.length).toBeGreaterThanOrEqual(Object.keys(attacks).length)
-    expect(reasons).toEqual(expect.arrayContaining(['token expired', 'algorithm none is not allowed', 'algorithm HS512 is not allowed', 'no key matches the token (unknown kid)']))
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        'token expired',
+        'algorithm none is not allowed',
+        'algorithm HS512 is not allowed',
+        'no key matches the token (unknown kid)',
+      ]),
+    )
     expect(reasons.some((reason) => reason.includes("'iss'"))).toBe(true)
     expect(reasons.some((reason) => reason.includes("'aud'"))).toBe(true)
     expect(reasons.some((reason) => reason.includes("'nbf'"))).toBe(true)
@@ -66,7 +84,12 @@ describe('Security > token attacks are refused and audited', () => {
   it('follows a key rotation: tokens of a retired key are refused, the new key works', async () => {
     const [oldKey, newKey] = [await rsaKeys('2025'), await rsaKeys('2026')]
     const sign = (key: CryptoKey, kid: string) =>
-      new SignJWT({ tenant: 'tenant-r', roles: ['topic:read'] }).setProtectedHeader({ alg: 'RS256', kid }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(key)
+      new SignJWT({ tenant: 'tenant-r', roles: ['topic:read'] })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setExpirationTime('5m')
+        .sign(key)
     const during = authEnv({ JWKS: JSON.stringify({ keys: [oldKey.jwk, newKey.jwk] }), JWT_SECRET: undefined })
     expect((await call(during, 'GET', '/admin/topics', { token: await sign(oldKey.privateKey, '2025') })).status).toBe(200)
     expect((await call(during, 'GET', '/admin/topics', { token: await sign(newKey.privateKey, '2026') })).status).toBe(200)
@@ -86,7 +109,9 @@ describe('Security > token attacks are refused and audited', () => {
     expect((await call(appEnv, 'POST', `/topics/${topic}/produce`, { token: producer, body: { value: 1 } })).status).toBe(200)
     expect((await call(appEnv, 'GET', `/topics/${topic}/partitions/0/messages`, { token: producer })).status).toBe(403)
     expect((await call(appEnv, 'GET', `/topics/${topic}/partitions/0/messages`, { token: consumer })).body.messages).toHaveLength(1)
-    expect((await call(appEnv, 'POST', `/topics/${topic}/produce`, { token: consumer, body: { value: 2 } })).body.error.details.missing).toBe(`produce@${topic}`)
+    expect((await call(appEnv, 'POST', `/topics/${topic}/produce`, { token: consumer, body: { value: 2 } })).body.error.details.missing).toBe(
+      `produce@${topic}`,
+    )
   })
 
   it('refuses credentials in the URL, and a malformed Authorization header', async () => {
@@ -107,7 +132,9 @@ describe('Security > API keys', () => {
     expect(created.status).toBe(201)
     const { key, keyId } = created.body
     expect(key).toMatch(/^kfd_[0-9a-f]{16}_/)
-    const stored = await runInDurableObject(clusterStub(env), (_i: ClusterMetadataDO, state) => state.storage.sql.exec<{ hash: string }>('SELECT hash FROM api_keys WHERE key_id = ?', keyId).one())
+    const stored = await runInDurableObject(clusterStub(env), (_i: ClusterMetadataDO, state) =>
+      state.storage.sql.exec<{ hash: string }>('SELECT hash FROM api_keys WHERE key_id = ?', keyId).one(),
+    )
     expect(stored.hash).toMatch(/^[0-9a-f]{64}$/)
     expect(JSON.stringify(stored)).not.toContain(key.split('_')[2])
     const listed = await call(appEnv, 'GET', '/admin/api-keys', { token: admin })
@@ -138,7 +165,10 @@ describe('Security > API keys', () => {
   it('refuses an expired key and an unknown or malformed one, and audits each', async () => {
     const appEnv = authEnv()
     const since = Date.now() - 1
-    const created = await call(appEnv, 'POST', '/admin/api-keys?tenant=tenant-k3', { headers: bootstrap, body: { name: 'short', permissions: ['topic:read'], expiresInSeconds: 60 } })
+    const created = await call(appEnv, 'POST', '/admin/api-keys?tenant=tenant-k3', {
+      headers: bootstrap,
+      body: { name: 'short', permissions: ['topic:read'], expiresInSeconds: 60 },
+    })
     await runInDurableObject(clusterStub(env), (_i: ClusterMetadataDO, state) => {
       state.storage.sql.exec('UPDATE api_keys SET expires_at = ? WHERE key_id = ?', Date.now() - 1000, created.body.keyId)
     })
@@ -146,7 +176,9 @@ describe('Security > API keys', () => {
     expect(expired.body.error.details.reason).toBe('expired API key')
     const unknown = await call(appEnv, 'GET', '/admin/topics', { headers: { 'x-api-key': `kfd_0123456789abcdef_${'A'.repeat(43)}` } })
     expect(unknown.body.error.details.reason).toBe('unknown API key')
-    expect((await call(appEnv, 'GET', '/admin/topics', { headers: { 'x-api-key': 'kfd_short' } })).body.error.details.reason).toBe('malformed API key')
+    expect((await call(appEnv, 'GET', '/admin/topics', { headers: { 'x-api-key': 'kfd_short' } })).body.error.details.reason).toBe(
+      'malformed API key',
+    )
     expect(await failuresSince(appEnv, since)).toEqual(expect.arrayContaining(['expired API key', 'unknown API key', 'malformed API key']))
   })
 })
@@ -171,7 +203,14 @@ describe('Security > secure by default', () => {
     expect((await call(appEnv, 'POST', '/admin/topics', { token: operator, body: { topic: 'audited' } })).status).toBe(201)
     const key = await call(appEnv, 'POST', '/admin/api-keys', { token: operator, body: { name: 'k', permissions: ['topic:read'] } })
     const trail = await call(appEnv, 'GET', `/admin/audit?tenant=${tenant}`, { headers: bootstrap })
-    const entries = trail.body.entries as Array<{ action: string; result: string; actor: { subject: string }; target: string; requestId: string; time: string }>
+    const entries = trail.body.entries as Array<{
+      action: string
+      result: string
+      actor: { subject: string }
+      target: string
+      requestId: string
+      time: string
+    }>
     expect(entries.map((e) => [e.action, e.result, e.actor.subject, e.target])).toEqual([
       ['topic:create', 'denied', 'alice', 'audited'],
       ['topic:create', 'success', 'bob', 'audited'],
@@ -187,4 +226,3 @@ describe('Security > secure by default', () => {
     expect((await call(appEnv, 'GET', '/topics/__audit/partitions/0/messages', { token: operator })).status).toBe(403)
   })
 })
-

@@ -8,8 +8,12 @@ const jsonish = fc.oneof(
   fc.json(),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.string(),
-  fc.record({ key: fc.oneof(fc.string(), fc.integer(), fc.constant(null)), value: fc.jsonValue(), headers: fc.jsonValue() }).map((v) => JSON.stringify(v)),
-  fc.record({ records: fc.array(fc.jsonValue(), { maxLength: 5 }), producerId: fc.jsonValue(), sequence: fc.jsonValue() }).map((v) => JSON.stringify(v)),
+  fc
+    .record({ key: fc.oneof(fc.string(), fc.integer(), fc.constant(null)), value: fc.jsonValue(), headers: fc.jsonValue() })
+    .map((v) => JSON.stringify(v)),
+  fc
+    .record({ records: fc.array(fc.jsonValue(), { maxLength: 5 }), producerId: fc.jsonValue(), sequence: fc.jsonValue() })
+    .map((v) => JSON.stringify(v)),
 )
 
 describe('Security > fuzzed input', () => {

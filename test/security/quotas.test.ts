@@ -20,7 +20,8 @@ describe('Security > quotas', () => {
     expect(throttled.status).toBe(429)
     expect(throttled.body.error).toMatchObject({ code: 'THROTTLING_QUOTA_EXCEEDED', details: { bucket: 'produce-records' } })
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
-    for (let i = 0; i < 3; i++) expect((await call(appEnv, 'POST', '/topics/events/produce-batch', { token: calmToken, body: records(5) })).status).toBe(200)
+    for (let i = 0; i < 3; i++)
+      expect((await call(appEnv, 'POST', '/topics/events/produce-batch', { token: calmToken, body: records(5) })).status).toBe(200)
     const busyOffsets = await call(appEnv, 'GET', '/topics/events/partitions/0/offsets', { token: busyToken })
     expect(busyOffsets.body.latest).toBe(5)
   })
@@ -55,7 +56,9 @@ describe('Security > quotas', () => {
     expect(tooMany.status).toBe(422)
     expect(tooMany.body.error).toMatchObject({ code: 'POLICY_VIOLATION', details: { quota: 'maxPartitions', limit: 4, requested: 5 } })
     expect((await create({ topic: 'b', partitions: 1, config: { 'retention.ms': -1 } })).body.error.details.quota).toBe('maxRetentionMs')
-    expect((await create({ topic: 'b', partitions: 1, config: { ...day, 'max.message.bytes': 20_000 } })).body.error.details.quota).toBe('maxMessageBytes')
+    expect((await create({ topic: 'b', partitions: 1, config: { ...day, 'max.message.bytes': 20_000 } })).body.error.details.quota).toBe(
+      'maxMessageBytes',
+    )
     expect((await create({ topic: 'b', partitions: 1, config: day })).status).toBe(201)
     expect((await create({ topic: 'c', partitions: 0 + 1, config: day })).body.error.details.quota).toBe('maxTopics')
     expect((await call(appEnv, 'POST', '/admin/topics/a/partitions', { token: admin, body: { count: 4 } })).status).toBe(422)
@@ -72,7 +75,13 @@ describe('Security > tenants', () => {
     const appEnv = authEnv()
     const tenant = unique('acme')
     const provisioned = await call(appEnv, 'POST', `/admin/tenants/${tenant}/provision`, { headers: bootstrap, body: {} })
-    expect(provisioned.body.created).toEqual([`chat.messages.${tenant}`, `chat.events.${tenant}`, `presence.${tenant}`, `analytics.${tenant}`, `notifications.${tenant}`])
+    expect(provisioned.body.created).toEqual([
+      `chat.messages.${tenant}`,
+      `chat.events.${tenant}`,
+      `presence.${tenant}`,
+      `analytics.${tenant}`,
+      `notifications.${tenant}`,
+    ])
     const again = await call(appEnv, 'POST', `/admin/tenants/${tenant}/provision`, { headers: bootstrap, body: {} })
     expect(again.body).toMatchObject({ created: [], existing: provisioned.body.created })
     const described = await call(appEnv, 'GET', `/admin/topics/presence.${tenant}?tenant=${tenant}`, { headers: bootstrap })
@@ -81,7 +90,10 @@ describe('Security > tenants', () => {
 
     const admin = await token({ tenant, roles: ['admin'] })
     await call(appEnv, 'POST', `/topics/analytics.${tenant}/produce`, { token: admin, body: { value: 1 } })
-    await call(appEnv, 'POST', '/consumer-groups/g/commit', { token: admin, body: { offsets: [{ topic: `analytics.${tenant}`, partition: 0, offset: 1 }] } })
+    await call(appEnv, 'POST', '/consumer-groups/g/commit', {
+      token: admin,
+      body: { offsets: [{ topic: `analytics.${tenant}`, partition: 0, offset: 1 }] },
+    })
     const key = await call(appEnv, 'POST', '/admin/api-keys', { token: admin, body: { name: 'k', permissions: ['topic:read'] } })
     expect((await call(appEnv, 'GET', '/admin/tenants', { headers: bootstrap })).body.tenants).toContain(tenant)
 

@@ -14,7 +14,10 @@ const admin = (tenant: string) => ({ headers: { 'x-api-key': BOOTSTRAP_API_KEY }
 /** Calls as the platform bootstrap key, in `tenant`. */
 async function asAdmin(tenant: string, method: string, path: string, body?: unknown): Promise<Reply> {
   const separator = path.includes('?') ? '&' : '?'
-  const reply = await call(appEnv, method, `${path}${separator}tenant=${tenant}`, { headers: admin(tenant).headers, ...(body !== undefined ? { body } : {}) })
+  const reply = await call(appEnv, method, `${path}${separator}tenant=${tenant}`, {
+    headers: admin(tenant).headers,
+    ...(body !== undefined ? { body } : {}),
+  })
   if (reply.status >= 400) throw new Error(`setup ${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`)
   return reply
 }
@@ -33,7 +36,10 @@ interface Fixture {
   fresh: string
 }
 
-async function fixture(tenant: string, needs: Partial<Record<'member' | 'lease' | 'dlq' | 'key' | 'groupOffsets' | 'freshTopic' | 'freshQueue', true>> = {}): Promise<Fixture> {
+async function fixture(
+  tenant: string,
+  needs: Partial<Record<'member' | 'lease' | 'dlq' | 'key' | 'groupOffsets' | 'freshTopic' | 'freshQueue', true>> = {},
+): Promise<Fixture> {
   const f: Fixture = { topic: unique('topic'), group: unique('group'), queue: unique('queue'), fresh: unique('fresh') }
   await asAdmin(tenant, 'POST', '/admin/topics', { topic: f.topic, partitions: 1 })
   await asAdmin(tenant, 'POST', `/topics/${f.topic}/produce`, { value: 1 })
@@ -45,7 +51,8 @@ async function fixture(tenant: string, needs: Partial<Record<'member' | 'lease' 
     f.memberId = joined.body.memberId
     f.generationId = joined.body.generationId
   }
-  if (needs.groupOffsets) await asAdmin(tenant, 'POST', `/consumer-groups/${f.group}/commit`, { offsets: [{ topic: f.topic, partition: 0, offset: 0 }] })
+  if (needs.groupOffsets)
+    await asAdmin(tenant, 'POST', `/consumer-groups/${f.group}/commit`, { offsets: [{ topic: f.topic, partition: 0, offset: 0 }] })
   if (needs.lease || needs.dlq) {
     await asAdmin(tenant, 'POST', `/queues/${f.queue}/messages`, { messages: [{ value: 'a' }, { value: 'b' }] })
     const received = await asAdmin(tenant, 'POST', `/queues/${f.queue}/receive`, { consumerId: 'c', max: 2 })
@@ -67,50 +74,215 @@ interface Route {
 const ROUTES: Route[] = [
   { name: 'GET /', request: () => ({ method: 'GET', path: '/' }), grants: () => [] },
   { name: 'GET /admin/topics', request: () => ({ method: 'GET', path: '/admin/topics' }), grants: () => ['topic:read'] },
-  { name: 'POST /admin/topics', request: (f) => ({ method: 'POST', path: '/admin/topics', body: { topic: f.fresh } }), grants: (f) => [`topic:create@${f.fresh}`] },
-  { name: 'GET /admin/topics/:topic', request: (f) => ({ method: 'GET', path: `/admin/topics/${f.topic}` }), grants: (f) => [`topic:read@${f.topic}`] },
-  { name: 'DELETE /admin/topics/:topic', needs: { freshTopic: true }, request: (f) => ({ method: 'DELETE', path: `/admin/topics/${f.fresh}` }), grants: (f) => [`topic:delete@${f.fresh}`] },
-  { name: 'POST /admin/topics/:topic/partitions', request: (f) => ({ method: 'POST', path: `/admin/topics/${f.topic}/partitions`, body: { count: 2 } }), grants: (f) => [`topic:config@${f.topic}`] },
-  { name: 'GET /admin/topics/:topic/offsets', request: (f) => ({ method: 'GET', path: `/admin/topics/${f.topic}/offsets` }), grants: (f) => [`topic:read@${f.topic}`] },
-  { name: 'POST /topics/:topic/produce', request: (f) => ({ method: 'POST', path: `/topics/${f.topic}/produce`, body: { value: 2 } }), grants: (f) => [`produce@${f.topic}`] },
-  { name: 'POST /topics/:topic/produce-batch', request: (f) => ({ method: 'POST', path: `/topics/${f.topic}/produce-batch`, body: { records: [{ value: 3 }] } }), grants: (f) => [`produce@${f.topic}`] },
-  { name: 'GET messages', request: (f) => ({ method: 'GET', path: `/topics/${f.topic}/partitions/0/messages` }), grants: (f) => [`consume@${f.topic}`] },
-  { name: 'GET partition offsets', request: (f) => ({ method: 'GET', path: `/topics/${f.topic}/partitions/0/offsets` }), grants: (f) => [`topic:read@${f.topic}`] },
-  { name: 'POST join', request: (f) => ({ method: 'POST', path: `/consumer-groups/${f.group}/join`, body: { topics: [f.topic], sessionTimeoutMs: 60_000 } }), grants: (f) => [`consume@${f.topic}`] },
-  { name: 'POST heartbeat', needs: { member: true }, request: (f) => ({ method: 'POST', path: `/consumer-groups/${f.group}/heartbeat`, body: { memberId: f.memberId, generationId: f.generationId } }), grants: (f) => [`consume@${f.topic}`] },
-  { name: 'POST commit', request: (f) => ({ method: 'POST', path: `/consumer-groups/${f.group}/commit`, body: { offsets: [{ topic: f.topic, partition: 0, offset: 1 }] } }), grants: (f) => [`consume@${f.topic}`] },
-  { name: 'POST leave', needs: { member: true }, request: (f) => ({ method: 'POST', path: `/consumer-groups/${f.group}/leave`, body: { memberId: f.memberId } }), grants: (f) => [`consume@${f.topic}`] },
-  { name: 'GET /consumer-groups/:group', request: (f) => ({ method: 'GET', path: `/consumer-groups/${f.group}` }), grants: (f) => [`group:read@${f.group}`] },
-  { name: 'GET group offsets', request: (f) => ({ method: 'GET', path: `/consumer-groups/${f.group}/offsets` }), grants: (f) => [`group:read@${f.group}`] },
+  {
+    name: 'POST /admin/topics',
+    request: (f) => ({ method: 'POST', path: '/admin/topics', body: { topic: f.fresh } }),
+    grants: (f) => [`topic:create@${f.fresh}`],
+  },
+  {
+    name: 'GET /admin/topics/:topic',
+    request: (f) => ({ method: 'GET', path: `/admin/topics/${f.topic}` }),
+    grants: (f) => [`topic:read@${f.topic}`],
+  },
+  {
+    name: 'DELETE /admin/topics/:topic',
+    needs: { freshTopic: true },
+    request: (f) => ({ method: 'DELETE', path: `/admin/topics/${f.fresh}` }),
+    grants: (f) => [`topic:delete@${f.fresh}`],
+  },
+  {
+    name: 'POST /admin/topics/:topic/partitions',
+    request: (f) => ({ method: 'POST', path: `/admin/topics/${f.topic}/partitions`, body: { count: 2 } }),
+    grants: (f) => [`topic:config@${f.topic}`],
+  },
+  {
+    name: 'GET /admin/topics/:topic/offsets',
+    request: (f) => ({ method: 'GET', path: `/admin/topics/${f.topic}/offsets` }),
+    grants: (f) => [`topic:read@${f.topic}`],
+  },
+  {
+    name: 'POST /topics/:topic/produce',
+    request: (f) => ({ method: 'POST', path: `/topics/${f.topic}/produce`, body: { value: 2 } }),
+    grants: (f) => [`produce@${f.topic}`],
+  },
+  {
+    name: 'POST /topics/:topic/produce-batch',
+    request: (f) => ({ method: 'POST', path: `/topics/${f.topic}/produce-batch`, body: { records: [{ value: 3 }] } }),
+    grants: (f) => [`produce@${f.topic}`],
+  },
+  {
+    name: 'GET messages',
+    request: (f) => ({ method: 'GET', path: `/topics/${f.topic}/partitions/0/messages` }),
+    grants: (f) => [`consume@${f.topic}`],
+  },
+  {
+    name: 'GET partition offsets',
+    request: (f) => ({ method: 'GET', path: `/topics/${f.topic}/partitions/0/offsets` }),
+    grants: (f) => [`topic:read@${f.topic}`],
+  },
+  {
+    name: 'POST join',
+    request: (f) => ({ method: 'POST', path: `/consumer-groups/${f.group}/join`, body: { topics: [f.topic], sessionTimeoutMs: 60_000 } }),
+    grants: (f) => [`consume@${f.topic}`],
+  },
+  {
+    name: 'POST heartbeat',
+    needs: { member: true },
+    request: (f) => ({ method: 'POST', path: `/consumer-groups/${f.group}/heartbeat`, body: { memberId: f.memberId, generationId: f.generationId } }),
+    grants: (f) => [`consume@${f.topic}`],
+  },
+  {
+    name: 'POST commit',
+    request: (f) => ({
+      method: 'POST',
+      path: `/consumer-groups/${f.group}/commit`,
+      body: { offsets: [{ topic: f.topic, partition: 0, offset: 1 }] },
+    }),
+    grants: (f) => [`consume@${f.topic}`],
+  },
+  {
+    name: 'POST leave',
+    needs: { member: true },
+    request: (f) => ({ method: 'POST', path: `/consumer-groups/${f.group}/leave`, body: { memberId: f.memberId } }),
+    grants: (f) => [`consume@${f.topic}`],
+  },
+  {
+    name: 'GET /consumer-groups/:group',
+    request: (f) => ({ method: 'GET', path: `/consumer-groups/${f.group}` }),
+    grants: (f) => [`group:read@${f.group}`],
+  },
+  {
+    name: 'GET group offsets',
+    request: (f) => ({ method: 'GET', path: `/consumer-groups/${f.group}/offsets` }),
+    grants: (f) => [`group:read@${f.group}`],
+  },
   { name: 'GET /admin/groups', request: () => ({ method: 'GET', path: '/admin/groups' }), grants: () => ['group:read'] },
-  { name: 'GET /admin/groups/:group', request: (f) => ({ method: 'GET', path: `/admin/groups/${f.group}` }), grants: (f) => [`group:read@${f.group}`] },
-  { name: 'POST reset-offsets', request: (f) => ({ method: 'POST', path: `/admin/groups/${f.group}/reset-offsets`, body: { topic: f.topic, to: 'earliest' } }), grants: (f) => [`group:admin@${f.group}`] },
-  { name: 'DELETE /admin/groups/:group', needs: { groupOffsets: true }, request: (f) => ({ method: 'DELETE', path: `/admin/groups/${f.group}` }), grants: (f) => [`group:admin@${f.group}`] },
-  { name: 'POST /queues', request: (f) => ({ method: 'POST', path: '/queues', body: { name: f.fresh } }), grants: (f) => [`topic:create@${f.fresh}`] },
+  {
+    name: 'GET /admin/groups/:group',
+    request: (f) => ({ method: 'GET', path: `/admin/groups/${f.group}` }),
+    grants: (f) => [`group:read@${f.group}`],
+  },
+  {
+    name: 'POST reset-offsets',
+    request: (f) => ({ method: 'POST', path: `/admin/groups/${f.group}/reset-offsets`, body: { topic: f.topic, to: 'earliest' } }),
+    grants: (f) => [`group:admin@${f.group}`],
+  },
+  {
+    name: 'DELETE /admin/groups/:group',
+    needs: { groupOffsets: true },
+    request: (f) => ({ method: 'DELETE', path: `/admin/groups/${f.group}` }),
+    grants: (f) => [`group:admin@${f.group}`],
+  },
+  {
+    name: 'POST /queues',
+    request: (f) => ({ method: 'POST', path: '/queues', body: { name: f.fresh } }),
+    grants: (f) => [`topic:create@${f.fresh}`],
+  },
   { name: 'GET /queues', request: () => ({ method: 'GET', path: '/queues' }), grants: () => ['topic:read'] },
   { name: 'GET /queues/:name', request: (f) => ({ method: 'GET', path: `/queues/${f.queue}` }), grants: (f) => [`topic:read@${f.queue}`] },
-  { name: 'DELETE /queues/:name', needs: { freshQueue: true }, request: (f) => ({ method: 'DELETE', path: `/queues/${f.fresh}` }), grants: (f) => [`topic:delete@${f.fresh}`] },
-  { name: 'PATCH /queues/:name/config', request: (f) => ({ method: 'PATCH', path: `/queues/${f.queue}/config`, body: { visibilityTimeoutMs: 5000 } }), grants: (f) => [`topic:config@${f.queue}`] },
-  { name: 'POST queue messages', request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/messages`, body: { value: 1 } }), grants: (f) => [`produce@${f.queue}`] },
+  {
+    name: 'DELETE /queues/:name',
+    needs: { freshQueue: true },
+    request: (f) => ({ method: 'DELETE', path: `/queues/${f.fresh}` }),
+    grants: (f) => [`topic:delete@${f.fresh}`],
+  },
+  {
+    name: 'PATCH /queues/:name/config',
+    request: (f) => ({ method: 'PATCH', path: `/queues/${f.queue}/config`, body: { visibilityTimeoutMs: 5000 } }),
+    grants: (f) => [`topic:config@${f.queue}`],
+  },
+  {
+    name: 'POST queue messages',
+    request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/messages`, body: { value: 1 } }),
+    grants: (f) => [`produce@${f.queue}`],
+  },
   { name: 'GET queue messages', request: (f) => ({ method: 'GET', path: `/queues/${f.queue}/messages` }), grants: (f) => [`consume@${f.queue}`] },
-  { name: 'POST seek', request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/seek`, body: { offset: 0 } }), grants: (f) => [`consume@${f.queue}`, 'group:admin@default'] },
-  { name: 'POST receive', request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/receive`, body: { consumerId: 'c' } }), grants: (f) => [`consume@${f.queue}`] },
-  { name: 'POST ack', needs: { lease: true }, request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/ack`, body: { consumerId: 'c', leaseIds: [f.leaseId] } }), grants: (f) => [`consume@${f.queue}`] },
-  { name: 'POST nack', needs: { lease: true }, request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/nack`, body: { consumerId: 'c', leaseId: f.leaseId } }), grants: (f) => [`consume@${f.queue}`] },
-  { name: 'POST reject', needs: { lease: true }, request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/reject`, body: { consumerId: 'c', leaseId: f.leaseId } }), grants: (f) => [`consume@${f.queue}`] },
-  { name: 'POST extend', needs: { lease: true }, request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/extend`, body: { consumerId: 'c', leaseId: f.leaseId, visibilityTimeoutMs: 5000 } }), grants: (f) => [`consume@${f.queue}`] },
-  { name: 'GET dlq', needs: { dlq: true }, request: (f) => ({ method: 'GET', path: `/queues/${f.queue}/dlq` }), grants: (f) => [`consume@${f.queue}-dlq`] },
-  { name: 'POST redrive', needs: { dlq: true }, request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/dlq/redrive`, body: {} }), grants: (f) => [`consume@${f.queue}-dlq`, `produce@${f.queue}`] },
-  { name: 'DELETE dlq', needs: { dlq: true }, request: (f) => ({ method: 'DELETE', path: `/queues/${f.queue}/dlq` }), grants: (f) => [`topic:delete@${f.queue}-dlq`] },
-  { name: 'POST /admin/api-keys', request: () => ({ method: 'POST', path: '/admin/api-keys', body: { name: 'ci', permissions: ['topic:read'] } }), grants: () => ['apikey:admin', 'topic:read'] },
+  {
+    name: 'POST seek',
+    request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/seek`, body: { offset: 0 } }),
+    grants: (f) => [`consume@${f.queue}`, 'group:admin@default'],
+  },
+  {
+    name: 'POST receive',
+    request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/receive`, body: { consumerId: 'c' } }),
+    grants: (f) => [`consume@${f.queue}`],
+  },
+  {
+    name: 'POST ack',
+    needs: { lease: true },
+    request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/ack`, body: { consumerId: 'c', leaseIds: [f.leaseId] } }),
+    grants: (f) => [`consume@${f.queue}`],
+  },
+  {
+    name: 'POST nack',
+    needs: { lease: true },
+    request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/nack`, body: { consumerId: 'c', leaseId: f.leaseId } }),
+    grants: (f) => [`consume@${f.queue}`],
+  },
+  {
+    name: 'POST reject',
+    needs: { lease: true },
+    request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/reject`, body: { consumerId: 'c', leaseId: f.leaseId } }),
+    grants: (f) => [`consume@${f.queue}`],
+  },
+  {
+    name: 'POST extend',
+    needs: { lease: true },
+    request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/extend`, body: { consumerId: 'c', leaseId: f.leaseId, visibilityTimeoutMs: 5000 } }),
+    grants: (f) => [`consume@${f.queue}`],
+  },
+  {
+    name: 'GET dlq',
+    needs: { dlq: true },
+    request: (f) => ({ method: 'GET', path: `/queues/${f.queue}/dlq` }),
+    grants: (f) => [`consume@${f.queue}-dlq`],
+  },
+  {
+    name: 'POST redrive',
+    needs: { dlq: true },
+    request: (f) => ({ method: 'POST', path: `/queues/${f.queue}/dlq/redrive`, body: {} }),
+    grants: (f) => [`consume@${f.queue}-dlq`, `produce@${f.queue}`],
+  },
+  {
+    name: 'DELETE dlq',
+    needs: { dlq: true },
+    request: (f) => ({ method: 'DELETE', path: `/queues/${f.queue}/dlq` }),
+    grants: (f) => [`topic:delete@${f.queue}-dlq`],
+  },
+  {
+    name: 'POST /admin/api-keys',
+    request: () => ({ method: 'POST', path: '/admin/api-keys', body: { name: 'ci', permissions: ['topic:read'] } }),
+    grants: () => ['apikey:admin', 'topic:read'],
+  },
   { name: 'GET /admin/api-keys', request: () => ({ method: 'GET', path: '/admin/api-keys' }), grants: () => ['apikey:admin'] },
-  { name: 'DELETE /admin/api-keys/:id', needs: { key: true }, request: (f) => ({ method: 'DELETE', path: `/admin/api-keys/${f.keyId}` }), grants: () => ['apikey:admin'] },
+  {
+    name: 'DELETE /admin/api-keys/:id',
+    needs: { key: true },
+    request: (f) => ({ method: 'DELETE', path: `/admin/api-keys/${f.keyId}` }),
+    grants: () => ['apikey:admin'],
+  },
   { name: 'GET /admin/audit', request: () => ({ method: 'GET', path: '/admin/audit' }), grants: () => ['admin'] },
   { name: 'GET /admin/quotas', request: () => ({ method: 'GET', path: '/admin/quotas' }), grants: () => ['admin'] },
-  { name: 'PUT /admin/quotas', request: () => ({ method: 'PUT', path: '/admin/quotas', body: { maxTopics: 1000 } }), grants: () => ['platform:admin'] },
+  {
+    name: 'PUT /admin/quotas',
+    request: () => ({ method: 'PUT', path: '/admin/quotas', body: { maxTopics: 1000 } }),
+    grants: () => ['platform:admin'],
+  },
   { name: 'GET /admin/tenants', request: () => ({ method: 'GET', path: '/admin/tenants' }), grants: () => ['platform:admin'] },
-  { name: 'POST provision', request: (f) => ({ method: 'POST', path: `/admin/tenants/${f.fresh}/provision`, body: { templates: [{ name: 'events.{tenant}', partitions: 1 }] } }), grants: () => ['platform:admin'] },
-  { name: 'DELETE /admin/tenants/:tenant', request: (f) => ({ method: 'DELETE', path: `/admin/tenants/${f.fresh}` }), grants: () => ['platform:admin'] },
+  {
+    name: 'POST provision',
+    request: (f) => ({
+      method: 'POST',
+      path: `/admin/tenants/${f.fresh}/provision`,
+      body: { templates: [{ name: 'events.{tenant}', partitions: 1 }] },
+    }),
+    grants: () => ['platform:admin'],
+  },
+  {
+    name: 'DELETE /admin/tenants/:tenant',
+    request: (f) => ({ method: 'DELETE', path: `/admin/tenants/${f.fresh}` }),
+    grants: () => ['platform:admin'],
+  },
 ]
 
 describe('Security > every route needs a credential and the right permission', () => {

@@ -33,18 +33,41 @@ describe('assignors', () => {
     [3, new Map([['a', 6]])],
     [4, new Map([['a', 6]])],
     [7, new Map([['a', 6]])],
-    [3, new Map([['a', 3], ['b', 5], ['c', 1]])],
-    [5, new Map([['a', 12], ['b', 7]])],
+    [
+      3,
+      new Map([
+        ['a', 3],
+        ['b', 5],
+        ['c', 1],
+      ]),
+    ],
+    [
+      5,
+      new Map([
+        ['a', 12],
+        ['b', 7],
+      ]),
+    ],
   ]
 
   for (const strategy of ASSIGNMENT_STRATEGIES) {
     it(`${strategy}: assigns every partition exactly once`, () => {
-      for (const [n, partitions] of shapes) expectEachPartitionOnce(assign(strategy, { members: members(n, [...partitions.keys()]), partitions }), partitions)
+      for (const [n, partitions] of shapes)
+        expectEachPartitionOnce(assign(strategy, { members: members(n, [...partitions.keys()]), partitions }), partitions)
     })
 
     it(`${strategy}: assigns only topics a member subscribes to`, () => {
-      const partitions = new Map([['a', 4], ['b', 4]])
-      const assignment = assign(strategy, { members: [{ memberId: 'x', topics: ['a'] }, { memberId: 'y', topics: ['a', 'b'] }], partitions })
+      const partitions = new Map([
+        ['a', 4],
+        ['b', 4],
+      ])
+      const assignment = assign(strategy, {
+        members: [
+          { memberId: 'x', topics: ['a'] },
+          { memberId: 'y', topics: ['a', 'b'] },
+        ],
+        partitions,
+      })
       expect(assignment.get('x')!.every((tp) => tp.topic === 'a')).toBe(true)
       expectEachPartitionOnce(assignment, partitions)
     })
@@ -61,11 +84,18 @@ describe('assignors', () => {
 
   it('range: gives contiguous ranges per topic, extra partitions to the first members', () => {
     const assignment = assign('range', { members: members(3, ['a']), partitions: new Map([['a', 7]]) })
-    expect([...assignment.values()].map((tps) => tps.map((tp) => tp.partition))).toEqual([[0, 1, 2], [3, 4], [5, 6]])
+    expect([...assignment.values()].map((tps) => tps.map((tp) => tp.partition))).toEqual([
+      [0, 1, 2],
+      [3, 4],
+      [5, 6],
+    ])
   })
 
   it('sticky: when a member leaves, only its partitions move', () => {
-    const partitions = new Map([['a', 12], ['b', 6]])
+    const partitions = new Map([
+      ['a', 12],
+      ['b', 6],
+    ])
     const before = assign('sticky', { members: members(3, ['a', 'b']), partitions })
     const after = assign('sticky', { members: members(3, ['a', 'b']).filter((m) => m.memberId !== 'm1'), partitions, previous: before })
     expect(shuffled(before, after)).toBe(0)
@@ -96,7 +126,11 @@ describe('assignors', () => {
 
   it('assigns nothing for a topic that no longer exists', () => {
     for (const strategy of ASSIGNMENT_STRATEGIES) {
-      const assignment = assign(strategy, { members: members(2, ['gone', 'a']), partitions: new Map([['a', 2]]), previous: new Map([['m0', [{ topic: 'gone', partition: 0 }]]]) })
+      const assignment = assign(strategy, {
+        members: members(2, ['gone', 'a']),
+        partitions: new Map([['a', 2]]),
+        previous: new Map([['m0', [{ topic: 'gone', partition: 0 }]]]),
+      })
       expect([...assignment.values()].flat().every((tp) => tp.topic === 'a')).toBe(true)
     }
   })

@@ -15,7 +15,13 @@ const encode = (spec: Spec): EncodedRecord => {
 function log(...batches: Spec[][]): StoredBatch[] {
   let offset = 0
   return batches.map((specs) => {
-    const [batch] = packBatches(specs.map(encode), specs.map((spec) => spec.ts), offset, 1_000_000, specs.map((spec) => spec.expiresAt))
+    const [batch] = packBatches(
+      specs.map(encode),
+      specs.map((spec) => spec.ts),
+      offset,
+      1_000_000,
+      specs.map((spec) => spec.expiresAt),
+    )
     offset += specs.length
     return batch!
   })
@@ -40,21 +46,44 @@ const base = { now: 10 * DAY, deleteRetentionMs: DAY }
 describe('compaction > planCompaction', () => {
   it('keeps the latest value per key at its original offset', () => {
     const batches = log(
-      [{ key: 'a', value: 1, ts: 1 }, { key: 'b', value: 1, ts: 2 }, { key: 'a', value: 2, ts: 3 }],
-      [{ key: 'c', value: 1, ts: 4 }, { key: 'b', value: 2, ts: 5 }],
+      [
+        { key: 'a', value: 1, ts: 1 },
+        { key: 'b', value: 1, ts: 2 },
+        { key: 'a', value: 2, ts: 3 },
+      ],
+      [
+        { key: 'c', value: 1, ts: 4 },
+        { key: 'b', value: 2, ts: 5 },
+      ],
     )
     const plan = planCompaction(batches, base)
-    expect(survivors(apply(batches, plan))).toEqual([[2, 'a', 2], [3, 'c', 1], [4, 'b', 2]])
+    expect(survivors(apply(batches, plan))).toEqual([
+      [2, 'a', 2],
+      [3, 'c', 1],
+      [4, 'b', 2],
+    ])
     expect(plan).toMatchObject({ removed: 2, tombstonesRemoved: 0 })
     expect(plan.changes.map((change) => [change.baseOffset, change.action])).toEqual([[0, 'rewrite']])
   })
 
   it('deletes a batch left empty and leaves later batches out of the plan', () => {
-    const batches = log([{ key: 'a', value: 1, ts: 1 }, { key: 'b', value: 1, ts: 1 }], [{ key: 'a', value: 2, ts: 2 }, { key: 'b', value: 2, ts: 2 }])
+    const batches = log(
+      [
+        { key: 'a', value: 1, ts: 1 },
+        { key: 'b', value: 1, ts: 1 },
+      ],
+      [
+        { key: 'a', value: 2, ts: 2 },
+        { key: 'b', value: 2, ts: 2 },
+      ],
+    )
     const plan = planCompaction(batches, base)
     expect(plan.changes).toEqual([{ baseOffset: 0, action: 'delete' }])
     expect(plan.bytesFreed).toBe(batches[0]!.byte_size)
-    expect(survivors(apply(batches, plan))).toEqual([[2, 'a', 2], [3, 'b', 2]])
+    expect(survivors(apply(batches, plan))).toEqual([
+      [2, 'a', 2],
+      [3, 'b', 2],
+    ])
   })
 
   it('recomputes a rewritten batch: base offset kept, last offset, max timestamp, byte size, expiry over survivors', () => {
@@ -64,7 +93,10 @@ describe('compaction > planCompaction', () => {
       { key: 'c', value: 'QUJD', ts: 300, valueEncoding: 'base64' },
       { key: 'd', value: 1, ts: 200 }, // superseded: the batch's last offset
     ]
-    const batches = log(specs, [{ key: 'a', value: 2, ts: 1000 }, { key: 'd', value: 2, ts: 1000 }])
+    const batches = log(specs, [
+      { key: 'a', value: 2, ts: 1000 },
+      { key: 'd', value: 2, ts: 1000 },
+    ])
     const plan = planCompaction(batches, base)
     expect(plan.changes).toHaveLength(1)
     const change = plan.changes[0]!
@@ -91,9 +123,18 @@ describe('compaction > planCompaction', () => {
   })
 
   it('keeps a tombstone within delete.retention.ms and removes it after', () => {
-    const batches = log([{ key: 'a', value: 1, ts: 0 }, { key: 'a', value: null, ts: DAY }], [{ key: 'b', value: 1, ts: DAY }])
+    const batches = log(
+      [
+        { key: 'a', value: 1, ts: 0 },
+        { key: 'a', value: null, ts: DAY },
+      ],
+      [{ key: 'b', value: 1, ts: DAY }],
+    )
     const young = planCompaction(batches, { now: 2 * DAY - 1, deleteRetentionMs: DAY })
-    expect(survivors(apply(batches, young))).toEqual([[1, 'a', null], [2, 'b', 1]])
+    expect(survivors(apply(batches, young))).toEqual([
+      [1, 'a', null],
+      [2, 'b', 1],
+    ])
     expect(young).toMatchObject({ removed: 1, tombstonesRemoved: 0 })
 
     const old = planCompaction(batches, { now: 2 * DAY, deleteRetentionMs: DAY })
@@ -103,28 +144,51 @@ describe('compaction > planCompaction', () => {
   })
 
   it('counts a tombstone superseded by a newer value as a removed tombstone', () => {
-    const batches = log([{ key: 'a', value: null, ts: 5 * DAY }, { key: 'a', value: 'back', ts: 5 * DAY }])
+    const batches = log([
+      { key: 'a', value: null, ts: 5 * DAY },
+      { key: 'a', value: 'back', ts: 5 * DAY },
+    ])
     const plan = planCompaction(batches, base)
     expect(survivors(apply(batches, plan))).toEqual([[1, 'a', 'back']])
     expect(plan).toMatchObject({ removed: 1, tombstonesRemoved: 1 })
   })
 
   it('keeps keyless records, tombstone-like ones included', () => {
-    const batches = log([{ key: null, value: 1, ts: 1 }, { key: 'a', value: 1, ts: 1 }, { key: null, value: null, ts: 1 }, { key: 'a', value: 2, ts: 1 }])
+    const batches = log([
+      { key: null, value: 1, ts: 1 },
+      { key: 'a', value: 1, ts: 1 },
+      { key: null, value: null, ts: 1 },
+      { key: 'a', value: 2, ts: 1 },
+    ])
     const plan = planCompaction(batches, base)
-    expect(survivors(apply(batches, plan))).toEqual([[0, null, 1], [2, null, null], [3, 'a', 2]])
+    expect(survivors(apply(batches, plan))).toEqual([
+      [0, null, 1],
+      [2, null, null],
+      [3, 'a', 2],
+    ])
     expect(plan).toMatchObject({ removed: 1, tombstonesRemoved: 0 })
   })
 
   it('never touches the tail from keepFromOffset, which still supersedes older records', () => {
     const batches = log(
-      [{ key: 'a', value: 1, ts: 1 }, { key: 'b', value: 1, ts: 1 }],
-      [{ key: 'a', value: 2, ts: 1 }, { key: 'b', value: null, ts: 1 }, { key: 'a', value: 3, ts: 1 }],
+      [
+        { key: 'a', value: 1, ts: 1 },
+        { key: 'b', value: 1, ts: 1 },
+      ],
+      [
+        { key: 'a', value: 2, ts: 1 },
+        { key: 'b', value: null, ts: 1 },
+        { key: 'a', value: 3, ts: 1 },
+      ],
     )
     const plan = planCompaction(batches, { ...base, keepFromOffset: 2 })
     expect(plan.changes).toEqual([{ baseOffset: 0, action: 'delete' }])
     // Offsets 2-4 stay though 2 is superseded and 3 is an expired tombstone.
-    expect(survivors(apply(batches, plan))).toEqual([[2, 'a', 2], [3, 'b', null], [4, 'a', 3]])
+    expect(survivors(apply(batches, plan))).toEqual([
+      [2, 'a', 2],
+      [3, 'b', null],
+      [4, 'a', 3],
+    ])
   })
 
   it('respects minCompactionLagMs, while a young record still supersedes older ones', () => {
@@ -146,14 +210,20 @@ describe('compaction > planCompaction', () => {
       [3, 'b', 2],
     ])
     // A young tombstone stays however short delete.retention.ms is.
-    const tombstone = log([{ key: 'a', value: 1, ts: 0 }, { key: 'a', value: null, ts: now - 100 }])
+    const tombstone = log([
+      { key: 'a', value: 1, ts: 0 },
+      { key: 'a', value: null, ts: now - 100 },
+    ])
     expect(survivors(apply(tombstone, planCompaction(tombstone, { now, deleteRetentionMs: 0, minCompactionLagMs: 1000 })))).toEqual([[1, 'a', null]])
   })
 
   it('does not remove a tombstone while an older record of its key must stay', () => {
     const now = 10 * DAY
     // Offset 0 is young by its (later) timestamp; removing the tombstone would resurrect its value.
-    const batches = log([{ key: 'a', value: 'old', ts: now - 10 }, { key: 'a', value: null, ts: 0 }])
+    const batches = log([
+      { key: 'a', value: 'old', ts: now - 10 },
+      { key: 'a', value: null, ts: 0 },
+    ])
     const plan = planCompaction(batches, { now, deleteRetentionMs: DAY, minCompactionLagMs: 1000 })
     expect(plan.changes).toEqual([])
     expect(planCompaction(batches, { now: now + 1000, deleteRetentionMs: DAY, minCompactionLagMs: 1000 }).changes).toEqual([
@@ -164,7 +234,13 @@ describe('compaction > planCompaction', () => {
   it('gives an empty plan when there is nothing to compact', () => {
     const empty = { changes: [], removed: 0, tombstonesRemoved: 0, bytesFreed: 0 }
     expect(planCompaction([], base)).toEqual(empty)
-    const batches = log([{ key: 'a', value: 1, ts: 1 }, { key: null, value: 1, ts: 1 }], [{ key: 'b', value: null, ts: 10 * DAY - 1 }])
+    const batches = log(
+      [
+        { key: 'a', value: 1, ts: 1 },
+        { key: null, value: 1, ts: 1 },
+      ],
+      [{ key: 'b', value: null, ts: 10 * DAY - 1 }],
+    )
     expect(planCompaction(batches, base)).toEqual(empty)
   })
 

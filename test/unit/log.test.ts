@@ -39,7 +39,11 @@ describe('log > packBatches', () => {
 
   it('gives a record larger than the cap a batch of its own', () => {
     const batches = packBatches(records(3, 5000), [1, 1, 1], 0, 1000)
-    expect(batches.map((b) => [b.base_offset, b.last_offset])).toEqual([[0, 0], [1, 1], [2, 2]])
+    expect(batches.map((b) => [b.base_offset, b.last_offset])).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ])
   })
 })
 

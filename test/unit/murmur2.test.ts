@@ -19,7 +19,19 @@ describe('murmur2', () => {
   })
 
   it("gives the same partitions as kafkajs's DefaultPartitioner for keys of every tail length", () => {
-    const keys = ['', 'a', 'ab', 'abc', 'abcd', 'order-123', 'user-456', 'QuikApp.user.profile-updated', 'ключ', '键值🔑', ...Array.from({ length: 200 }, (_, i) => `key-${i * 7919}`)]
+    const keys = [
+      '',
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      'order-123',
+      'user-456',
+      'QuikApp.user.profile-updated',
+      'ключ',
+      '键值🔑',
+      ...Array.from({ length: 200 }, (_, i) => `key-${i * 7919}`),
+    ]
     for (const partitions of [1, 3, 6, 12, 1024]) {
       for (const key of keys) {
         const expected = toPositive(Number(kafkajsMurmur2(key))) % partitions

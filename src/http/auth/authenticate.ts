@@ -109,7 +109,9 @@ async function tenantFor(c: Context<AppEnv>, principal: Principal): Promise<stri
 }
 
 export function actorOf(principal: Principal): Principal extends infer P ? Pick<Principal, 'subject' | 'via' | 'keyId'> : never {
-  return principal.keyId === undefined ? { subject: principal.subject, via: principal.via } : { subject: principal.subject, via: principal.via, keyId: principal.keyId }
+  return principal.keyId === undefined
+    ? { subject: principal.subject, via: principal.via }
+    : { subject: principal.subject, via: principal.via, keyId: principal.keyId }
 }
 
 async function auditFailure(c: Context<AppEnv>, reason: string, keyId?: string): Promise<void> {

@@ -63,10 +63,15 @@ function readConfig(env: KafdoEnv): AuthConfig {
     }
   }
   const defaults = [...(jwtSecret ? ['HS256'] : []), ...(jwksUrl || jwksJson ? ['RS256', 'ES256'] : [])]
-  const algorithms = env.JWT_ALGORITHMS ? env.JWT_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean) : defaults
+  const algorithms = env.JWT_ALGORITHMS
+    ? env.JWT_ALGORITHMS.split(',')
+        .map((a) => a.trim())
+        .filter(Boolean)
+    : defaults
   for (const algorithm of algorithms) {
     if (SYMMETRIC.includes(algorithm) && !jwtSecret) problems.push(`JWT_ALGORITHMS lists ${algorithm} but JWT_SECRET is not set`)
-    else if (ASYMMETRIC.includes(algorithm) && !jwksUrl && !jwksJson) problems.push(`JWT_ALGORITHMS lists ${algorithm} but no JWKS_URL or JWKS is set`)
+    else if (ASYMMETRIC.includes(algorithm) && !jwksUrl && !jwksJson)
+      problems.push(`JWT_ALGORITHMS lists ${algorithm} but no JWKS_URL or JWKS is set`)
     else if (!SYMMETRIC.includes(algorithm) && !ASYMMETRIC.includes(algorithm)) problems.push(`JWT_ALGORITHMS: '${algorithm}' is not allowed`)
   }
   let roles = DEFAULT_ROLES
@@ -80,7 +85,9 @@ function readConfig(env: KafdoEnv): AuthConfig {
   const bootstrapKey = env.BOOTSTRAP_API_KEY || undefined
   if (bootstrapKey && bootstrapKey.length < 32) problems.push('BOOTSTRAP_API_KEY must be at least 32 characters')
   if (mode === 'required' && !jwtSecret && !jwksUrl && !jwksJson && !bootstrapKey) {
-    problems.push('authentication is required but no JWT_SECRET, JWKS_URL, JWKS or BOOTSTRAP_API_KEY is set (set AUTH_MODE=none only for local development)')
+    problems.push(
+      'authentication is required but no JWT_SECRET, JWKS_URL, JWKS or BOOTSTRAP_API_KEY is set (set AUTH_MODE=none only for local development)',
+    )
   }
   return {
     mode: mode === 'none' ? 'none' : 'required',

@@ -10,8 +10,8 @@ export default {
       topic: 'orders',
       partitions: 3,
       config: {
-        'retention.ms': '604800000' // 7 days
-      }
+        'retention.ms': '604800000', // 7 days
+      },
     })
 
     // List all topics
@@ -48,5 +48,5 @@ export default {
     await admin.close()
 
     return new Response('Admin operations complete')
-  }
+  },
 }

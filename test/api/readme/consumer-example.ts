@@ -7,7 +7,7 @@ export default {
       groupId: 'order-processor',
       clientId: 'worker-1',
       autoCommit: true,
-      fromBeginning: false
+      fromBeginning: false,
     })
 
     // Subscribe to topics
@@ -27,5 +27,5 @@ export default {
     await consumer.close()
 
     return new Response(`Processed ${records.length} messages`)
-  }
+  },
 }

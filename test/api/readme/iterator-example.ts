@@ -19,7 +19,7 @@ export function rebalanceListenerExample(env: Env, config: ConsumerConfig) {
     },
     async onPartitionsRevoked(partitions) {
       console.log('Revoked:', partitions)
-    }
+    },
   })
   return consumer
 }

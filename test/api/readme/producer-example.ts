@@ -10,7 +10,7 @@ export default {
       topic: 'orders',
       key: 'order-123',
       value: { orderId: '123', amount: 99.99 },
-      headers: { source: 'web' }
+      headers: { source: 'web' },
     })
 
     console.log(`Message sent to partition ${metadata.partition} at offset ${metadata.offset}`)
@@ -18,11 +18,11 @@ export default {
     // Send multiple messages in a batch
     const results = await producer.sendBatch([
       { topic: 'orders', key: 'order-124', value: { orderId: '124', amount: 49.99 } },
-      { topic: 'orders', key: 'order-125', value: { orderId: '125', amount: 149.99 } }
+      { topic: 'orders', key: 'order-125', value: { orderId: '125', amount: 149.99 } },
     ])
 
     await producer.close()
 
     return new Response('Messages sent')
-  }
+  },
 }
