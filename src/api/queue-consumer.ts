@@ -117,7 +117,9 @@ export class QueueConsumer implements AsyncIterable<QueueMessage> {
   async *[Symbol.asyncIterator](): AsyncIterator<QueueMessage> {
     try {
       while (!this.#stopped) {
-        for (const message of await this.receive()) {
+        // One at a time: a loop that ends early must not leave other leased messages to time out,
+        // which would count as failed attempts.
+        for (const message of await this.receive(1)) {
           this.#inHand = { leaseId: message.leaseId, settled: false }
           yield message
           const settled = this.#inHand.settled

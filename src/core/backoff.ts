@@ -28,8 +28,11 @@ export function baseDelay(policy: RetryPolicy, attempt: number): number {
       delay = policy.delaysMs[Math.min(n, policy.delaysMs.length) - 1] ?? 0
       break
   }
-  return Math.min(delay, policy.maxDelayMs ?? Number.MAX_SAFE_INTEGER)
+  return Math.min(delay, policy.maxDelayMs ?? MAX_DELAY_MS)
 }
+
+/** No redelivery waits longer than a week, whatever the policy computes. */
+const MAX_DELAY_MS = 7 * 24 * 3_600_000
 
 /** The delay before redelivery after `attempt` failures; `random` in [0, 1). */
 export function retryDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {

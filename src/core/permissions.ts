@@ -21,6 +21,8 @@ export const ACTIONS = [
 ] as const
 export type Action = (typeof ACTIONS)[number]
 
+const TENANT_WIDE: readonly Action[] = ['admin', 'platform:admin', 'apikey:admin']
+
 export interface Grant {
   action: Action
   /** Glob over topic names or group ids; `*` when the permission names none. */
@@ -42,6 +44,8 @@ export function parsePermission(permission: string): Grant | undefined {
   const action = (at < 0 ? permission : permission.slice(0, at)) as Action
   const pattern = at < 0 ? '*' : permission.slice(at + 1)
   if (!(ACTIONS as readonly string[]).includes(action) || pattern === '' || pattern.length > 256) return undefined
+  // These act on the whole tenant (or all tenants): a pattern would suggest a limit they do not have.
+  if (at >= 0 && TENANT_WIDE.includes(action)) return undefined
   return { action, pattern }
 }
 

@@ -16,12 +16,16 @@ import type { TenantQuotas } from '../protocol/tenants.js'
 import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord, type DeletedTopic } from '../storage/metadata-store.js'
 import { runMigrations } from '../storage/migrations.js'
 import { TimerStore } from '../storage/timers.js'
+import type { CompatibilityMode, SchemaType, SchemaVersion } from '../protocol/schemas.js'
+import { SchemaRegistry } from './schema-registry.js'
 
 export interface CreateTopicInput {
   topic: string
   partitions?: number
   config?: TopicConfigInput
   queue?: QueuePolicyUpdate
+  /** Created by Kafdo itself (a dead-letter topic): tenant quotas do not apply. */
+  system?: boolean
 }
 
 export interface UpdateTopicInput {
@@ -36,11 +40,13 @@ const PURGE_RETRY_MS = 30_000
 export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   #store: MetadataStore
   #timers: TimerStore
+  #registry: SchemaRegistry
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
     this.#store = new MetadataStore(ctx.storage)
     this.#timers = new TimerStore(ctx.storage)
+    this.#registry = new SchemaRegistry(this.#store)
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, METADATA_MIGRATIONS)
     })
@@ -49,7 +55,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   async createTopic(tenant: string, input: CreateTopicInput): Promise<Result<TopicMetadata>> {
     const topic = this.validateTopic(tenant, input)
     if (!topic.ok) return topic
-    const quota = this.#checkQuotas(tenant, topic.value, undefined)
+    const quota = input.system ? ok(null) : this.#checkQuotas(tenant, topic.value, undefined)
     if (!quota.ok) return quota
     this.#store.insertTopic(tenant, topic.value)
     await this.#notifyGroups(tenant)
@@ -198,6 +204,50 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     for (const topic of topics) await this.deleteTopic(tenant, topic.topic)
     this.#store.deleteTenant(tenant)
     return { topics: topics.map((t) => t.topic), groups }
+  }
+
+  registerSchema(tenant: string, subject: string, schemaType: SchemaType, schema: string): Result<{ id: number; version: number }> {
+    return this.#registry.register(tenant, subject, schemaType, schema)
+  }
+
+  subjects(tenant: string): string[] {
+    return this.#registry.subjects(tenant)
+  }
+
+  subjectVersions(tenant: string, subject: string): Result<number[]> {
+    return this.#registry.versions(tenant, subject)
+  }
+
+  schemaVersion(tenant: string, subject: string, version: number | 'latest'): Result<SchemaVersion> {
+    return this.#registry.version(tenant, subject, version)
+  }
+
+  latestSchema(tenant: string, subject: string): SchemaVersion | null {
+    return this.#registry.latest(tenant, subject)
+  }
+
+  schemaById(tenant: string, id: number): Result<{ schema: string; schemaType: SchemaType }> {
+    return this.#registry.byId(tenant, id)
+  }
+
+  deleteSchemaVersion(tenant: string, subject: string, version: number | 'latest'): Result<number> {
+    return this.#registry.deleteVersion(tenant, subject, version)
+  }
+
+  deleteSubject(tenant: string, subject: string): Result<number[]> {
+    return this.#registry.deleteSubject(tenant, subject)
+  }
+
+  compatibility(tenant: string, subject?: string): CompatibilityMode {
+    return this.#registry.compatibility(tenant, subject)
+  }
+
+  setCompatibility(tenant: string, subject: string | undefined, mode: CompatibilityMode): CompatibilityMode {
+    return this.#registry.setCompatibility(tenant, subject, mode)
+  }
+
+  testCompatibility(tenant: string, subject: string, version: number | 'latest', schemaType: SchemaType, schema: string) {
+    return this.#registry.test(tenant, subject, version, schemaType, schema)
   }
 
   registerGroup(tenant: string, groupId: string): void {

@@ -319,9 +319,16 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     }
   }
 
-  /** Computes the next generation's assignment from the members that rejoined; removes the others. */
+  /**
+   * Computes the next generation's assignment from the members that rejoined; removes the others. The
+   * topic list is read first: other calls run while it is awaited, so the rebalance is re-checked after
+   * it and completed in one synchronous step, exactly once per generation.
+   */
   async #completeRebalance(removeStragglers: boolean): Promise<void> {
-    const meta = this.#meta!
+    const partitions = await this.#topicPartitions()
+    const meta = this.#meta
+    if (!meta || meta.state !== 'PreparingRebalance') return
+    if (!removeStragglers && ![...this.#members.values()].every((member) => member.rejoined)) return
     if (removeStragglers) {
       for (const member of [...this.#members.values()].filter((m) => !m.rejoined)) {
         this.#members.delete(member.memberId)
@@ -329,7 +336,6 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
         this.#store.deleteMember(member.memberId)
       }
     }
-    const partitions = await this.#topicPartitions()
     const members = [...this.#members.values()]
     const subscribed = subscribedTopics(members, partitions)
     const assignment = assign(meta.strategy ?? 'sticky', {
@@ -428,9 +434,14 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     return this.#timers.get(REBALANCE_TIMER)?.dueAt
   }
 
-  /** One session timer at the earliest possible expiry; heartbeats only move expiries later. */
+  /**
+   * One session timer at the earliest possible expiry; heartbeats only move expiries later. Members in a
+   * held join cannot expire, so they do not count (else the alarm would fire again and again).
+   */
   async #armTimers(): Promise<void> {
-    const expiries = [...this.#members.values()].map((member) => (this.#lastHeartbeat.get(member.memberId) ?? 0) + member.sessionTimeoutMs)
+    const expiries = [...this.#members.values()]
+      .filter((member) => !this.#joinWaiters.has(member.memberId))
+      .map((member) => (this.#lastHeartbeat.get(member.memberId) ?? 0) + member.sessionTimeoutMs)
     if (expiries.length > 0) this.#timers.set(SESSION_TIMER, '', Math.min(...expiries))
     else this.#timers.delete(SESSION_TIMER)
     await this.#timers.arm()

@@ -9,7 +9,8 @@ import { partitionForKey } from '../core/murmur2.js'
 import { CLUSTER_OBJECT_NAME, partitionObjectName } from '../core/object-names.js'
 import { encodeRecordBody, utf8Length } from '../core/record-codec.js'
 import type { KafdoEnv } from '../env.js'
-import type { Result } from '../protocol/errors.js'
+import { ERROR_CODES, type Result } from '../protocol/errors.js'
+import { MAX_MESSAGE_BYTES_CEILING } from '../protocol/limits.js'
 import { DLQ_HEADERS, DLQ_SUFFIX } from '../protocol/queues.js'
 import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'
@@ -63,8 +64,20 @@ export async function routeDeadLetters(source: DeadLetterSource, dead: Delivery[
       producerId,
       sequence,
     })) as Result<unknown>
-    // A sequence the DLQ partition has already passed was written by an earlier pass.
-    if (!written.ok && written.error.code !== 'DUPLICATE_SEQUENCE_NUMBER') return false
+    if (!written.ok) {
+      // A sequence the DLQ partition has already passed was written by an earlier pass.
+      if (written.error.code === 'DUPLICATE_SEQUENCE_NUMBER') {
+        source.done(delivery, true)
+        continue
+      }
+      // Retry what may pass later; give up on what never will, rather than block every later record.
+      if (ERROR_CODES[written.error.code].retriable || written.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return false
+      console.error(
+        JSON.stringify({ level: 'error', message: 'dead letter dropped', topic: meta.topic, offset: record.offset, code: written.error.code }),
+      )
+      source.done(delivery, false)
+      continue
+    }
     source.done(delivery, true)
   }
   return true
@@ -75,11 +88,16 @@ async function ensureDlqTopic(source: DeadLetterSource): Promise<TopicMetadata> 
   const name = `${source.meta.topic}${DLQ_SUFFIX}`
   const existing = await cluster.topic(source.meta.tenant, name)
   if (existing) return existing
+  // Room for the source's largest record plus the DLQ headers; created by the system, outside quotas.
   const created = await cluster.createTopic(source.meta.tenant, {
     topic: name,
     partitions: 1,
-    config: { 'retention.ms': source.meta.queue.deadLetter.retentionMs },
+    config: {
+      'retention.ms': source.meta.queue.deadLetter.retentionMs,
+      'max.message.bytes': Math.min(MAX_MESSAGE_BYTES_CEILING, source.meta.config['max.message.bytes'] + 64 * 1024),
+    },
     queue: { deadLetter: { enabled: false } },
+    system: true,
   })
   if (created.ok) return created.value
   const raced = await cluster.topic(source.meta.tenant, name)

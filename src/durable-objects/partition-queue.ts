@@ -83,6 +83,8 @@ export class PartitionQueue {
         else leased.push({ delivery: this.#lease(delivery, request.memberId, visibleAt), record })
       }
       for (const record of freshRecords) {
+        // After a seek, an offset may still have a dead record waiting for the DLQ: leave it there.
+        if (store.delivery(request.group, record.offset)) continue
         const delivery: Delivery = {
           group: request.group,
           offset: record.offset,
@@ -154,6 +156,15 @@ export class PartitionQueue {
       for (const delivery of expired) this.#fail(delivery, 'lease expired', failedAt)
     })
     return expired.length
+  }
+
+  /** Whether `receive` would find something: records never delivered, or a redelivery that is due. */
+  hasDeliverable(group: string, now: number): boolean {
+    const { store } = this.#host
+    const cursor = Math.max(store.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
+    return (
+      cursor < this.#host.logEnd() || store.deliveries(group, 'delayed', now, 1).length > 0 || store.expiredLeases(now).some((d) => d.group === group)
+    )
   }
 
   /** Points a group's cursor at `offset` and forgets what it had in flight from there on. */

@@ -77,6 +77,9 @@ const RETENTION_CHECK_INTERVAL_MS = 60_000
 /** How soon after a write a compacted topic is compacted (Kafka's cleaner runs continually). */
 const COMPACTION_DELAY_MS = 30_000
 const DLQ_RETRY_MS = 5_000
+/** Kafka's producer.id.expiration.ms default: an idle producer's dedup state is forgotten after a day. */
+const PRODUCER_EXPIRATION_MS = 86_400_000
+const PRODUCER_CACHE_SIZE = 10_000
 const TIMER = { retention: 'retention', ttl: 'ttl', compaction: 'compaction', deliveries: 'deliveries', deadLetters: 'dead-letters' } as const
 
 export class TopicPartitionDO extends DurableObject<KafdoEnv> {
@@ -150,6 +153,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
           recent: [...(producer?.recent ?? []), [sequence, baseOffset, lastOffset] as [number, number, number]].slice(-PRODUCER_DEDUP_WINDOW),
         }
         this.#store.writeProducer(producerId, state, now)
+        if (this.#producers.size >= PRODUCER_CACHE_SIZE) this.#producers.clear()
         this.#producers.set(producerId, state)
       }
     })
@@ -213,17 +217,29 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     return ok(null)
   }
 
-  async receive(ref: PartitionRef, request: ReceiveRequest, waitMs = 0): Promise<Result<QueueMessage[]>> {
+  async receive(ref: PartitionRef, request: ReceiveRequest): Promise<Result<QueueMessage[]>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    let messages = this.#queue.receive(request, Date.now())
-    if (messages.length === 0 && waitMs > 0) {
-      await this.#waitForAppend(waitMs)
-      if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', 'the topic was deleted')
-      messages = this.#queue.receive(request, Date.now())
-    }
+    const messages = this.#queue.receive(request, Date.now())
     await this.#afterQueueChange()
     return ok(messages)
+  }
+
+  /**
+   * Waits (up to `waitMs`) until the group has something to receive here, without leasing it: a long
+   * poll across partitions waits on all of them and then leases from the first that answers, so no record
+   * sits leased in an answer that is still waiting on another partition.
+   */
+  async awaitDeliverable(ref: PartitionRef, group: string, waitMs: number): Promise<Result<boolean>> {
+    const ready = await this.#ready(ref)
+    if (!ready.ok) return ready
+    const deadline = Date.now() + waitMs
+    for (;;) {
+      if (this.#queue.hasDeliverable(group, Date.now())) return ok(true)
+      const left = deadline - Date.now()
+      if (left <= 0 || this.#destroyed) return ok(false)
+      await this.#waitForAppend(left)
+    }
   }
 
   async ack(ref: PartitionRef, group: string, memberId: string, leases: LeaseRef[]): Promise<Result<{ acked: number }>> {
@@ -331,8 +347,10 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     for (const timer of this.#timers.due(now)) {
       this.#timers.delete(timer.kind, timer.key)
       this.#scheduled.delete(timer.kind)
-      if (timer.kind === TIMER.retention) this.#enforceRetention(now, true)
-      else if (timer.kind === TIMER.ttl) this.#purgeExpired(now)
+      if (timer.kind === TIMER.retention) {
+        this.#enforceRetention(now, true)
+        this.#store.deleteProducersIdleSince(now - PRODUCER_EXPIRATION_MS)
+      } else if (timer.kind === TIMER.ttl) this.#purgeExpired(now)
       else if (timer.kind === TIMER.compaction) this.#compact(now)
       else if (timer.kind === TIMER.deliveries) this.#queue.failExpiredLeases(now)
     }
@@ -362,7 +380,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     }
     const cluster = this.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME)
     const topic = await cluster.topicById(ref.tenant, ref.topicId)
-    if (!topic || topic.topic !== ref.topic || ref.partition >= topic.partitions) {
+    // The topic may have been deleted (and this object wiped) while we asked.
+    if (this.#destroyed || !topic || topic.topic !== ref.topic || ref.partition >= topic.partitions) {
       return fail('UNKNOWN_TOPIC_OR_PARTITION', `partition ${ref.partition} of topic '${ref.topic}' does not exist`)
     }
     if (!this.#meta) {
@@ -406,6 +425,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     let state = this.#producers.get(producerId)
     if (!state) {
       state = this.#store.readProducer(producerId)
+      // A cache, not the record: short-lived producers (one per request) must not fill memory.
+      if (this.#producers.size >= PRODUCER_CACHE_SIZE) this.#producers.clear()
       if (state) this.#producers.set(producerId, state)
     }
     return state

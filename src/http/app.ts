@@ -10,6 +10,7 @@ import type { AppEnv } from './context.js'
 import { notFound, onError } from './errors.js'
 import { groupRoutes } from './groups.js'
 import { queueRoutes } from './queues.js'
+import { registryRoutes } from './registry.js'
 import { securityRoutes } from './security.js'
 import { topicRoutes } from './topics.js'
 
@@ -86,6 +87,21 @@ export function createApp(): Hono<AppEnv> {
           'POST /queues/:name/dlq/redrive',
           'DELETE /queues/:name/dlq',
         ],
+        schemaRegistry: [
+          'GET /subjects',
+          'GET /subjects/:subject/versions',
+          'POST /subjects/:subject/versions',
+          'GET /subjects/:subject/versions/:version',
+          'GET /subjects/:subject/versions/:version/schema',
+          'DELETE /subjects/:subject/versions/:version',
+          'DELETE /subjects/:subject',
+          'GET /schemas/ids/:id',
+          'GET /config',
+          'PUT /config',
+          'GET /config/:subject',
+          'PUT /config/:subject',
+          'POST /compatibility/subjects/:subject/versions/:version',
+        ],
         health: ['GET /', 'GET /health'],
       },
     }),
@@ -95,6 +111,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/admin', adminRoutes)
   app.route('/admin', securityRoutes)
   app.route('/queues', queueRoutes)
+  app.route('/', registryRoutes)
   app.notFound(notFound)
   app.onError(onError)
   return app

@@ -1,5 +1,5 @@
 /** The queue view on `/queues/...` (Qafka's API): queue admin, messages, leases and the dead-letter queue. */
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import {
   ackRequestSchema,
@@ -22,7 +22,7 @@ import { produce } from '../services/produce.js'
 import * as queues from '../services/queues.js'
 import { audited, authorize, visible } from './authorize.js'
 import type { AppEnv } from './context.js'
-import { chargeProduce } from './quotas.js'
+import { chargeFetch, chargeProduce, settleFetch } from './quotas.js'
 import { jsonBody, param, query } from './validate.js'
 
 export const queueRoutes = new Hono<AppEnv>()
@@ -55,6 +55,8 @@ queueRoutes.get('/:name', async (c) => {
 queueRoutes.delete('/:name', async (c) => {
   const queue = name(c)
   await authorize(c, 'topic:delete', queue)
+  // The queue's dead-letter topic goes with it, so deleting needs the right to delete that too.
+  await authorize(c, 'topic:delete', `${queue}-dlq`)
   await queues.deleteQueue(c.env, c.get('tenant'), queue)
   await audited(c, 'queue:delete', queue)
   return c.json({ name: queue, deleted: true })
@@ -80,7 +82,8 @@ queueRoutes.post('/:name/messages', async (c) => {
 
 queueRoutes.get('/:name/messages', async (c) => {
   await authorize(c, 'consume', name(c))
-  return c.json({ messages: await readMessages(c.env, c.get('tenant'), name(c), query(c, queueReadQuerySchema)) })
+  await chargeFetch(c)
+  return metered(c, { messages: await readMessages(c.env, c.get('tenant'), name(c), query(c, queueReadQuerySchema)) })
 })
 
 queueRoutes.post('/:name/seek', async (c) => {
@@ -92,7 +95,9 @@ queueRoutes.post('/:name/seek', async (c) => {
 
 queueRoutes.post('/:name/receive', async (c) => {
   await authorize(c, 'consume', name(c))
-  return c.json({ messages: await queues.receive(c.env, c.get('tenant'), name(c), await jsonBody(c, receiveRequestSchema)) })
+  const request = await jsonBody(c, receiveRequestSchema)
+  await chargeFetch(c)
+  return metered(c, { messages: await queues.receive(c.env, c.get('tenant'), name(c), request) })
 })
 
 queueRoutes.post('/:name/ack', async (c) => {
@@ -121,8 +126,16 @@ queueRoutes.post('/:name/extend', async (c) => {
 
 queueRoutes.get('/:name/dlq', async (c) => {
   await authorize(c, 'consume', `${name(c)}-dlq`)
-  return c.json({ messages: await inspectDeadLetters(c.env, c.get('tenant'), name(c), query(c, queueReadQuerySchema)) })
+  await chargeFetch(c)
+  return metered(c, { messages: await inspectDeadLetters(c.env, c.get('tenant'), name(c), query(c, queueReadQuerySchema)) })
 })
+
+/** Answers JSON and charges its size to the tenant's fetch quota. */
+async function metered(c: Context<AppEnv>, body: unknown): Promise<Response> {
+  const text = JSON.stringify(body)
+  await settleFetch(c, text.length)
+  return c.body(text, 200, { 'content-type': 'application/json' })
+}
 
 queueRoutes.post('/:name/dlq/redrive', async (c) => {
   await authorize(c, 'consume', `${name(c)}-dlq`)

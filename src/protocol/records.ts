@@ -51,7 +51,12 @@ export type ProduceRecord = z.input<typeof produceRecordSchema>
 
 /** Idempotent producer fields: a `(producerId, sequence)` pair is written once per partition. */
 export const idempotenceFields = {
-  producerId: z.string().min(1).max(MAX_PRODUCER_ID_LENGTH).optional(),
+  producerId: z
+    .string()
+    .min(1)
+    .max(MAX_PRODUCER_ID_LENGTH)
+    .refine((id) => !id.startsWith('dlq/'), "producer ids starting with 'dlq/' are reserved for dead-letter routing")
+    .optional(),
   sequence: z.number().int().nonnegative().optional(),
 }
 

@@ -20,6 +20,10 @@ export interface TopicConfig {
   'message.timestamp.type': TimestampType
   /** How long tombstones survive compaction. */
   'delete.retention.ms': number
+  /** Validate record values against the latest schema of subject `<topic>-value` (Confluent's name). */
+  'confluent.value.schema.validation': boolean
+  /** Validate record keys against the latest schema of subject `<topic>-key`. */
+  'confluent.key.schema.validation': boolean
 }
 
 export type TopicConfigInput = Record<string, string | number | boolean>
@@ -31,6 +35,8 @@ export const DEFAULT_TOPIC_CONFIG: TopicConfig = {
   'max.message.bytes': DEFAULT_MAX_MESSAGE_BYTES,
   'message.timestamp.type': 'CreateTime',
   'delete.retention.ms': 86_400_000,
+  'confluent.value.schema.validation': false,
+  'confluent.key.schema.validation': false,
 }
 
 type Parsed<V> = { value: V } | { error: string }
@@ -68,6 +74,9 @@ const cleanupPolicy: Parser<CleanupPolicy> = (raw) => {
 const timestampType: Parser<TimestampType> = (raw) =>
   raw === 'CreateTime' || raw === 'LogAppendTime' ? { value: raw } : { error: "must be 'CreateTime' or 'LogAppendTime'" }
 
+const bool: Parser<boolean> = (raw) =>
+  raw === true || raw === 'true' ? { value: true } : raw === false || raw === 'false' ? { value: false } : { error: "must be 'true' or 'false'" }
+
 const TOPIC_CONFIG_KEYS: { [K in keyof TopicConfig]: Parser<TopicConfig[K]> } = {
   'retention.ms': durationOrInfinite,
   'retention.bytes': durationOrInfinite,
@@ -75,6 +84,8 @@ const TOPIC_CONFIG_KEYS: { [K in keyof TopicConfig]: Parser<TopicConfig[K]> } = 
   'max.message.bytes': maxMessageBytes,
   'message.timestamp.type': timestampType,
   'delete.retention.ms': nonNegative,
+  'confluent.value.schema.validation': bool,
+  'confluent.key.schema.validation': bool,
 }
 
 /**

@@ -31,6 +31,8 @@ export async function verifyApiKey(env: KafdoBindings, presented: string, now = 
   if (!entry || entry.expiresAt <= now) {
     const record = await attempt(() => clusterStub(env).apiKey(keyId))
     entry = { record, expiresAt: now + API_KEY_CACHE_MS }
+    // Bounded: a flood of made-up key ids must not grow the isolate's memory.
+    if (cache.size >= 10_000) cache.clear()
     cache.set(keyId, entry)
   }
   const record = entry.record

@@ -11,6 +11,7 @@ import { MAX_KEY_BYTES } from '../protocol/limits.js'
 import type { RecordHeaders, RecordMetadata } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import { assignPartitions } from './partitioner.js'
+import { validateRecords } from './schemas.js'
 import { call, clusterStub, partitionStub } from './stubs.js'
 import { findTopic, forgetTopic, rememberTopic } from './topic-cache.js'
 
@@ -40,11 +41,13 @@ export async function produce(
   idempotence: Idempotence = {},
 ): Promise<RecordMetadata[]> {
   const pair = idempotencePair(idempotence)
-  const encoded = records.map(encodeRecord)
   let topic = await topicForProduce(env, tenant, topicName)
+  // Schema-validated topics refuse an invalid batch whole, before anything is written.
+  const checked = await validateRecords(env, tenant, topic, records)
+  const encoded = checked.map(encodeRecord)
   for (let attempt = 0; ; attempt++) {
     try {
-      return await writeToPartitions(env, tenant, topic, records, encoded, pair)
+      return await writeToPartitions(env, tenant, topic, checked, encoded, pair)
     } catch (err) {
       if (attempt > 0 || !(err instanceof KafdoError) || err.code !== 'UNKNOWN_TOPIC_OR_PARTITION' || err.details?.index !== undefined) throw err
       forgetTopic(tenant, topicName)

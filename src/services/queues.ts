@@ -158,7 +158,7 @@ export async function receive(env: KafdoBindings, tenant: string, name: string, 
     return { partition, max: Math.floor(max / topic.partitions) + (i < max % topic.partitions ? 1 : 0) }
   }).filter((share) => share.max > 0)
   const group = options.group ?? DEFAULT_SHARE_GROUP
-  const fromPartition = (partition: number, share: number, waitMs: number) => {
+  const fromPartition = (partition: number, share: number) => {
     const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition }
     const receiveRequest = {
       group,
@@ -167,21 +167,41 @@ export async function receive(env: KafdoBindings, tenant: string, name: string, 
       ...(options.visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs: options.visibilityTimeoutMs } : {}),
     }
     // The RPC type of `value: unknown` does not survive the stub's typing; the shape is QueueMessage.
-    return call(() => partitionStub(env, ref).receive(ref, receiveRequest, waitMs)) as Promise<QueueMessage[]>
+    return call(() => partitionStub(env, ref).receive(ref, receiveRequest)) as Promise<QueueMessage[]>
   }
-  const round = async (waitMs: number) => {
-    const results = await Promise.all(shares.map(({ partition, max: share }) => fromPartition(partition, share, waitMs)))
+  const round = async () => {
+    const results = await Promise.all(shares.map(({ partition, max: share }) => fromPartition(partition, share)))
     const messages = results.flat()
     // Partitions that filled their share may hold more: ask them, one at a time, for what is missing.
     for (const [i, { partition, max: share }] of shares.entries()) {
       if (messages.length >= max) break
-      if (results[i]!.length === share) messages.push(...(await fromPartition(partition, max - messages.length, 0)))
+      if (results[i]!.length === share) messages.push(...(await fromPartition(partition, max - messages.length)))
     }
     return messages
   }
-  const messages = await round(0)
-  if (messages.length === 0 && (options.waitMs ?? 0) > 0) return round(options.waitMs!)
-  return messages
+  const messages = await round()
+  if (messages.length > 0 || (options.waitMs ?? 0) <= 0) return messages
+  // Long poll: wait, without leasing, until any partition has something, then lease once.
+  const waits = Array.from({ length: topic.partitions }, (_, partition) => {
+    const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition }
+    return call(() => partitionStub(env, ref).awaitDeliverable(ref, group, options.waitMs!))
+  })
+  if (!(await firstTrue(waits))) return []
+  return round()
+}
+
+/** Resolves true as soon as one promise does, false once all resolved false. */
+function firstTrue(promises: Array<Promise<boolean>>): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    let pending = promises.length
+    for (const promise of promises) {
+      promise.then((value) => {
+        pending -= 1
+        if (value) resolve(true)
+        else if (pending === 0) resolve(false)
+      }, reject)
+    }
+  })
 }
 
 export interface LeaseAction {

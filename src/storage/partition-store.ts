@@ -291,8 +291,14 @@ export class PartitionStore {
       .toArray()[0]
   }
 
+  /** Deletes the batches wholly below `offset`; a batch straddling it stays (reads start at the log start). */
   deleteBatchesBefore(offset: number): void {
-    this.#sql.exec('DELETE FROM batches WHERE base_offset < ?', offset)
+    this.#sql.exec('DELETE FROM batches WHERE last_offset < ?', offset)
+  }
+
+  /** Kafka's producer.id.expiration.ms: forget producers idle for longer than this. */
+  deleteProducersIdleSince(before: number): void {
+    this.#sql.exec('DELETE FROM producers WHERE updated_at < ?', before)
   }
 
   readProducer(producerId: string): ProducerState | undefined {

@@ -19,6 +19,8 @@ export interface Timer {
   payload: string | null
 }
 
+const MAX_ALARM_AHEAD_MS = 365 * 86_400_000
+
 type TimerRow = { kind: string; key: string; due_at: number; payload: string | null }
 
 export class TimerStore {
@@ -63,10 +65,13 @@ export class TimerStore {
     const row = this.#storage.sql.exec<{ due: number | null }>('SELECT MIN(due_at) AS due FROM timers').toArray()[0]
     const due = row?.due ?? null
     if (this.#armedFor === undefined) this.#armedFor = await this.#storage.getAlarm()
-    if (due === this.#armedFor) return
-    if (due === null) await this.#storage.deleteAlarm()
-    else await this.#storage.setAlarm(due)
-    this.#armedFor = due
+    // The runtime refuses alarms far in the future (a producer timestamp or retention near the year 2262
+    // would get there); an alarm capped at a year fires, finds nothing due, and re-arms.
+    const at = due === null ? null : Math.min(due, Date.now() + MAX_ALARM_AHEAD_MS)
+    if (at === this.#armedFor) return
+    if (at === null) await this.#storage.deleteAlarm()
+    else await this.#storage.setAlarm(at)
+    this.#armedFor = at
   }
 
   /**

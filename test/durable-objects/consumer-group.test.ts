@@ -86,6 +86,23 @@ describe('ConsumerGroup > membership and assignment', () => {
     expect((await heartbeat(group, b2)).body.error.code).toBe('UNKNOWN_MEMBER_ID')
   })
 
+  it('forms one generation when several members join at once', async () => {
+    const topic = uniqueName('burst')
+    const group = uniqueName('g')
+    await createTopic(topic, 6)
+    const joined = await Promise.all(['a', 'b', 'c'].map((clientId) => join(group, { clientId, topics: [topic], sessionTimeoutMs: 60_000 })))
+    const generations = new Set(joined.map((j) => j.body.generationId))
+    const described = (await request('GET', `/consumer-groups/${group}`)).body
+    // Whoever was answered before the others arrived rejoins; in the end all share one generation.
+    for (const j of joined.filter((j) => j.body.generationId !== described.generationId)) {
+      expect((await heartbeat(group, j.body)).status).toBe(409)
+    }
+    expect(described.members).toHaveLength(3)
+    expect(generations.size).toBeLessThanOrEqual(2)
+    const owned = described.members.flatMap((m: { assignment: Assignment }) => m.assignment.flatMap((a) => a.partitions))
+    expect(owned.sort()).toEqual([0, 1, 2, 3, 4, 5])
+  })
+
   it('picks up a topic created later that matches a pattern subscription', async () => {
     const prefix = uniqueName('QuikApp')
     const group = uniqueName('g')

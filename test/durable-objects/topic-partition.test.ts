@@ -110,6 +110,18 @@ describe('TopicPartitionDO > retention', () => {
   })
 })
 
+describe('TopicPartitionDO > deleting records', () => {
+  it('moves the log start into the middle of a stored batch and keeps the records after it', async () => {
+    const topic = uniqueName('delrec')
+    await createTopic(topic)
+    await produceBatch(topic, [{ value: 'a' }, { value: 'b' }, { value: 'c' }])
+    const { ref, stub } = await partitionOf(topic)
+    expect(await stub.deleteRecordsBefore(ref, 1)).toEqual({ ok: true, value: { earliest: 1, latest: 3 } })
+    expect((await fetchMessages(topic, 0)).body.messages.map((m: { value: string }) => m.value)).toEqual(['b', 'c'])
+    expect((await fetchMessages(topic, 0, 'offset=0')).status).toBe(416)
+  })
+})
+
 describe('TopicPartitionDO > topic deletion', () => {
   it('removes the partitions storage', async () => {
     const topic = uniqueName('wipe')

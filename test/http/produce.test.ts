@@ -167,6 +167,21 @@ describe('HTTP > produce refuses bad input and writes nothing', () => {
     await expectNothingWritten(topic, 1)
   })
 
+  it("reserves producer ids starting with 'dlq/' for dead-letter routing", async () => {
+    const topic = uniqueName('reserved')
+    await createTopic(topic)
+    expect((await produceBatch(topic, [{ value: 1 }], { producerId: 'dlq/x/0', sequence: 1e9 })).status).toBe(400)
+    await expectNothingWritten(topic, 1)
+  })
+
+  it('takes a record stamped far in the future without failing the partition', async () => {
+    const topic = uniqueName('future')
+    await createTopic(topic)
+    expect((await produceBatch(topic, [{ value: 1, timestamp: 9.3e12 }])).status).toBe(200)
+    expect((await produceBatch(topic, [{ value: 2 }])).status).toBe(200)
+    expect(await latestOffsets(topic)).toEqual([2])
+  })
+
   it('refuses producerId without sequence', async () => {
     const topic = uniqueName('half')
     await createTopic(topic)

@@ -171,6 +171,26 @@ describe('Queues > leases', () => {
     expect((await ack(name, 'a', [first!.leaseId])).status).toBe(404)
   })
 
+  it('answers a long poll with a lease that is still valid when a record arrives on one of several partitions', async () => {
+    const name = uniqueName('longpoll')
+    await createQueue({ name, partitions: 2 })
+    const pending = request('POST', `/queues/${name}/receive`, { consumerId: 'w', waitMs: 4000, visibilityTimeoutMs: 3000 })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await request('POST', `/queues/${name}/messages`, { value: 'late', partition: 1 })
+    const [m] = (await pending).body.messages as Leased[]
+    expect(m!.value).toBe('late')
+    expect((await ack(name, 'w', [m!.leaseId])).body).toEqual({ acked: 1 })
+  })
+
+  it('purges dead letters before an offset, keeping the rest', async () => {
+    const name = uniqueName('purgemid')
+    await createQueue({ name, retry: fastRetry(1) })
+    await send(name, [{ value: 'a' }, { value: 'b' }, { value: 'c' }])
+    for (const m of await receive(name, 'w')) await nack(name, 'w', m.leaseId)
+    expect((await request('DELETE', `/queues/${name}/dlq?beforeOffset=1`)).body).toEqual({ purged: 1 })
+    expect((await request('GET', `/queues/${name}/dlq`)).body.messages.map((m: { value: string }) => m.value)).toEqual(['b', 'c'])
+  })
+
   it('extends a lease so it outlives its first deadline', async () => {
     const name = uniqueName('extend')
     await createQueue({ name })

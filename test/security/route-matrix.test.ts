@@ -184,7 +184,7 @@ const ROUTES: Route[] = [
     name: 'DELETE /queues/:name',
     needs: { freshQueue: true },
     request: (f) => ({ method: 'DELETE', path: `/queues/${f.fresh}` }),
-    grants: (f) => [`topic:delete@${f.fresh}`],
+    grants: (f) => [`topic:delete@${f.fresh}`, `topic:delete@${f.fresh}-dlq`],
   },
   {
     name: 'PATCH /queues/:name/config',

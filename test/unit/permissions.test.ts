@@ -7,6 +7,9 @@ describe('permissions', () => {
     expect(parsePermission('consume')).toEqual({ action: 'consume', pattern: '*' })
     expect(parsePermission('fly@x')).toBeUndefined()
     expect(parsePermission('produce@')).toBeUndefined()
+    // Tenant-wide actions take no pattern: 'admin@team-a.*' would look limited and not be.
+    expect(parsePermission('admin@team-a.*')).toBeUndefined()
+    expect(parsePermission('apikey:admin@x')).toBeUndefined()
   })
 
   it('matches globs against whole names, treating regex characters literally', () => {

@@ -84,6 +84,9 @@ function readConfig(env: KafdoEnv): AuthConfig {
   }
   const bootstrapKey = env.BOOTSTRAP_API_KEY || undefined
   if (bootstrapKey && bootstrapKey.length < 32) problems.push('BOOTSTRAP_API_KEY must be at least 32 characters')
+  if ((jwksUrl || jwksJson) && !env.JWT_AUDIENCE) {
+    problems.push('JWT_AUDIENCE must be set with a JWKS: otherwise tokens the same issuer made for other applications would be accepted')
+  }
   if (mode === 'required' && !jwtSecret && !jwksUrl && !jwksJson && !bootstrapKey) {
     problems.push(
       'authentication is required but no JWT_SECRET, JWKS_URL, JWKS or BOOTSTRAP_API_KEY is set (set AUTH_MODE=none only for local development)',

@@ -1,0 +1,45 @@
+/** The schema registry (a Confluent Schema Registry-compatible subset) and schema-validated topics. */
+import { z } from 'zod'
+
+export const SCHEMA_TYPES = ['AVRO', 'JSON'] as const
+export type SchemaType = (typeof SCHEMA_TYPES)[number]
+
+export const COMPATIBILITY_MODES = ['NONE', 'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE'] as const
+export type CompatibilityMode = (typeof COMPATIBILITY_MODES)[number]
+/** Confluent's default. */
+export const DEFAULT_COMPATIBILITY: CompatibilityMode = 'BACKWARD'
+
+export const subjectSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[a-zA-Z0-9._-]+$/, 'a subject may contain only letters, digits, ".", "_" and "-"')
+
+export const MAX_SCHEMA_LENGTH = 256 * 1024
+
+export const registerSchemaRequestSchema = z.object({
+  schema: z.string().min(1).max(MAX_SCHEMA_LENGTH),
+  /** Confluent's default is AVRO. */
+  schemaType: z.enum(SCHEMA_TYPES).optional(),
+})
+export type RegisterSchemaRequest = z.infer<typeof registerSchemaRequestSchema>
+
+export const compatibilityConfigSchema = z.strictObject({ compatibility: z.enum(COMPATIBILITY_MODES) })
+
+export const versionParamSchema = z.union([z.literal('latest'), z.coerce.number().int().min(1)])
+
+export interface SchemaVersion {
+  subject: string
+  id: number
+  version: number
+  schema: string
+  schemaType: SchemaType
+}
+
+/** TopicNameStrategy: the subjects a topic's values and keys are validated against. */
+export const valueSubjectOf = (topic: string) => `${topic}-value`
+export const keySubjectOf = (topic: string) => `${topic}-key`
+
+/** The header a validated record carries: the id of the schema it was checked against. */
+export const SCHEMA_ID_HEADER = 'kafdo-schema-id'
+export const KEY_SCHEMA_ID_HEADER = 'kafdo-key-schema-id'
