@@ -1,7 +1,8 @@
 /**
- * Two projects: `workers` runs inside workerd through the Cloudflare Vitest plugin (unit, Durable Object,
+ * Three projects: `workers` runs inside workerd through the Cloudflare Vitest plugin (unit, Durable Object,
  * HTTP, in-Worker API and client tests); `e2e` runs in Node against the built package and a real
- * `wrangler dev` server.
+ * `wrangler dev` server; `example-r2` runs the examples/r2-events Worker with its own bindings (R2 and
+ * Queues simulated by Miniflare).
  */
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
@@ -25,6 +26,26 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
+        },
+      },
+      {
+        // Local R2 sends no event notifications, so the example sends them itself when told to. The consumer
+        // settings repeat wrangler.toml's (an override replaces them all) but with a short batch timeout, so
+        // tests see the Queue deliver without waiting a second per batch.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './examples/r2-events/wrangler.toml' },
+            miniflare: {
+              bindings: { AUTH_MODE: 'none', SIMULATE_R2_NOTIFICATIONS: 'true' },
+              queueConsumers: {
+                'kafdo-r2-events': { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 5, deadLetterQueue: 'kafdo-r2-events-dlq' },
+              },
+            },
+          }),
+        ],
+        test: {
+          name: 'example-r2',
+          include: ['examples/r2-events/test/**/*.test.ts'],
         },
       },
     ],
