@@ -142,7 +142,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     const results = await Promise.allSettled(
       Array.from({ length: before.partitions }, (_, partition) => {
         const ref = { tenant, topic: name, topicId: before.topicId, partition }
-        return this.env.TOPIC_PARTITION.getByName(partitionObjectName(ref)).applyConfig(ref, after.config, after.queue)
+        return this.env.TOPIC_PARTITION.getByName(partitionObjectName(ref)).applyConfig(ref)
       }),
     )
     if (after.partitions !== before.partitions) await this.#notifyGroups(tenant)

@@ -17,7 +17,7 @@ import { parseBatch, recordBodyBytes, type EncodedRecord } from '../core/record-
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { MAX_STORED_BATCH_BYTES, PRODUCER_DEDUP_WINDOW } from '../protocol/limits.js'
-import type { QueueMessage, QueuePolicy } from '../protocol/queues.js'
+import type { QueueMessage } from '../protocol/queues.js'
 import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicConfig } from '../protocol/topic-config.js'
 import { runMigrations } from '../storage/migrations.js'
@@ -205,9 +205,17 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   }
 
   /** Replaces the enforced config (ClusterMetadataDO calls this when a topic's config changes). */
-  async applyConfig(ref: PartitionRef, config: TopicConfig, queue: QueuePolicy): Promise<Result<null>> {
+  /**
+   * Takes the topic's current config from ClusterMetadataDO (which calls this when it changes). Reading
+   * it, rather than taking it from the call, means concurrent changes cannot land out of order: the last
+   * call to arrive always applies the latest config.
+   */
+  async applyConfig(ref: PartitionRef): Promise<Result<null>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
+    const topic = await this.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME).topicById(ref.tenant, ref.topicId)
+    if (!topic || this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
+    const { config, queue } = topic
     this.#store.writeConfig(config, queue)
     ready.value.config = config
     ready.value.queue = queue

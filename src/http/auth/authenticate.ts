@@ -114,7 +114,27 @@ export function actorOf(principal: Principal): Principal extends infer P ? Pick<
     : { subject: principal.subject, via: principal.via, keyId: principal.keyId }
 }
 
+/**
+ * Authentication failures are audited at most AUDIT_FAILURES_PER_SECOND times a second per isolate, so a
+ * flood of bad credentials cannot turn into a flood of writes to the `_system` trail; the next entry
+ * written says how many were left out.
+ */
+const AUDIT_FAILURES_PER_SECOND = 20
+const failureBudget = { second: 0, used: 0, suppressed: 0 }
+
 async function auditFailure(c: Context<AppEnv>, reason: string, keyId?: string): Promise<void> {
+  const second = Math.floor(Date.now() / 1000)
+  if (failureBudget.second !== second) {
+    failureBudget.second = second
+    failureBudget.used = 0
+  }
+  if (failureBudget.used >= AUDIT_FAILURES_PER_SECOND) {
+    failureBudget.suppressed += 1
+    return
+  }
+  failureBudget.used += 1
+  const suppressed = failureBudget.suppressed
+  failureBudget.suppressed = 0
   await recordAudit(c.env, {
     tenant: SYSTEM_TENANT,
     actor: keyId === undefined ? { subject: 'unknown', via: 'unauthenticated' } : { subject: `apikey:${keyId}`, via: 'unauthenticated', keyId },
@@ -122,7 +142,7 @@ async function auditFailure(c: Context<AppEnv>, reason: string, keyId?: string):
     target: `${c.req.method} ${c.req.path}`,
     result: 'failure',
     requestId: c.get('requestId'),
-    details: { reason, ip: c.req.header('cf-connecting-ip') ?? null },
+    details: { reason, ip: c.req.header('cf-connecting-ip') ?? null, ...(suppressed > 0 ? { suppressedBefore: suppressed } : {}) },
   })
 }
 
