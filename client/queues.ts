@@ -18,31 +18,13 @@ import {
   seekRequestSchema,
   updateQueueRequestSchema,
   type CreateQueueRequest,
-  type QueuePolicy,
-  type QueueStats,
+  type QueueDescription,
+  type QueueDetails,
   type UpdateQueueRequest,
 } from '../src/protocol/queues.js'
 import type { HttpCore, QueryValue } from './http.js'
 
-/** A queue as `/queues` describes it: its topic, the queue policy and the name of its dead-letter topic. */
-export interface QueueDescription {
-  name: string
-  topicId: string
-  partitions: number
-  /** The topic's config, as strings (Kafka's `describeConfigs`). */
-  config: Record<string, string>
-  policy: Omit<QueuePolicy, 'tags'>
-  tags: string[]
-  /** `<name>-dlq` when dead-lettering is enabled, else null. */
-  deadLetterTopic: string | null
-  createdAt: number
-}
-
-/** A queue with one share group's view of it. */
-export interface QueueDetails extends QueueDescription {
-  group: string
-  stats: QueueStats
-}
+export type { QueueDescription, QueueDetails }
 
 export interface QueueUpdateResult {
   before: QueueDescription
