@@ -28,6 +28,7 @@
 import { check, KafdoError } from '../src/protocol/index.js'
 import { DEFAULT_SHARE_GROUP, MAX_RECEIVE, receiveRequestSchema, type QueueMessage } from '../src/protocol/queues.js'
 import { topicNameSchema } from '../src/protocol/topics.js'
+import { QueueLoop } from '../src/core/queue-loop.js'
 import type { HttpCore } from './http.js'
 
 export type { QueueMessage }
@@ -70,9 +71,7 @@ export class KafdoQueueConsumer implements AsyncIterable<QueueMessage> {
   readonly #maxMessages: number
   readonly #waitMs: number
   readonly #visibilityTimeoutMs: number | undefined
-  /** Leases an iterator has handed out and not moved past, and whether the caller settled them itself. */
-  readonly #yielded = new Map<string, boolean>()
-  #stopped = false
+  readonly #loop: QueueLoop<QueueMessage>
 
   constructor(http: HttpCore, options: QueueConsumerOptions) {
     if (typeof options !== 'object' || options === null) throw new KafdoError('INVALID_REQUEST', 'queueConsumer: options with a queue are required')
@@ -94,6 +93,10 @@ export class KafdoQueueConsumer implements AsyncIterable<QueueMessage> {
     this.#maxMessages = checked.max!
     this.#waitMs = checked.waitMs!
     this.#visibilityTimeoutMs = checked.visibilityTimeoutMs
+    this.#loop = new QueueLoop(
+      { receive: (max) => this.receive(max), ack: (m) => this.ack(m), nack: (m, error) => this.nack(m, error) },
+      this.#maxMessages,
+    )
   }
 
   get queue(): string {
@@ -190,47 +193,18 @@ export class KafdoQueueConsumer implements AsyncIterable<QueueMessage> {
    * Handles messages until `stop()`: ack on success, nack with the error's message on a throw. A failed
    * receive or ack ends it with that error.
    */
-  async run(handler: (message: QueueMessage) => Promise<void> | void): Promise<void> {
-    while (!this.#stopped) {
-      for (const message of await this.receive()) {
-        try {
-          await handler(message)
-        } catch (err) {
-          await this.nack(message, err)
-          continue
-        }
-        await this.ack(message)
-      }
-    }
+  run(handler: (message: QueueMessage) => Promise<void> | void): Promise<void> {
+    return this.#loop.run(handler)
   }
 
   /** Ends `run` and the async iterator after the message in hand (a receive under way completes first). */
   stop(): void {
-    this.#stopped = true
+    this.#loop.stop()
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<QueueMessage> {
-    let inHand: QueueMessage | undefined
-    try {
-      while (!this.#stopped) {
-        for (const message of await this.receive()) {
-          inHand = message
-          this.#yielded.set(message.leaseId, false)
-          yield message
-          const settled = this.#yielded.get(message.leaseId) === true
-          this.#yielded.delete(message.leaseId)
-          if (!settled) await this.ack(message)
-          inHand = undefined
-          if (this.#stopped) return
-        }
-      }
-    } finally {
-      if (inHand) {
-        const settled = this.#yielded.get(inHand.leaseId) === true
-        this.#yielded.delete(inHand.leaseId)
-        if (!settled) await this.nack(inHand, 'the consumer loop ended before this message was acked').catch(() => {})
-      }
-    }
+  /** Leases one message at a time; acks it when the loop moves on, nacks it if the loop ends first. */
+  [Symbol.asyncIterator](): AsyncIterator<QueueMessage> {
+    return this.#loop.iterate()
   }
 
   #action() {
@@ -239,7 +213,7 @@ export class KafdoQueueConsumer implements AsyncIterable<QueueMessage> {
 
   /** Notes that the caller settled leases an iterator handed out, so the iterator leaves them alone. */
   #settle(leaseIds: string[]): void {
-    for (const id of leaseIds) if (this.#yielded.has(id)) this.#yielded.set(id, true)
+    for (const id of leaseIds) this.#loop.settled(id)
   }
 }
 

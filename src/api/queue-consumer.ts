@@ -15,6 +15,7 @@ import type { KafdoBindings } from '../env.js'
 import { DEFAULT_SHARE_GROUP, type QueueMessage } from '../protocol/queues.js'
 import { topicNameSchema } from '../protocol/topics.js'
 import { check } from '../protocol/validation.js'
+import { QueueLoop } from '../core/queue-loop.js'
 import * as queues from '../services/queues.js'
 
 export interface QueueConsumerConfig {
@@ -39,9 +40,7 @@ export class QueueConsumer implements AsyncIterable<QueueMessage> {
   readonly #env: KafdoBindings
   readonly #tenant: string
   readonly #config: Required<Omit<QueueConsumerConfig, 'visibilityTimeoutMs'>> & { visibilityTimeoutMs?: number }
-  /** The lease the async iterator is holding, and whether the loop body settled it itself. */
-  #inHand: { leaseId: string; settled: boolean } | undefined
-  #stopped = false
+  readonly #loop: QueueLoop<QueueMessage>
 
   constructor(env: KafdoBindings, config: QueueConsumerConfig, tenant = DEFAULT_TENANT) {
     this.#env = env
@@ -54,6 +53,10 @@ export class QueueConsumer implements AsyncIterable<QueueMessage> {
       waitMs: config.waitMs ?? 1_000,
       ...(config.visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs: config.visibilityTimeoutMs } : {}),
     }
+    this.#loop = new QueueLoop(
+      { receive: (max) => this.receive(max), ack: (m) => this.ack(m), nack: (m, error) => this.nack(m, error) },
+      this.#config.maxMessages,
+    )
   }
 
   get consumerId(): string {
@@ -74,19 +77,19 @@ export class QueueConsumer implements AsyncIterable<QueueMessage> {
   async ack(leases: Lease | Lease[]): Promise<number> {
     const ids = (Array.isArray(leases) ? leases : [leases]).map(leaseIdOf)
     const { acked } = await queues.ack(this.#env, this.#tenant, this.#config.queue, this.#action(), ids)
-    for (const id of ids) this.#markSettled(id)
+    for (const id of ids) this.#loop.settled(id)
     return acked
   }
 
   async nack(lease: Lease, error?: unknown, delayMs?: number): Promise<{ state: string; redeliverAt?: number }> {
     const result = await queues.nack(this.#env, this.#tenant, this.#config.queue, this.#action(), leaseIdOf(lease), describe(error), delayMs)
-    this.#markSettled(leaseIdOf(lease))
+    this.#loop.settled(leaseIdOf(lease))
     return result
   }
 
   async reject(lease: Lease, error?: unknown): Promise<{ state: string }> {
     const result = await queues.reject(this.#env, this.#tenant, this.#config.queue, this.#action(), leaseIdOf(lease), describe(error))
-    this.#markSettled(leaseIdOf(lease))
+    this.#loop.settled(leaseIdOf(lease))
     return result
   }
 
@@ -95,52 +98,17 @@ export class QueueConsumer implements AsyncIterable<QueueMessage> {
   }
 
   /** Handles messages until `stop()`: ack on success, nack with the error on a throw. */
-  async run(handler: (message: QueueMessage) => Promise<void> | void): Promise<void> {
-    while (!this.#stopped) {
-      for (const message of await this.receive()) {
-        try {
-          await handler(message)
-        } catch (err) {
-          await this.nack(message, err)
-          continue
-        }
-        await this.ack(message)
-      }
-    }
+  run(handler: (message: QueueMessage) => Promise<void> | void): Promise<void> {
+    return this.#loop.run(handler)
   }
 
   /** Ends `run` and the async iterator after the message in hand. */
   stop(): void {
-    this.#stopped = true
+    this.#loop.stop()
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<QueueMessage> {
-    try {
-      while (!this.#stopped) {
-        // One at a time: a loop that ends early must not leave other leased messages to time out,
-        // which would count as failed attempts.
-        for (const message of await this.receive(1)) {
-          this.#inHand = { leaseId: message.leaseId, settled: false }
-          yield message
-          const settled = this.#inHand.settled
-          this.#inHand = undefined
-          if (!settled) await this.ack(message)
-          if (this.#stopped) return
-        }
-      }
-    } finally {
-      const inHand = this.#inHand
-      this.#inHand = undefined
-      if (inHand && !inHand.settled) {
-        await queues
-          .nack(this.#env, this.#tenant, this.#config.queue, this.#action(), inHand.leaseId, 'the consumer loop ended before this message was acked')
-          .catch(() => {})
-      }
-    }
-  }
-
-  #markSettled(leaseId: string): void {
-    if (this.#inHand?.leaseId === leaseId) this.#inHand.settled = true
+  [Symbol.asyncIterator](): AsyncIterator<QueueMessage> {
+    return this.#loop.iterate()
   }
 
   #action() {

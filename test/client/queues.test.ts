@@ -161,10 +161,13 @@ describe('KafdoClient > queue consumers', () => {
     ).rejects.toThrow('cannot handle b')
 
     expect(seen).toEqual(['a', 'b'])
-    // 'a' acked; 'b' nacked (due again at once); 'c' still leased to the consumer, as in the Worker.
-    expect((await client.queues().get(name)).stats).toMatchObject({ inFlight: 1, delayed: 1 })
+    // 'a' acked; 'b' nacked (due again at once); 'c' never leased: the iterator takes one at a time.
+    expect((await client.queues().get(name)).stats).toMatchObject({ inFlight: 0, delayed: 1 })
     const again = await client.queueConsumer({ queue: name, waitMs: 0 }).receive()
-    expect(again.map((m) => [m.value, m.deliveryCount])).toEqual([['b', 2]])
+    expect(again.map((m) => [m.value, m.deliveryCount])).toEqual([
+      ['b', 2],
+      ['c', 1],
+    ])
   })
 
   it('iterates until stop(), leaving messages the caller settled itself alone', async () => {
