@@ -10,34 +10,18 @@
  * Its timers (one alarm): retention, TTL purge, compaction, lease expiry / redelivery, DLQ routing.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { planCompaction } from '../core/compaction.js'
-import { firstOffsetAtOrAfter, packBatches, planRetention, readBatches } from '../core/log.js'
 import { CLUSTER_OBJECT_NAME, type PartitionRef } from '../core/object-names.js'
-import { parseBatch, recordBodyBytes, type EncodedRecord } from '../core/record-codec.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
-import { MAX_STORED_BATCH_BYTES, PRODUCER_DEDUP_WINDOW } from '../protocol/limits.js'
 import type { QueueMessage } from '../protocol/queues.js'
-import type { FetchedRecord } from '../protocol/records.js'
-import type { TopicConfig } from '../protocol/topic-config.js'
 import { runMigrations } from '../storage/migrations.js'
-import { PARTITION_MIGRATIONS, PartitionStore, type PartitionMeta, type ProducerState } from '../storage/partition-store.js'
+import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-store.js'
 import { TimerStore } from '../storage/timers.js'
 import { routeDeadLetters } from './dead-letters.js'
+import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
 import { PartitionQueue, type LeaseRef, type ReceiveRequest, type ShareGroupStats } from './partition-queue.js'
 
-export interface AppendRequest {
-  records: EncodedRecord[]
-  producerId?: string
-  sequence?: number
-}
-
-export interface AppendResult {
-  baseOffset: number
-  timestamps: number[]
-  /** True when this (producerId, sequence) was already written: the offsets are the original ones. */
-  duplicate: boolean
-}
+export type { AppendRequest, AppendResult }
 
 export interface PartitionFetchRequest {
   offset?: number | 'earliest' | 'latest'
@@ -77,23 +61,15 @@ const RETENTION_CHECK_INTERVAL_MS = 60_000
 /** How soon after a write a compacted topic is compacted (Kafka's cleaner runs continually). */
 const COMPACTION_DELAY_MS = 30_000
 const DLQ_RETRY_MS = 5_000
-/** Kafka's producer.id.expiration.ms default: an idle producer's dedup state is forgotten after a day. */
-const PRODUCER_EXPIRATION_MS = 86_400_000
-const PRODUCER_CACHE_SIZE = 10_000
 const TIMER = { retention: 'retention', ttl: 'ttl', compaction: 'compaction', deliveries: 'deliveries', deadLetters: 'dead-letters' } as const
 
 export class TopicPartitionDO extends DurableObject<KafdoEnv> {
-  #store: PartitionStore
+  #log: PartitionLog
   #timers: TimerStore
   #queue: PartitionQueue
-  #meta: PartitionMeta | undefined
-  /** The next offset to be written (the high watermark). */
-  #logEnd = 0
-  #totalBytes = 0
   #destroyed = false
   /** Pending timers by kind, so the hot path need not read the timers table. */
   #scheduled = new Map<string, number>()
-  #producers = new Map<string, ProducerState>()
   #waiters = new Set<() => void>()
   /** The dead-letter routing pass in progress (one at a time), and whether more died meanwhile. */
   #routing: Promise<void> | undefined
@@ -101,110 +77,71 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
-    this.#store = new PartitionStore(ctx.storage)
+    this.#log = new PartitionLog(ctx.storage)
     this.#timers = new TimerStore(ctx.storage)
     this.#queue = new PartitionQueue({
-      store: this.#store,
+      store: this.#log.store,
       storage: ctx.storage,
-      partition: () => this.#meta!.partition,
-      policy: () => this.#meta!.queue,
-      logStart: () => this.#meta!.logStartOffset,
-      logEnd: () => this.#logEnd,
+      partition: () => this.#log.meta!.partition,
+      policy: () => this.#log.meta!.queue,
+      logStart: () => this.#log.logStart,
+      logEnd: () => this.#log.logEnd,
     })
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, PARTITION_MIGRATIONS)
-      this.#load()
+      this.#log.load()
+      for (const kind of Object.values(TIMER)) {
+        const timer = this.#timers.get(kind)
+        if (timer) this.#scheduled.set(kind, timer.dueAt)
+      }
     })
   }
 
   async append(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    const { config, queue } = ready.value
-    const tooLarge = request.records.findIndex((record) => record.bytes > config['max.message.bytes'])
-    if (tooLarge >= 0) {
-      return fail('RECORD_TOO_LARGE', `record ${tooLarge} is ${request.records[tooLarge]!.bytes} bytes, over max.message.bytes`, {
-        index: tooLarge,
-        bytes: request.records[tooLarge]!.bytes,
-        maxMessageBytes: config['max.message.bytes'],
-      })
-    }
-    const { producerId, sequence } = request
-    const producer = producerId === undefined ? undefined : this.#producer(producerId)
-    if (producer && sequence !== undefined && sequence <= producer.lastSequence) {
-      return this.#duplicate(producerId!, producer, sequence)
-    }
-
     const now = Date.now()
-    const logAppendTime = config['message.timestamp.type'] === 'LogAppendTime'
-    const timestamps = request.records.map((record) => (logAppendTime ? now : (record.timestamp ?? now)))
-    const expiries = request.records.map((record, i) => {
-      const ttl = record.ttlMs ?? (queue.defaultTtlMs > 0 ? queue.defaultTtlMs : undefined)
-      return ttl === undefined ? undefined : timestamps[i]! + ttl
-    })
-    const baseOffset = this.#logEnd
-    const batches = packBatches(request.records, timestamps, baseOffset, MAX_STORED_BATCH_BYTES, expiries)
-    const lastOffset = baseOffset + request.records.length - 1
-    this.ctx.storage.transactionSync(() => {
-      for (const batch of batches) this.#store.insertBatch(batch)
-      if (producerId !== undefined && sequence !== undefined) {
-        const state: ProducerState = {
-          lastSequence: sequence,
-          recent: [...(producer?.recent ?? []), [sequence, baseOffset, lastOffset] as [number, number, number]].slice(-PRODUCER_DEDUP_WINDOW),
-        }
-        this.#store.writeProducer(producerId, state, now)
-        if (this.#producers.size >= PRODUCER_CACHE_SIZE) this.#producers.clear()
-        this.#producers.set(producerId, state)
-      }
-    })
-    this.#logEnd = lastOffset + 1
-    for (const batch of batches) this.#totalBytes += batch.byte_size
-    const earliestExpiry = Math.min(...batches.map((batch) => batch.expires_at ?? Number.POSITIVE_INFINITY))
-    if (Number.isFinite(earliestExpiry)) this.#schedule(TIMER.ttl, earliestExpiry, true)
-    if (config['cleanup.policy'] !== 'delete') this.#schedule(TIMER.compaction, now + COMPACTION_DELAY_MS, false)
-    if (this.#retentionMayApply(config)) this.#enforceRetention(now, false)
+    const appended = this.#log.append(request, now)
+    if (!appended.ok || appended.value.duplicate) return appended
+    const { earliestExpiry, ...result } = appended.value
+    if (earliestExpiry !== undefined) this.#schedule(TIMER.ttl, earliestExpiry, true)
+    if (ready.value.config['cleanup.policy'] !== 'delete') this.#schedule(TIMER.compaction, now + COMPACTION_DELAY_MS, false)
+    if (this.#log.retentionMayApply(this.#scheduled.has(TIMER.retention))) this.#enforceRetention(now, false)
     await this.#timers.arm()
     this.#wakeWaiters()
-    return ok({ baseOffset, timestamps, duplicate: false })
+    return ok(result)
   }
 
   async read(ref: PartitionRef, request: PartitionFetchRequest): Promise<Result<PartitionFetchResult>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    const start = this.#resolveStart(request)
+    const start = this.#log.resolveStart(request)
     if (!start.ok) return start
     let from = start.value
-    if (from >= this.#logEnd && request.maxWaitMs > 0) {
+    if (from >= this.#log.logEnd && request.maxWaitMs > 0) {
       await this.#waitForAppend(request.maxWaitMs)
       if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', 'the topic was deleted')
       // Retention may have moved the log start while we waited.
-      from = Math.max(from, this.#meta!.logStartOffset)
+      from = Math.max(from, this.#log.logStart)
     }
-    const read = readBatches(this.#store.batchesFrom(this.#store.startingBatch(from)), {
-      from,
-      maxRecords: request.maxRecords,
-      maxBytes: request.maxBytes,
-      now: Date.now(),
-    })
-    return ok({ ...read, highWatermark: this.#logEnd, logStartOffset: this.#meta!.logStartOffset })
+    const read = this.#log.read(from, request.maxRecords, request.maxBytes, Date.now())
+    return ok({ ...read, highWatermark: this.#log.logEnd, logStartOffset: this.#log.logStart })
   }
 
   async offsets(ref: PartitionRef): Promise<Result<PartitionOffsetsResult>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    return ok({ earliest: ready.value.logStartOffset, latest: this.#logEnd })
+    return ok({ earliest: this.#log.logStart, latest: this.#log.logEnd })
   }
 
   /** Kafka's DeleteRecords: moves the log start to `offset` (at most the end), dropping what is before. */
   async deleteRecordsBefore(ref: PartitionRef, offset: number): Promise<Result<PartitionOffsetsResult>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    const logStart = Math.min(Math.max(offset, ready.value.logStartOffset), this.#logEnd)
-    this.#moveLogStart(logStart)
-    return ok({ earliest: logStart, latest: this.#logEnd })
+    this.#log.moveLogStart(offset)
+    return ok({ earliest: this.#log.logStart, latest: this.#log.logEnd })
   }
 
-  /** Replaces the enforced config (ClusterMetadataDO calls this when a topic's config changes). */
   /**
    * Takes the topic's current config from ClusterMetadataDO (which calls this when it changes). Reading
    * it, rather than taking it from the call, means concurrent changes cannot land out of order: the last
@@ -215,12 +152,9 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (!ready.ok) return ready
     const topic = await this.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME).topicById(ref.tenant, ref.topicId)
     if (!topic || this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
-    const { config, queue } = topic
-    this.#store.writeConfig(config, queue)
-    ready.value.config = config
-    ready.value.queue = queue
+    this.#log.applyConfig(topic.config, topic.queue)
     this.#enforceRetention(Date.now(), true)
-    if (config['cleanup.policy'] !== 'delete') this.#schedule(TIMER.compaction, Date.now() + COMPACTION_DELAY_MS, false)
+    if (topic.config['cleanup.policy'] !== 'delete') this.#schedule(TIMER.compaction, Date.now() + COMPACTION_DELAY_MS, false)
     await this.#timers.arm()
     return ok(null)
   }
@@ -251,11 +185,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   }
 
   async ack(ref: PartitionRef, group: string, memberId: string, leases: LeaseRef[]): Promise<Result<{ acked: number }>> {
-    const ready = await this.#ready(ref)
-    if (!ready.ok) return ready
-    const result = this.#queue.ack(group, memberId, leases, Date.now())
-    await this.#afterQueueChange()
-    return result
+    return this.#onQueue(ref, (now) => this.#queue.ack(group, memberId, leases, now))
   }
 
   async nack(
@@ -266,19 +196,11 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     error?: string,
     delayMs?: number,
   ): Promise<Result<{ state: string; redeliverAt?: number }>> {
-    const ready = await this.#ready(ref)
-    if (!ready.ok) return ready
-    const result = this.#queue.nack(group, memberId, lease, error, delayMs, Date.now())
-    await this.#afterQueueChange()
-    return result
+    return this.#onQueue(ref, (now) => this.#queue.nack(group, memberId, lease, error, delayMs, now))
   }
 
   async reject(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, error?: string): Promise<Result<{ state: string }>> {
-    const ready = await this.#ready(ref)
-    if (!ready.ok) return ready
-    const result = this.#queue.reject(group, memberId, lease, error, Date.now())
-    await this.#afterQueueChange()
-    return result
+    return this.#onQueue(ref, (now) => this.#queue.reject(group, memberId, lease, error, now))
   }
 
   async extend(
@@ -288,11 +210,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     lease: LeaseRef,
     visibilityTimeoutMs: number,
   ): Promise<Result<{ visibleUntil: number }>> {
-    const ready = await this.#ready(ref)
-    if (!ready.ok) return ready
-    const result = this.#queue.extend(group, memberId, lease, visibilityTimeoutMs, Date.now())
-    await this.#afterQueueChange()
-    return result
+    return this.#onQueue(ref, (now) => this.#queue.extend(group, memberId, lease, visibilityTimeoutMs, now))
   }
 
   /** Rewinds (or advances) a share group to an offset, or to the first record at or after a timestamp. */
@@ -303,32 +221,33 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   ): Promise<Result<{ offset: number }>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
+    const log = this.#log
     const offset =
       'offset' in target
         ? target.offset
         : 'timestamp' in target
-          ? (this.#offsetForTimestamp(target.timestamp) ?? this.#logEnd)
+          ? (log.offsetForTimestamp(target.timestamp) ?? log.logEnd)
           : target.to === 'earliest'
-            ? ready.value.logStartOffset
-            : this.#logEnd
+            ? log.logStart
+            : log.logEnd
     this.#queue.seek(group, offset)
     await this.#afterQueueChange()
-    return ok({ offset: Math.min(Math.max(offset, ready.value.logStartOffset), this.#logEnd) })
+    return ok({ offset: Math.min(Math.max(offset, log.logStart), log.logEnd) })
   }
 
   async queueStats(ref: PartitionRef, group: string): Promise<Result<PartitionQueueStats>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
     const stats = this.#queue.stats(group)
-    const counters = this.#store.readCounters()
-    const oldest = stats.oldestOffset === null ? undefined : this.#recordAt(stats.oldestOffset)
+    const counters = this.#log.store.readCounters()
+    const oldest = stats.oldestOffset === null ? undefined : this.#log.recordAt(stats.oldestOffset)
     return ok({
       ...stats,
-      logStart: ready.value.logStartOffset,
-      logEnd: this.#logEnd,
+      logStart: this.#log.logStart,
+      logEnd: this.#log.logEnd,
       expired: counters.expired,
       deadLettered: counters.deadLettered,
-      deadPending: this.#store.deadDeliveries().length,
+      deadPending: this.#log.store.deadDeliveries().length,
       oldestTimestamp: oldest?.timestamp ?? null,
     })
   }
@@ -340,50 +259,44 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     await this.ctx.storage.deleteAlarm()
     await this.ctx.storage.deleteAll()
     this.#timers.forget()
-    this.#meta = undefined
     this.#scheduled.clear()
-    this.#producers.clear()
-    this.#logEnd = 0
-    this.#totalBytes = 0
+    this.#log.reset()
     return ok(null)
   }
 
   override async alarm(): Promise<void> {
     const firedFor = this.#timers.alarmFired()
-    if (this.#destroyed || !this.#meta) return
+    if (this.#destroyed || !this.#log.meta) return
     const now = Math.max(Date.now(), firedFor ?? 0)
     for (const timer of this.#timers.due(now)) {
       this.#timers.delete(timer.kind, timer.key)
       this.#scheduled.delete(timer.kind)
       if (timer.kind === TIMER.retention) {
         this.#enforceRetention(now, true)
-        this.#store.deleteProducersIdleSince(now - PRODUCER_EXPIRATION_MS)
-      } else if (timer.kind === TIMER.ttl) this.#purgeExpired(now)
-      else if (timer.kind === TIMER.compaction) this.#compact(now)
-      else if (timer.kind === TIMER.deliveries) this.#queue.failExpiredLeases(now)
+        this.#log.pruneProducers(now)
+      } else if (timer.kind === TIMER.ttl) {
+        const next = this.#log.purgeExpired(now)
+        if (next !== undefined) this.#schedule(TIMER.ttl, Math.max(next, now + 1_000), true)
+      } else if (timer.kind === TIMER.compaction) {
+        this.#log.compact(now)
+        // Tombstones kept for now must be looked at again once delete.retention.ms has passed.
+        const config = this.#log.meta.config
+        if (config['cleanup.policy'] !== 'delete') {
+          this.#schedule(TIMER.compaction, now + Math.max(COMPACTION_DELAY_MS, Math.min(config['delete.retention.ms'], 3_600_000)), false)
+        }
+      } else if (timer.kind === TIMER.deliveries) this.#queue.failExpiredLeases(now)
     }
     await this.#afterQueueChange(now)
     this.#wakeWaiters()
   }
 
-  #load(): void {
-    this.#meta = this.#store.readMeta()
-    if (!this.#meta) return
-    const last = this.#store.lastStoredOffset()
-    this.#logEnd = Math.max(this.#meta.logStartOffset, last === undefined ? 0 : last + 1)
-    this.#totalBytes = this.#store.totalBytes()
-    for (const kind of Object.values(TIMER)) {
-      const timer = this.#timers.get(kind)
-      if (timer) this.#scheduled.set(kind, timer.dueAt)
-    }
-  }
-
   /** The partition's metadata, initialising the object on first use after checking its topic exists. */
   async #ready(ref: PartitionRef): Promise<Result<PartitionMeta>> {
     if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
-    if (this.#meta) {
-      return this.#meta.topicId === ref.topicId && this.#meta.partition === ref.partition
-        ? ok(this.#meta)
+    const known = this.#log.meta
+    if (known) {
+      return known.topicId === ref.topicId && known.partition === ref.partition
+        ? ok(known)
         : fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
     }
     const cluster = this.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME)
@@ -392,158 +305,33 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (this.#destroyed || !topic || topic.topic !== ref.topic || ref.partition >= topic.partitions) {
       return fail('UNKNOWN_TOPIC_OR_PARTITION', `partition ${ref.partition} of topic '${ref.topic}' does not exist`)
     }
-    if (!this.#meta) {
-      const meta: PartitionMeta = { ...ref, config: topic.config, queue: topic.queue, logStartOffset: 0 }
-      this.#store.writeMeta(meta, Date.now())
-      this.#meta = meta
-    }
-    return ok(this.#meta)
+    if (!this.#log.meta) this.#log.initialize({ ...ref, config: topic.config, queue: topic.queue, logStartOffset: 0 }, Date.now())
+    return ok(this.#log.meta!)
   }
 
-  #resolveStart(request: PartitionFetchRequest): Result<number> {
-    const earliest = this.#meta!.logStartOffset
-    const latest = this.#logEnd
-    if (request.timestamp !== undefined) {
-      const offset = this.#offsetForTimestamp(request.timestamp)
-      return ok(offset === undefined ? latest : Math.max(offset, earliest))
-    }
-    const offset = request.offset ?? 'earliest'
-    if (offset === 'earliest') return ok(earliest)
-    if (offset === 'latest') return ok(latest)
-    if (offset >= earliest && offset <= latest) return ok(offset)
-    if (request.reset === 'earliest') return ok(earliest)
-    if (request.reset === 'latest') return ok(latest)
-    return fail('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside the log [${earliest}, ${latest}]`, { offset, earliest, latest })
-  }
-
-  #offsetForTimestamp(timestamp: number): number | undefined {
-    const batch = this.#store.firstBatchReaching(timestamp)
-    return batch ? firstOffsetAtOrAfter(batch, timestamp) : undefined
-  }
-
-  #recordAt(offset: number): FetchedRecord | undefined {
-    if (offset < this.#meta!.logStartOffset || offset >= this.#logEnd) return undefined
-    for (const batch of this.#store.batchesFrom(this.#store.startingBatch(offset))) {
-      return parseBatch(batch.payload).find((record) => record.offset === offset)
-    }
-    return undefined
-  }
-
-  #producer(producerId: string): ProducerState | undefined {
-    let state = this.#producers.get(producerId)
-    if (!state) {
-      state = this.#store.readProducer(producerId)
-      // A cache, not the record: short-lived producers (one per request) must not fill memory.
-      if (this.#producers.size >= PRODUCER_CACHE_SIZE) this.#producers.clear()
-      if (state) this.#producers.set(producerId, state)
-    }
-    return state
-  }
-
-  /** A retried batch: answer with the offsets it was first written at, or refuse one too old to know. */
-  #duplicate(producerId: string, producer: ProducerState, sequence: number): Result<AppendResult> {
-    const entry = producer.recent.find(([seq]) => seq === sequence)
-    if (!entry) {
-      return fail(
-        'DUPLICATE_SEQUENCE_NUMBER',
-        `producer '${producerId}' has written up to sequence ${producer.lastSequence}; sequence ${sequence} is not among its last ${PRODUCER_DEDUP_WINDOW} requests, so it may already be written. Send new records with a higher sequence.`,
-        { producerId, sequence, lastSequence: producer.lastSequence },
-      )
-    }
-    const [, baseOffset, lastOffset] = entry
-    const read = readBatches(this.#store.batchesFrom(this.#store.startingBatch(baseOffset)), {
-      from: baseOffset,
-      maxRecords: lastOffset - baseOffset + 1,
-      maxBytes: Number.MAX_SAFE_INTEGER,
-    })
-    const stored = read.count > 0 ? (JSON.parse(`[${read.records}]`) as Array<{ offset: number; timestamp: number }>) : []
-    const timestamps = Array.from({ length: lastOffset - baseOffset + 1 }, (_, i) => stored.find((r) => r.offset === baseOffset + i)?.timestamp ?? -1)
-    return ok({ baseOffset, timestamps, duplicate: true })
-  }
-
-  /** After an append: over the byte limit now, or time retention with no check scheduled yet. */
-  #retentionMayApply(config: TopicConfig): boolean {
-    if (config['cleanup.policy'] === 'compact') return false
-    const overBytes = config['retention.bytes'] >= 0 && this.#totalBytes > config['retention.bytes']
-    return overBytes || (config['retention.ms'] >= 0 && !this.#scheduled.has(TIMER.retention))
+  /** Runs a queue operation and then what follows any queue change (timers, DLQ routing). */
+  async #onQueue<T>(ref: PartitionRef, operation: (now: number) => Result<T>): Promise<Result<T>> {
+    const ready = await this.#ready(ref)
+    if (!ready.ok) return ready
+    const result = operation(Date.now())
+    await this.#afterQueueChange()
+    return result
   }
 
   /** Applies delete retention; `fromTimer` re-schedules the next check no sooner than the check interval. */
   #enforceRetention(now: number, fromTimer: boolean): void {
-    const meta = this.#meta!
-    const plan = planRetention(this.#store.batchHeaders(), meta.config, this.#totalBytes, now)
-    if (plan.deleteBefore !== undefined) this.#moveLogStart(plan.deleteBefore)
-    if (plan.nextDueAt === undefined) {
+    const nextDueAt = this.#log.applyRetention(now)
+    if (nextDueAt === undefined) {
       this.#unschedule(TIMER.retention)
       return
     }
     if (!fromTimer && this.#scheduled.has(TIMER.retention)) return
-    this.#schedule(TIMER.retention, fromTimer ? Math.max(plan.nextDueAt, now + RETENTION_CHECK_INTERVAL_MS) : Math.max(plan.nextDueAt, now), true)
-  }
-
-  /** Deletes everything before `offset`: whole batches, and queue deliveries of those records. */
-  #moveLogStart(offset: number): void {
-    const logStart = Math.min(offset, this.#logEnd)
-    if (logStart <= this.#meta!.logStartOffset) return
-    this.ctx.storage.transactionSync(() => {
-      this.#store.deleteBatchesBefore(logStart)
-      this.#store.deleteDeliveriesBefore(logStart)
-      this.#store.writeLogStartOffset(logStart)
-    })
-    this.#meta!.logStartOffset = logStart
-    this.#totalBytes = this.#store.totalBytes()
-  }
-
-  /** TTL: drops expired records from their batches (a batch left empty goes), counting them. */
-  #purgeExpired(now: number): void {
-    let expired = 0
-    this.ctx.storage.transactionSync(() => {
-      for (const batch of this.#store.batchesExpiringBy(now)) {
-        const records = parseBatch(batch.payload)
-        const alive = records.filter((record) => record.expiresAt === undefined || record.expiresAt > now)
-        expired += records.length - alive.length
-        if (alive.length === 0) {
-          this.#store.deleteBatch(batch.base_offset)
-          continue
-        }
-        const expiries = alive.map((record) => record.expiresAt ?? Number.POSITIVE_INFINITY)
-        this.#store.rewriteBatch({
-          ...batch,
-          last_offset: alive[alive.length - 1]!.offset,
-          max_timestamp: Math.max(...alive.map((record) => record.timestamp)),
-          byte_size: alive.reduce((sum, record) => sum + recordBodyBytes(record), 0),
-          expires_at: Math.min(...expiries) === Number.POSITIVE_INFINITY ? null : Math.min(...expiries),
-          payload: JSON.stringify(alive),
-        })
-      }
-      if (expired > 0) this.#store.addCounters(expired, 0)
-    })
-    this.#totalBytes = this.#store.totalBytes()
-    const first = this.#store.firstBatchHeader()
-    this.#moveLogStart(first ? first.base_offset : this.#logEnd)
-    const next = this.#store.earliestExpiry()
-    if (next !== undefined) this.#schedule(TIMER.ttl, Math.max(next, now + 1_000), true)
-  }
-
-  #compact(now: number): void {
-    const config = this.#meta!.config
-    if (config['cleanup.policy'] === 'delete') return
-    const plan = planCompaction(this.#store.allBatches(), { now, deleteRetentionMs: config['delete.retention.ms'] })
-    if (plan.changes.length === 0) return
-    this.ctx.storage.transactionSync(() => {
-      for (const change of plan.changes) {
-        if (change.action === 'delete') this.#store.deleteBatch(change.baseOffset)
-        else this.#store.rewriteBatch(change.batch)
-      }
-    })
-    this.#totalBytes = this.#store.totalBytes()
-    // Tombstones kept for now must be looked at again once delete.retention.ms has passed.
-    this.#schedule(TIMER.compaction, now + Math.max(COMPACTION_DELAY_MS, Math.min(config['delete.retention.ms'], 3_600_000)), false)
+    this.#schedule(TIMER.retention, fromTimer ? Math.max(nextDueAt, now + RETENTION_CHECK_INTERVAL_MS) : Math.max(nextDueAt, now), true)
   }
 
   /** Re-arms the lease/redelivery timer and writes dead records to the DLQ. */
   async #afterQueueChange(now = Date.now()): Promise<void> {
-    const next = this.#store.nextVisibleAt()
+    const next = this.#log.store.nextVisibleAt()
     if (next === undefined) this.#unschedule(TIMER.deliveries)
     else this.#schedule(TIMER.deliveries, next, true)
     await this.#drainDeadLetters(now)
@@ -563,7 +351,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     this.#routing = (async () => {
       do {
         this.#rerouteRequested = false
-        const dead = this.#store.deadDeliveries()
+        const dead = this.#log.store.deadDeliveries()
         if (dead.length === 0) break
         if (!(await this.#routeDeadLetters(dead))) {
           this.#schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
@@ -580,13 +368,13 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     try {
       return await routeDeadLetters(
         {
-          meta: this.#meta!,
+          meta: this.#log.meta!,
           env: this.env,
-          record: (offset) => this.#recordAt(offset),
+          record: (offset) => this.#log.recordAt(offset),
           done: (delivery, written) =>
             this.ctx.storage.transactionSync(() => {
-              this.#store.deleteDelivery(delivery.group, delivery.offset)
-              if (written) this.#store.addCounters(0, 1)
+              this.#log.store.deleteDelivery(delivery.group, delivery.offset)
+              if (written) this.#log.store.addCounters(0, 1)
             }),
         },
         dead,

@@ -1,0 +1,266 @@
+/**
+ * One partition's log: its state (metadata and config, log start and end, total size, idempotent
+ * producers) and the synchronous operations on it, over PartitionStore and the pure functions of
+ * core/log.ts. TopicPartitionDO owns one and adds what needs the runtime: the first-use check with the
+ * cluster, timers, long-poll waiters and queue consumption.
+ */
+import { planCompaction } from '../core/compaction.js'
+import { firstOffsetAtOrAfter, packBatches, planRetention, readBatches, type ReadResult } from '../core/log.js'
+import { parseBatch, recordBodyBytes, type EncodedRecord } from '../core/record-codec.js'
+import { fail, ok, type Result } from '../protocol/errors.js'
+import { MAX_STORED_BATCH_BYTES, PRODUCER_DEDUP_WINDOW } from '../protocol/limits.js'
+import type { QueuePolicy } from '../protocol/queues.js'
+import type { FetchedRecord } from '../protocol/records.js'
+import type { TopicConfig } from '../protocol/topic-config.js'
+import { PartitionStore, type PartitionMeta, type ProducerState } from '../storage/partition-store.js'
+
+export interface AppendRequest {
+  records: EncodedRecord[]
+  producerId?: string
+  sequence?: number
+}
+
+export interface AppendResult {
+  baseOffset: number
+  timestamps: number[]
+  /** True when this (producerId, sequence) was already written: the offsets are the original ones. */
+  duplicate: boolean
+}
+
+export interface StartRequest {
+  offset?: number | 'earliest' | 'latest'
+  timestamp?: number
+  reset?: 'earliest' | 'latest' | 'none'
+}
+
+/** Kafka's producer.id.expiration.ms default: an idle producer's dedup state is forgotten after a day. */
+export const PRODUCER_EXPIRATION_MS = 86_400_000
+const PRODUCER_CACHE_SIZE = 10_000
+
+export class PartitionLog {
+  readonly store: PartitionStore
+  readonly #storage: DurableObjectStorage
+  meta: PartitionMeta | undefined
+  /** The next offset to be written (the high watermark). */
+  logEnd = 0
+  totalBytes = 0
+  /** A cache, not the record: short-lived producers (one per request) must not fill memory. */
+  #producers = new Map<string, ProducerState>()
+
+  constructor(storage: DurableObjectStorage) {
+    this.#storage = storage
+    this.store = new PartitionStore(storage)
+  }
+
+  get logStart(): number {
+    return this.meta!.logStartOffset
+  }
+
+  load(): void {
+    this.meta = this.store.readMeta()
+    if (!this.meta) return
+    const last = this.store.lastStoredOffset()
+    this.logEnd = Math.max(this.meta.logStartOffset, last === undefined ? 0 : last + 1)
+    this.totalBytes = this.store.totalBytes()
+  }
+
+  initialize(meta: PartitionMeta, now: number): void {
+    this.store.writeMeta(meta, now)
+    this.meta = meta
+  }
+
+  /** Forgets everything held in memory (after the storage was wiped). */
+  reset(): void {
+    this.meta = undefined
+    this.#producers.clear()
+    this.logEnd = 0
+    this.totalBytes = 0
+  }
+
+  applyConfig(config: TopicConfig, queue: QueuePolicy): void {
+    this.store.writeConfig(config, queue)
+    this.meta!.config = config
+    this.meta!.queue = queue
+  }
+
+  /** Appends in one transaction; returns the new batches' earliest expiry for the TTL timer. */
+  append(request: AppendRequest, now: number): Result<AppendResult & { earliestExpiry?: number }> {
+    const { config, queue } = this.meta!
+    const tooLarge = request.records.findIndex((record) => record.bytes > config['max.message.bytes'])
+    if (tooLarge >= 0) {
+      return fail('RECORD_TOO_LARGE', `record ${tooLarge} is ${request.records[tooLarge]!.bytes} bytes, over max.message.bytes`, {
+        index: tooLarge,
+        bytes: request.records[tooLarge]!.bytes,
+        maxMessageBytes: config['max.message.bytes'],
+      })
+    }
+    const { producerId, sequence } = request
+    const producer = producerId === undefined ? undefined : this.#producer(producerId)
+    if (producer && sequence !== undefined && sequence <= producer.lastSequence) return this.#duplicate(producerId!, producer, sequence)
+
+    const logAppendTime = config['message.timestamp.type'] === 'LogAppendTime'
+    const timestamps = request.records.map((record) => (logAppendTime ? now : (record.timestamp ?? now)))
+    const expiries = request.records.map((record, i) => {
+      const ttl = record.ttlMs ?? (queue.defaultTtlMs > 0 ? queue.defaultTtlMs : undefined)
+      return ttl === undefined ? undefined : timestamps[i]! + ttl
+    })
+    const baseOffset = this.logEnd
+    const batches = packBatches(request.records, timestamps, baseOffset, MAX_STORED_BATCH_BYTES, expiries)
+    const lastOffset = baseOffset + request.records.length - 1
+    this.#storage.transactionSync(() => {
+      for (const batch of batches) this.store.insertBatch(batch)
+      if (producerId !== undefined && sequence !== undefined) {
+        const recent = [...(producer?.recent ?? []), [sequence, baseOffset, lastOffset] as [number, number, number]]
+        const state: ProducerState = { lastSequence: sequence, recent: recent.slice(-PRODUCER_DEDUP_WINDOW) }
+        this.store.writeProducer(producerId, state, now)
+        this.#remember(producerId, state)
+      }
+    })
+    this.logEnd = lastOffset + 1
+    for (const batch of batches) this.totalBytes += batch.byte_size
+    const earliestExpiry = Math.min(...batches.map((batch) => batch.expires_at ?? Number.POSITIVE_INFINITY))
+    return ok({ baseOffset, timestamps, duplicate: false, ...(Number.isFinite(earliestExpiry) ? { earliestExpiry } : {}) })
+  }
+
+  resolveStart(request: StartRequest): Result<number> {
+    const earliest = this.logStart
+    const latest = this.logEnd
+    if (request.timestamp !== undefined) {
+      const offset = this.offsetForTimestamp(request.timestamp)
+      return ok(offset === undefined ? latest : Math.max(offset, earliest))
+    }
+    const offset = request.offset ?? 'earliest'
+    if (offset === 'earliest') return ok(earliest)
+    if (offset === 'latest') return ok(latest)
+    if (offset >= earliest && offset <= latest) return ok(offset)
+    if (request.reset === 'earliest') return ok(earliest)
+    if (request.reset === 'latest') return ok(latest)
+    return fail('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside the log [${earliest}, ${latest}]`, { offset, earliest, latest })
+  }
+
+  read(from: number, maxRecords: number, maxBytes: number, now?: number): ReadResult {
+    return readBatches(this.store.batchesFrom(this.store.startingBatch(from)), { from, maxRecords, maxBytes, ...(now !== undefined ? { now } : {}) })
+  }
+
+  offsetForTimestamp(timestamp: number): number | undefined {
+    const batch = this.store.firstBatchReaching(timestamp)
+    return batch ? firstOffsetAtOrAfter(batch, timestamp) : undefined
+  }
+
+  recordAt(offset: number): FetchedRecord | undefined {
+    if (offset < this.logStart || offset >= this.logEnd) return undefined
+    for (const batch of this.store.batchesFrom(this.store.startingBatch(offset))) {
+      return parseBatch(batch.payload).find((record) => record.offset === offset)
+    }
+    return undefined
+  }
+
+  /** Deletes everything before `offset`: whole batches, and queue deliveries of those records. */
+  moveLogStart(offset: number): void {
+    const logStart = Math.min(offset, this.logEnd)
+    if (logStart <= this.logStart) return
+    this.#storage.transactionSync(() => {
+      this.store.deleteBatchesBefore(logStart)
+      this.store.deleteDeliveriesBefore(logStart)
+      this.store.writeLogStartOffset(logStart)
+    })
+    this.meta!.logStartOffset = logStart
+    this.totalBytes = this.store.totalBytes()
+  }
+
+  /** After an append: over the byte limit now, or time retention with no check scheduled yet. */
+  retentionMayApply(checkScheduled: boolean): boolean {
+    const config = this.meta!.config
+    if (config['cleanup.policy'] === 'compact') return false
+    const overBytes = config['retention.bytes'] >= 0 && this.totalBytes > config['retention.bytes']
+    return overBytes || (config['retention.ms'] >= 0 && !checkScheduled)
+  }
+
+  /** Applies delete retention; returns when the oldest remaining batch becomes due, if ever. */
+  applyRetention(now: number): number | undefined {
+    const plan = planRetention(this.store.batchHeaders(), this.meta!.config, this.totalBytes, now)
+    if (plan.deleteBefore !== undefined) this.moveLogStart(plan.deleteBefore)
+    return plan.nextDueAt
+  }
+
+  /** TTL: drops expired records from their batches (a batch left empty goes), counting them. */
+  purgeExpired(now: number): number | undefined {
+    let expired = 0
+    this.#storage.transactionSync(() => {
+      for (const batch of this.store.batchesExpiringBy(now)) {
+        const records = parseBatch(batch.payload)
+        const alive = records.filter((record) => record.expiresAt === undefined || record.expiresAt > now)
+        expired += records.length - alive.length
+        if (alive.length === 0) {
+          this.store.deleteBatch(batch.base_offset)
+          continue
+        }
+        const nextExpiry = Math.min(...alive.map((record) => record.expiresAt ?? Number.POSITIVE_INFINITY))
+        this.store.rewriteBatch({
+          ...batch,
+          last_offset: alive[alive.length - 1]!.offset,
+          max_timestamp: Math.max(...alive.map((record) => record.timestamp)),
+          byte_size: alive.reduce((sum, record) => sum + recordBodyBytes(record), 0),
+          expires_at: Number.isFinite(nextExpiry) ? nextExpiry : null,
+          payload: JSON.stringify(alive),
+        })
+      }
+      if (expired > 0) this.store.addCounters(expired, 0)
+    })
+    this.totalBytes = this.store.totalBytes()
+    const first = this.store.firstBatchHeader()
+    this.moveLogStart(first ? first.base_offset : this.logEnd)
+    return this.store.earliestExpiry()
+  }
+
+  /** Keeps the latest record per key; true when anything was removed. */
+  compact(now: number): boolean {
+    const config = this.meta!.config
+    if (config['cleanup.policy'] === 'delete') return false
+    const plan = planCompaction(this.store.allBatches(), { now, deleteRetentionMs: config['delete.retention.ms'] })
+    if (plan.changes.length === 0) return false
+    this.#storage.transactionSync(() => {
+      for (const change of plan.changes) {
+        if (change.action === 'delete') this.store.deleteBatch(change.baseOffset)
+        else this.store.rewriteBatch(change.batch)
+      }
+    })
+    this.totalBytes = this.store.totalBytes()
+    return true
+  }
+
+  pruneProducers(now: number): void {
+    this.store.deleteProducersIdleSince(now - PRODUCER_EXPIRATION_MS)
+  }
+
+  #producer(producerId: string): ProducerState | undefined {
+    let state = this.#producers.get(producerId)
+    if (!state) {
+      state = this.store.readProducer(producerId)
+      if (state) this.#remember(producerId, state)
+    }
+    return state
+  }
+
+  #remember(producerId: string, state: ProducerState): void {
+    if (this.#producers.size >= PRODUCER_CACHE_SIZE) this.#producers.clear()
+    this.#producers.set(producerId, state)
+  }
+
+  /** A retried batch: answer with the offsets it was first written at, or refuse one too old to know. */
+  #duplicate(producerId: string, producer: ProducerState, sequence: number): Result<AppendResult> {
+    const entry = producer.recent.find(([seq]) => seq === sequence)
+    if (!entry) {
+      return fail(
+        'DUPLICATE_SEQUENCE_NUMBER',
+        `producer '${producerId}' has written up to sequence ${producer.lastSequence}; sequence ${sequence} is not among its last ${PRODUCER_DEDUP_WINDOW} requests, so it may already be written. Send new records with a higher sequence.`,
+        { producerId, sequence, lastSequence: producer.lastSequence },
+      )
+    }
+    const [, baseOffset, lastOffset] = entry
+    const read = this.read(baseOffset, lastOffset - baseOffset + 1, Number.MAX_SAFE_INTEGER)
+    const stored = read.count > 0 ? (JSON.parse(`[${read.records}]`) as Array<{ offset: number; timestamp: number }>) : []
+    const timestamps = Array.from({ length: lastOffset - baseOffset + 1 }, (_, i) => stored.find((r) => r.offset === baseOffset + i)?.timestamp ?? -1)
+    return ok({ baseOffset, timestamps, duplicate: true })
+  }
+}
