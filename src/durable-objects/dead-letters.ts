@@ -14,7 +14,7 @@ import { MAX_MESSAGE_BYTES_CEILING } from '../protocol/limits.js'
 import { DLQ_HEADERS, DLQ_SUFFIX } from '../protocol/queues.js'
 import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'
-import type { Delivery } from '../storage/partition-store.js'
+import type { Delivery } from '../storage/delivery-store.js'
 import type { PartitionMeta } from '../storage/partition-store.js'
 
 export interface DeadLetterSource {

@@ -12,6 +12,7 @@ import { MAX_STORED_BATCH_BYTES, PRODUCER_DEDUP_WINDOW } from '../protocol/limit
 import type { QueuePolicy } from '../protocol/queues.js'
 import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicConfig } from '../protocol/topic-config.js'
+import { DeliveryStore } from '../storage/delivery-store.js'
 import { PartitionStore, type PartitionMeta, type ProducerState } from '../storage/partition-store.js'
 
 export interface AppendRequest {
@@ -39,6 +40,8 @@ const PRODUCER_CACHE_SIZE = 10_000
 
 export class PartitionLog {
   readonly store: PartitionStore
+  /** Queue deliveries: records the log drops must leave the queue too. */
+  readonly deliveries: DeliveryStore
   readonly #storage: DurableObjectStorage
   meta: PartitionMeta | undefined
   /** The next offset to be written (the high watermark). */
@@ -50,6 +53,7 @@ export class PartitionLog {
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage
     this.store = new PartitionStore(storage)
+    this.deliveries = new DeliveryStore(storage)
   }
 
   get logStart(): number {
@@ -161,7 +165,7 @@ export class PartitionLog {
     if (logStart <= this.logStart) return
     this.#storage.transactionSync(() => {
       this.store.deleteBatchesBefore(logStart)
-      this.store.deleteDeliveriesBefore(logStart)
+      this.deliveries.deleteDeliveriesBefore(logStart)
       this.store.writeLogStartOffset(logStart)
     })
     this.meta!.logStartOffset = logStart

@@ -15,7 +15,8 @@ import { parseBatch } from '../core/record-codec.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import type { QueueMessage, QueuePolicy } from '../protocol/queues.js'
 import type { FetchedRecord } from '../protocol/records.js'
-import type { Delivery, PartitionStore } from '../storage/partition-store.js'
+import type { Delivery, DeliveryStore } from '../storage/delivery-store.js'
+import type { PartitionStore } from '../storage/partition-store.js'
 
 export interface LeaseRef {
   offset: number
@@ -39,6 +40,7 @@ export interface ShareGroupStats {
 /** What the queue needs from the partition it runs on. */
 export interface QueueHost {
   readonly store: PartitionStore
+  readonly deliveries: DeliveryStore
   readonly storage: DurableObjectStorage
   partition(): number
   policy(): QueuePolicy
@@ -55,14 +57,14 @@ export class PartitionQueue {
 
   /** Leases up to `max` records: redeliveries that are due first, then records never delivered. */
   receive(request: ReceiveRequest, now: number): QueueMessage[] {
-    const { store } = this.#host
+    const { store, deliveries } = this.#host
     this.failExpiredLeases(now)
-    const due = store.deliveries(request.group, 'delayed', now, request.max)
+    const due = deliveries.deliveries(request.group, 'delayed', now, request.max)
     const redelivered = this.#records(
       due.map((d) => d.offset),
       now,
     )
-    const start = Math.max(store.shareCursor(request.group) ?? this.#host.logStart(), this.#host.logStart())
+    const start = Math.max(deliveries.shareCursor(request.group) ?? this.#host.logStart(), this.#host.logStart())
     const fresh =
       request.max - redelivered.size > 0
         ? readBatches(store.batchesFrom(store.startingBatch(start)), {
@@ -79,12 +81,12 @@ export class PartitionQueue {
       for (const delivery of due) {
         const record = redelivered.get(delivery.offset)
         // Deleted by retention or expired by TTL while it waited: nothing left to deliver.
-        if (!record) store.deleteDelivery(delivery.group, delivery.offset)
+        if (!record) deliveries.deleteDelivery(delivery.group, delivery.offset)
         else leased.push({ delivery: this.#lease(delivery, request.memberId, visibleAt), record })
       }
       for (const record of freshRecords) {
         // After a seek, an offset may still have a dead record waiting for the DLQ: leave it there.
-        if (store.delivery(request.group, record.offset)) continue
+        if (deliveries.delivery(request.group, record.offset)) continue
         const delivery: Delivery = {
           group: request.group,
           offset: record.offset,
@@ -100,8 +102,8 @@ export class PartitionQueue {
         }
         leased.push({ delivery: this.#lease(delivery, request.memberId, visibleAt), record })
       }
-      if (fresh) store.writeShareCursor(request.group, fresh.nextOffset)
-      else if (store.shareCursor(request.group) === undefined) store.writeShareCursor(request.group, start)
+      if (fresh) deliveries.writeShareCursor(request.group, fresh.nextOffset)
+      else if (deliveries.shareCursor(request.group) === undefined) deliveries.writeShareCursor(request.group, start)
     })
     return leased.map(({ delivery, record }) => toMessage(this.#host.partition(), delivery, record))
   }
@@ -110,7 +112,7 @@ export class PartitionQueue {
     const held = this.#held(group, memberId, leases, now)
     if (!held.ok) return held
     this.#host.storage.transactionSync(() => {
-      for (const delivery of held.value) this.#host.store.deleteDelivery(group, delivery.offset)
+      for (const delivery of held.value) this.#host.deliveries.deleteDelivery(group, delivery.offset)
     })
     return ok({ acked: held.value.length })
   }
@@ -141,13 +143,13 @@ export class PartitionQueue {
     const held = this.#held(group, memberId, [lease], now)
     if (!held.ok) return held
     const delivery = { ...held.value[0]!, visibleAt: now + visibilityTimeoutMs }
-    this.#host.store.writeDelivery(delivery)
+    this.#host.deliveries.writeDelivery(delivery)
     return ok({ visibleUntil: delivery.visibleAt })
   }
 
   /** Leases that ran out count as failed attempts (Kafka share groups do the same on lock timeout). */
   failExpiredLeases(now: number): number {
-    const expired = this.#host.store.expiredLeases(now)
+    const expired = this.#host.deliveries.expiredLeases(now)
     if (expired.length === 0) return 0
     // `now` may run ahead of the clock when a test drives the alarm early; redelivery is timed from the
     // clock, so the record is visible to a receive made right after.
@@ -160,10 +162,12 @@ export class PartitionQueue {
 
   /** Whether `receive` would find something: records never delivered, or a redelivery that is due. */
   hasDeliverable(group: string, now: number): boolean {
-    const { store } = this.#host
-    const cursor = Math.max(store.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
+    const { deliveries } = this.#host
+    const cursor = Math.max(deliveries.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
     return (
-      cursor < this.#host.logEnd() || store.deliveries(group, 'delayed', now, 1).length > 0 || store.expiredLeases(now).some((d) => d.group === group)
+      cursor < this.#host.logEnd() ||
+      deliveries.deliveries(group, 'delayed', now, 1).length > 0 ||
+      deliveries.expiredLeases(now).some((d) => d.group === group)
     )
   }
 
@@ -171,21 +175,21 @@ export class PartitionQueue {
   seek(group: string, offset: number): void {
     const target = Math.min(Math.max(offset, this.#host.logStart()), this.#host.logEnd())
     this.#host.storage.transactionSync(() => {
-      this.#host.store.deleteDeliveriesFrom(group, target)
-      this.#host.store.writeShareCursor(group, target)
+      this.#host.deliveries.deleteDeliveriesFrom(group, target)
+      this.#host.deliveries.writeShareCursor(group, target)
     })
   }
 
   stats(group: string): ShareGroupStats {
-    const counts = this.#host.store.deliveryCounts(group)
-    const cursor = Math.max(this.#host.store.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
+    const counts = this.#host.deliveries.deliveryCounts(group)
+    const cursor = Math.max(this.#host.deliveries.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
     const oldest = counts.oldestOffset ?? (cursor < this.#host.logEnd() ? cursor : null)
     return { cursor, leased: counts.leased, delayed: counts.delayed, oldestOffset: oldest }
   }
 
   #lease(delivery: Delivery, memberId: string, visibleAt: number): Delivery {
     const leased: Delivery = { ...delivery, state: 'leased', memberId, token: newToken(), visibleAt, attempts: delivery.attempts + 1 }
-    this.#host.store.writeDelivery(leased)
+    this.#host.deliveries.writeDelivery(leased)
     return leased
   }
 
@@ -202,15 +206,15 @@ export class PartitionQueue {
     if (dead || exhausted(policy.retry, delivery.attempts)) {
       if (!policy.deadLetter.enabled) {
         // No DLQ: a record that used up its attempts is dropped, as a share group archives it.
-        this.#host.store.deleteDelivery(delivery.group, delivery.offset)
+        this.#host.deliveries.deleteDelivery(delivery.group, delivery.offset)
         return { ...failed, state: 'dead' }
       }
       const deadLetter: Delivery = { ...failed, state: 'dead', visibleAt: null, dlqSequence: this.#host.store.nextDlqSequence() }
-      this.#host.store.writeDelivery(deadLetter)
+      this.#host.deliveries.writeDelivery(deadLetter)
       return deadLetter
     }
     const delayed: Delivery = { ...failed, state: 'delayed', visibleAt: now + (delayMs ?? retryDelay(policy.retry, delivery.attempts)) }
-    this.#host.store.writeDelivery(delayed)
+    this.#host.deliveries.writeDelivery(delayed)
     return delayed
   }
 
@@ -218,7 +222,7 @@ export class PartitionQueue {
   #held(group: string, memberId: string, leases: LeaseRef[], now: number): Result<Delivery[]> {
     const held: Delivery[] = []
     for (const lease of leases) {
-      const delivery = this.#host.store.delivery(group, lease.offset)
+      const delivery = this.#host.deliveries.delivery(group, lease.offset)
       if (!delivery || delivery.token !== lease.token) {
         return fail('UNKNOWN_LEASE', `no lease ${this.#host.partition()}:${lease.offset}:${lease.token} in group '${group}'`, {
           offset: lease.offset,

@@ -81,6 +81,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     this.#timers = new TimerStore(ctx.storage)
     this.#queue = new PartitionQueue({
       store: this.#log.store,
+      deliveries: this.#log.deliveries,
       storage: ctx.storage,
       partition: () => this.#log.meta!.partition,
       policy: () => this.#log.meta!.queue,
@@ -247,7 +248,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       logEnd: this.#log.logEnd,
       expired: counters.expired,
       deadLettered: counters.deadLettered,
-      deadPending: this.#log.store.deadDeliveries().length,
+      deadPending: this.#log.deliveries.deadDeliveries().length,
       oldestTimestamp: oldest?.timestamp ?? null,
     })
   }
@@ -331,7 +332,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
 
   /** Re-arms the lease/redelivery timer and writes dead records to the DLQ. */
   async #afterQueueChange(now = Date.now()): Promise<void> {
-    const next = this.#log.store.nextVisibleAt()
+    const next = this.#log.deliveries.nextVisibleAt()
     if (next === undefined) this.#unschedule(TIMER.deliveries)
     else this.#schedule(TIMER.deliveries, next, true)
     await this.#drainDeadLetters(now)
@@ -351,7 +352,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     this.#routing = (async () => {
       do {
         this.#rerouteRequested = false
-        const dead = this.#log.store.deadDeliveries()
+        const dead = this.#log.deliveries.deadDeliveries()
         if (dead.length === 0) break
         if (!(await this.#routeDeadLetters(dead))) {
           this.#schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
@@ -373,7 +374,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
           record: (offset) => this.#log.recordAt(offset),
           done: (delivery, written) =>
             this.ctx.storage.transactionSync(() => {
-              this.#log.store.deleteDelivery(delivery.group, delivery.offset)
+              this.#log.deliveries.deleteDelivery(delivery.group, delivery.offset)
               if (written) this.#log.store.addCounters(0, 1)
             }),
         },
