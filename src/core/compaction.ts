@@ -43,69 +43,83 @@ export interface CompactionPlan {
   bytesFreed: number
 }
 
-/** Size of a record's encoded body as `packBatches` counts it: its JSON without offset, timestamp, expiresAt. */
+/** Pass 1: the latest offset of each key, wherever it is (the protected region included). */
+export function latestOffsets(batches: Iterable<StoredBatch>): Map<string, number> {
+  const latest = new Map<string, number>()
+  for (const batch of batches) {
+    for (const record of parseBatch(batch.payload)) if (record.key !== null) latest.set(record.key, record.offset)
+  }
+  return latest
+}
 
-export function planCompaction(batches: Iterable<StoredBatch>, options: CompactionOptions): CompactionPlan {
+/** What pass 2 carries from batch to batch (it must see the batches in offset order). */
+export interface CompactionState {
+  readonly latest: ReadonlyMap<string, number>
+  /** Keys whose superseded records had to stay (protected), so their tombstones must stay too. */
+  readonly olderSurvives: Set<string>
+  removed: number
+  tombstonesRemoved: number
+  bytesFreed: number
+}
+
+export function startCompaction(latest: ReadonlyMap<string, number>): CompactionState {
+  return { latest, olderSurvives: new Set(), removed: 0, tombstonesRemoved: 0, bytesFreed: 0 }
+}
+
+/** Pass 2, one batch at a time: what becomes of it, or undefined when it keeps every record. */
+export function compactBatch(batch: StoredBatch, state: CompactionState, options: CompactionOptions): BatchChange | undefined {
   const { now, deleteRetentionMs } = options
   const lag = options.minCompactionLagMs ?? 0
   const keepFrom = options.keepFromOffset ?? Infinity
   const isProtected = (record: FetchedRecord) => record.offset >= keepFrom || (lag > 0 && record.timestamp + lag > now)
-
-  // Two passes, so the batches are materialised: O(log size) memory (payloads as stored, plus one map
-  // entry per key). Payloads are parsed again in the second pass rather than kept as heavier objects.
-  const ordered = [...batches].sort((a, b) => a.base_offset - b.base_offset)
-
-  // Pass 1: the latest offset of each key, wherever it is (the protected region included).
-  const latest = new Map<string, number>()
-  for (const batch of ordered) {
-    for (const record of parseBatch(batch.payload)) if (record.key !== null) latest.set(record.key, record.offset)
-  }
-
-  // Pass 2: decide per record, in offset order, noting keys whose older (superseded) records survive.
-  const olderSurvives = new Set<string>()
-  const plan: CompactionPlan = { changes: [], removed: 0, tombstonesRemoved: 0, bytesFreed: 0 }
-  for (const batch of ordered) {
-    const records = parseBatch(batch.payload)
-    const survivors = records.filter((record) => {
-      const keep = keeps(record)
-      if (!keep) {
-        plan.removed++
-        if (record.value === null) plan.tombstonesRemoved++
-      }
-      return keep
-    })
-    if (survivors.length === records.length) continue
-    if (survivors.length === 0) {
-      plan.changes.push({ baseOffset: batch.base_offset, action: 'delete' })
-      plan.bytesFreed += batch.byte_size
-      continue
-    }
-    const expiries = survivors.flatMap((record) => (record.expiresAt === undefined ? [] : [record.expiresAt]))
-    const rewritten: StoredBatch = {
-      base_offset: batch.base_offset,
-      last_offset: survivors[survivors.length - 1]!.offset,
-      max_timestamp: survivors.reduce((max, record) => Math.max(max, record.timestamp), -1),
-      byte_size: survivors.reduce((sum, record) => sum + recordBodyBytes(record), 0),
-      payload: `[${survivors.map((record) => JSON.stringify(record)).join(',')}]`,
-      expires_at: expiries.length > 0 ? expiries.reduce((min, expiry) => Math.min(min, expiry)) : null,
-      positions: null,
-    }
-    plan.changes.push({ baseOffset: batch.base_offset, action: 'rewrite', batch: rewritten })
-    plan.bytesFreed += batch.byte_size - rewritten.byte_size
-  }
-  return plan
-
-  function keeps(record: FetchedRecord): boolean {
+  const keeps = (record: FetchedRecord): boolean => {
     if (record.key === null) return true
-    if (latest.get(record.key) !== record.offset) {
+    if (state.latest.get(record.key) !== record.offset) {
       // Superseded by a newer record of the key.
       if (!isProtected(record)) return false
-      olderSurvives.add(record.key)
+      state.olderSurvives.add(record.key)
       return true
     }
     if (record.value !== null || isProtected(record)) return true
     // The key's latest record is a tombstone: it goes once past delete.retention.ms, unless that would
     // expose an older record of the key that had to stay.
-    return record.timestamp + deleteRetentionMs > now || olderSurvives.has(record.key)
+    return record.timestamp + deleteRetentionMs > now || state.olderSurvives.has(record.key)
   }
+  const records = parseBatch(batch.payload)
+  const survivors = records.filter((record) => {
+    const keep = keeps(record)
+    if (!keep) {
+      state.removed++
+      if (record.value === null) state.tombstonesRemoved++
+    }
+    return keep
+  })
+  if (survivors.length === records.length) return undefined
+  if (survivors.length === 0) {
+    state.bytesFreed += batch.byte_size
+    return { baseOffset: batch.base_offset, action: 'delete' }
+  }
+  const expiries = survivors.flatMap((record) => (record.expiresAt === undefined ? [] : [record.expiresAt]))
+  const rewritten: StoredBatch = {
+    base_offset: batch.base_offset,
+    last_offset: survivors[survivors.length - 1]!.offset,
+    max_timestamp: survivors.reduce((max, record) => Math.max(max, record.timestamp), -1),
+    byte_size: survivors.reduce((sum, record) => sum + recordBodyBytes(record), 0),
+    payload: `[${survivors.map((record) => JSON.stringify(record)).join(',')}]`,
+    expires_at: expiries.length > 0 ? expiries.reduce((min, expiry) => Math.min(min, expiry)) : null,
+    positions: null,
+  }
+  state.bytesFreed += batch.byte_size - rewritten.byte_size
+  return { baseOffset: batch.base_offset, action: 'rewrite', batch: rewritten }
+}
+
+/**
+ * Both passes over batches held in memory, as a plan (for tests and small logs). The partition object
+ * streams the passes instead (see PartitionLog.compact), holding one batch at a time.
+ */
+export function planCompaction(batches: Iterable<StoredBatch>, options: CompactionOptions): CompactionPlan {
+  const ordered = [...batches].sort((a, b) => a.base_offset - b.base_offset)
+  const state = startCompaction(latestOffsets(ordered))
+  const changes = ordered.flatMap((batch) => compactBatch(batch, state, options) ?? [])
+  return { changes, removed: state.removed, tombstonesRemoved: state.tombstonesRemoved, bytesFreed: state.bytesFreed }
 }

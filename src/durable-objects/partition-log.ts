@@ -4,7 +4,7 @@
  * core/log.ts. TopicPartitionDO owns one and adds what needs the runtime: the first-use check with the
  * cluster, timers, long-poll waiters and queue consumption.
  */
-import { planCompaction } from '../core/compaction.js'
+import { compactBatch, latestOffsets, startCompaction } from '../core/compaction.js'
 import { firstOffsetAtOrAfter, packBatches, planRetention, readBatches, type ReadResult } from '../core/log.js'
 import { parseBatch, recordBodyBytes, type EncodedRecord } from '../core/record-codec.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
@@ -217,20 +217,27 @@ export class PartitionLog {
     return this.store.earliestExpiry()
   }
 
-  /** Keeps the latest record per key; true when anything was removed. */
+  /**
+   * Keeps the latest record per key; true when anything was removed. Both passes stream: the first reads
+   * the batches through a cursor keeping only each key's latest offset, the second reads and rewrites one
+   * batch at a time, so memory holds one batch, not the partition.
+   */
   compact(now: number): boolean {
     const config = this.meta!.config
     if (config['cleanup.policy'] === 'delete') return false
-    const plan = planCompaction(this.store.allBatches(), { now, deleteRetentionMs: config['delete.retention.ms'] })
-    if (plan.changes.length === 0) return false
-    this.#storage.transactionSync(() => {
-      for (const change of plan.changes) {
-        if (change.action === 'delete') this.store.deleteBatch(change.baseOffset)
-        else this.store.rewriteBatch(change.batch)
-      }
-    })
-    this.totalBytes = this.store.totalBytes()
-    return true
+    const state = startCompaction(latestOffsets(this.store.allBatches()))
+    const options = { now, deleteRetentionMs: config['delete.retention.ms'] }
+    let changed = false
+    for (const baseOffset of this.store.batchBaseOffsets()) {
+      const batch = this.store.batchAt(baseOffset)
+      const change = batch && compactBatch(batch, state, options)
+      if (!change) continue
+      if (change.action === 'delete') this.store.deleteBatch(change.baseOffset)
+      else this.store.rewriteBatch(change.batch)
+      changed = true
+    }
+    if (changed) this.totalBytes = this.store.totalBytes()
+    return changed
   }
 
   pruneProducers(now: number): void {

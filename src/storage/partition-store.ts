@@ -211,6 +211,17 @@ export class PartitionStore {
     return this.#sql.exec<StoredBatch>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE expires_at <= ? ORDER BY base_offset`, now).toArray()
   }
 
+  batchBaseOffsets(): number[] {
+    return this.#sql
+      .exec<{ base_offset: number }>('SELECT base_offset FROM batches ORDER BY base_offset')
+      .toArray()
+      .map((row) => row.base_offset)
+  }
+
+  batchAt(baseOffset: number): StoredBatch | undefined {
+    return this.#sql.exec<StoredBatch>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE base_offset = ?`, baseOffset).toArray()[0]
+  }
+
   allBatches(): Iterable<StoredBatch> {
     return this.#sql.exec<StoredBatch>(`SELECT ${BATCH_COLUMNS} FROM batches ORDER BY base_offset`)
   }
