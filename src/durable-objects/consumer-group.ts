@@ -14,12 +14,11 @@
  *   rebalances.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { assign, type AssignmentStrategy, type TopicPartition } from '../core/assignors.js'
+import { assign, type AssignmentStrategy } from '../core/assignors.js'
 import { CLUSTER_OBJECT_NAME } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import {
-  compilePattern,
   type CommitRequest,
   type GroupListing,
   type HeartbeatRequest,
@@ -29,6 +28,7 @@ import {
   type TopicPartitions,
 } from '../protocol/groups.js'
 import { MAX_GROUP_MEMBERS, MAX_JOIN_WAIT_MS } from '../protocol/limits.js'
+import { fenceCommit, groupByTopic, subscribedTopics, subscriptionOf } from './group-rules.js'
 import { GroupStore, GROUP_MIGRATIONS, type CommittedOffset, type GroupMeta, type MemberRecord } from '../storage/group-store.js'
 import { runMigrations } from '../storage/migrations.js'
 import { TimerStore } from '../storage/timers.js'
@@ -145,7 +145,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
   }
 
   async commit(ref: GroupRef, request: CommitRequest): Promise<Result<{ committed: number }>> {
-    const fenced = this.#fence(ref, request)
+    const fenced = fenceCommit(ref.groupId, this.#meta, this.#members, request)
     if (fenced) return fenced
     await this.#ensureMeta(ref)
     const now = Date.now()
@@ -263,30 +263,6 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
       }
     }
     await this.#armTimers()
-  }
-
-  #fence(ref: GroupRef, request: CommitRequest): Result<never> | undefined {
-    if (request.memberId === undefined) {
-      return this.#members.size > 0
-        ? fail('UNKNOWN_MEMBER_ID', `group '${ref.groupId}' has active members; only they may commit (with memberId and generationId)`)
-        : undefined
-    }
-    const member = this.#members.get(request.memberId)
-    if (!this.#meta || !member) return fail('UNKNOWN_MEMBER_ID', `member '${request.memberId}' is not in group '${ref.groupId}'`)
-    if (request.generationId !== this.#meta.generation) {
-      return fail('ILLEGAL_GENERATION', `generation ${request.generationId} is not the group's current generation ${this.#meta.generation}`, {
-        generationId: this.#meta.generation,
-      })
-    }
-    const owned = new Set(member.assignment.map((tp) => `${tp.topic}\u0000${tp.partition}`))
-    const foreign = request.offsets.find((offset) => !owned.has(`${offset.topic}\u0000${offset.partition}`))
-    if (foreign) {
-      return fail('PARTITION_NOT_ASSIGNED', `partition ${foreign.partition} of '${foreign.topic}' is not assigned to member '${member.memberId}'`, {
-        topic: foreign.topic,
-        partition: foreign.partition,
-      })
-    }
-    return undefined
   }
 
   async #ensureMeta(ref: GroupRef): Promise<GroupMeta> {
@@ -464,21 +440,4 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     for (const topic of subscribed) if (previous[topic] !== partitions.get(topic)) return true
     return false
   }
-}
-
-function subscriptionOf(member: MemberRecord, partitions: ReadonlyMap<string, number>): string[] {
-  if (member.pattern === null) return member.topics.filter((topic) => partitions.has(topic))
-  const pattern = compilePattern(member.pattern)
-  // Internal topics (`__audit`) never match a pattern, as Kafka's internal topics do not.
-  return [...partitions.keys()].filter((topic) => !topic.startsWith('__') && pattern.test(topic))
-}
-
-function subscribedTopics(members: readonly MemberRecord[], partitions: ReadonlyMap<string, number>): Set<string> {
-  return new Set(members.flatMap((member) => subscriptionOf(member, partitions)))
-}
-
-function groupByTopic(partitions: readonly TopicPartition[]): TopicPartitions[] {
-  const byTopic = new Map<string, number[]>()
-  for (const tp of partitions) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition])
-  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list.sort((a, b) => a - b) }))
 }
