@@ -62,10 +62,23 @@ export function grantsFrom(entries: readonly string[], roles: Record<string, str
   return grants
 }
 
+/** Glob match where `*` is any run of characters, in linear time (no regex backtracking). */
 export function matchesPattern(pattern: string, name: string): boolean {
   if (pattern === '*') return true
-  const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`)
-  return regex.test(name)
+  const parts = pattern.split('*')
+  if (parts.length === 1) return pattern === name
+  const first = parts[0]!
+  const last = parts[parts.length - 1]!
+  if (!name.startsWith(first) || !name.endsWith(last) || name.length < first.length + last.length) return false
+  // Middle parts, leftmost-first between the fixed prefix and suffix: greedy is enough for `*` globs.
+  let at = first.length
+  const end = name.length - last.length
+  for (const part of parts.slice(1, -1)) {
+    const found = name.indexOf(part, at)
+    if (found < 0 || found + part.length > end) return false
+    at = found + part.length
+  }
+  return true
 }
 
 /** Whether the grants allow `action` on `resource` (a topic name or group id; omitted for tenant-wide actions). */
@@ -88,8 +101,4 @@ export function covers(holder: readonly Grant[], grant: Grant): boolean {
 
 export function formatGrant(grant: Grant): string {
   return grant.pattern === '*' ? grant.action : `${grant.action}@${grant.pattern}`
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

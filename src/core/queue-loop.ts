@@ -38,16 +38,25 @@ export class QueueLoop<M extends LeasedMessage> {
     if (this.#inHand?.leaseId === leaseId) this.#inHand.settled = true
   }
 
+  /**
+   * A failed ack or nack (a lease that expired meanwhile, say) does not end the loop: the record comes
+   * back by its lease and retry policy. After `stop()`, the rest of the batch is handed back with a nack.
+   */
   async run(handler: (message: M) => Promise<void> | void): Promise<void> {
     while (!this.#stopped) {
-      for (const message of await this.#ops.receive(this.#batchSize)) {
+      const batch = await this.#ops.receive(this.#batchSize)
+      for (const [i, message] of batch.entries()) {
+        if (this.#stopped) {
+          await Promise.allSettled(batch.slice(i).map((rest) => this.#ops.nack(rest, 'the consumer stopped before handling this message')))
+          return
+        }
         try {
           await handler(message)
         } catch (err) {
-          await this.#ops.nack(message, err)
+          await this.#ops.nack(message, err).catch(() => {})
           continue
         }
-        await this.#ops.ack(message)
+        await this.#ops.ack(message).catch(() => {})
       }
     }
   }

@@ -34,8 +34,11 @@ export interface StartRequest {
   reset?: 'earliest' | 'latest' | 'none'
 }
 
-/** Kafka's producer.id.expiration.ms default: an idle producer's dedup state is forgotten after a day. */
-export const PRODUCER_EXPIRATION_MS = 86_400_000
+/**
+ * How long an idle producer's dedup state is kept (Kafka's producer.id.expiration.ms, whose default is a
+ * day; a week here, so that a change stream resumed days later is still deduplicated).
+ */
+export const PRODUCER_EXPIRATION_MS = 7 * 86_400_000
 const PRODUCER_CACHE_SIZE = 10_000
 
 export class PartitionLog {
@@ -240,8 +243,10 @@ export class PartitionLog {
     return changed
   }
 
-  pruneProducers(now: number): void {
+  /** Forgets producers idle past the expiration; true while any producer state is left. */
+  pruneProducers(now: number): boolean {
     this.store.deleteProducersIdleSince(now - PRODUCER_EXPIRATION_MS)
+    return this.store.hasProducers()
   }
 
   #producer(producerId: string): ProducerState | undefined {

@@ -10,6 +10,8 @@ import type { MetadataStore, StoredSchemaVersion } from '../storage/metadata-sto
 
 /** The tenant-wide default lives under this subject name. */
 const GLOBAL = ''
+/** Registration compares against and loads every live version; keep that bounded. */
+const MAX_VERSIONS_PER_SUBJECT = 100
 
 export class SchemaRegistry {
   readonly #store: MetadataStore
@@ -25,6 +27,11 @@ export class SchemaRegistry {
     const existing = this.#store.subjectVersions(tenant, subject)
     const same = existing.find((v) => v.schemaType === schemaType && canonical(v.schema) === fingerprint)
     if (same) return ok({ id: same.id, version: same.version })
+    if (existing.length >= MAX_VERSIONS_PER_SUBJECT) {
+      return fail('POLICY_VIOLATION', `subject '${subject}' already has ${MAX_VERSIONS_PER_SUBJECT} versions; delete old ones first`, {
+        limit: MAX_VERSIONS_PER_SUBJECT,
+      })
+    }
     const mode = this.compatibility(tenant, subject)
     if (mode !== 'NONE' && existing.length > 0) {
       if (existing.some((v) => v.schemaType !== schemaType)) {
@@ -69,8 +76,7 @@ export class SchemaRegistry {
 
   /** The latest version, or null: what produce validates against. */
   latest(tenant: string, subject: string): SchemaVersion | null {
-    const versions = this.#store.subjectVersions(tenant, subject)
-    const last = versions[versions.length - 1]
+    const last = this.#store.latestVersion(tenant, subject)
     return last ? toVersion(last) : null
   }
 

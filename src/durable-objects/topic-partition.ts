@@ -61,7 +61,16 @@ const RETENTION_CHECK_INTERVAL_MS = 60_000
 /** How soon after a write a compacted topic is compacted (Kafka's cleaner runs continually). */
 const COMPACTION_DELAY_MS = 30_000
 const DLQ_RETRY_MS = 5_000
-const TIMER = { retention: 'retention', ttl: 'ttl', compaction: 'compaction', deliveries: 'deliveries', deadLetters: 'dead-letters' } as const
+const TIMER = {
+  retention: 'retention',
+  ttl: 'ttl',
+  compaction: 'compaction',
+  deliveries: 'deliveries',
+  deadLetters: 'dead-letters',
+  producers: 'producers',
+} as const
+/** How often idle producers' state is looked for, while there is any. */
+const PRODUCER_PRUNE_INTERVAL_MS = 3_600_000
 
 export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #log: PartitionLog
@@ -107,6 +116,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     const { earliestExpiry, ...result } = appended.value
     if (earliestExpiry !== undefined) this.#schedule(TIMER.ttl, earliestExpiry, true)
     if (ready.value.config['cleanup.policy'] !== 'delete') this.#schedule(TIMER.compaction, now + COMPACTION_DELAY_MS, false)
+    if (request.producerId !== undefined) this.#schedule(TIMER.producers, now + PRODUCER_PRUNE_INTERVAL_MS, false)
     if (this.#log.retentionMayApply(this.#scheduled.has(TIMER.retention))) this.#enforceRetention(now, false)
     await this.#timers.arm()
     this.#wakeWaiters()
@@ -272,9 +282,9 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     for (const timer of this.#timers.due(now)) {
       this.#timers.delete(timer.kind, timer.key)
       this.#scheduled.delete(timer.kind)
-      if (timer.kind === TIMER.retention) {
-        this.#enforceRetention(now, true)
-        this.#log.pruneProducers(now)
+      if (timer.kind === TIMER.retention) this.#enforceRetention(now, true)
+      else if (timer.kind === TIMER.producers) {
+        if (this.#log.pruneProducers(now)) this.#schedule(TIMER.producers, now + PRODUCER_PRUNE_INTERVAL_MS, false)
       } else if (timer.kind === TIMER.ttl) {
         const next = this.#log.purgeExpired(now)
         if (next !== undefined) this.#schedule(TIMER.ttl, Math.max(next, now + 1_000), true)

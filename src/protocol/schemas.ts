@@ -17,10 +17,12 @@ export const subjectSchema = z
 
 export const MAX_SCHEMA_LENGTH = 256 * 1024
 
-export const registerSchemaRequestSchema = z.object({
+export const registerSchemaRequestSchema = z.strictObject({
   schema: z.string().min(1).max(MAX_SCHEMA_LENGTH),
   /** Confluent's default is AVRO. */
   schemaType: z.enum(SCHEMA_TYPES).optional(),
+  /** Confluent clients send `references: []`; schema references are not supported. */
+  references: z.array(z.unknown()).max(0, 'schema references are not supported').optional(),
 })
 export type RegisterSchemaRequest = z.infer<typeof registerSchemaRequestSchema>
 

@@ -326,6 +326,19 @@ export class MetadataStore {
       .map((r) => ({ subject, version: r.version, id: r.schema_id, schemaType: r.schema_type, schema: r.schema }))
   }
 
+  /** The latest live version alone (produce asks for it; a subject may have many large versions). */
+  latestVersion(tenant: string, subject: string): StoredSchemaVersion | undefined {
+    return this.#sql
+      .exec<{ version: number; schema_id: number; schema_type: string; schema: string }>(
+        `SELECT v.version, v.schema_id, s.schema_type, s.schema FROM subject_versions v JOIN schemas s ON s.id = v.schema_id
+         WHERE v.tenant = ? AND v.subject = ? AND v.deleted = 0 ORDER BY v.version DESC LIMIT 1`,
+        tenant,
+        subject,
+      )
+      .toArray()
+      .map((r) => ({ subject, version: r.version, id: r.schema_id, schemaType: r.schema_type, schema: r.schema }))[0]
+  }
+
   nextVersion(tenant: string, subject: string): number {
     const row = this.#sql
       .exec<{ v: number | null }>('SELECT MAX(version) AS v FROM subject_versions WHERE tenant = ? AND subject = ?', tenant, subject)

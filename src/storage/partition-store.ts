@@ -261,6 +261,10 @@ export class PartitionStore {
     this.#sql.exec('DELETE FROM batches WHERE last_offset < ?', offset)
   }
 
+  hasProducers(): boolean {
+    return this.#sql.exec('SELECT 1 FROM producers LIMIT 1').toArray().length > 0
+  }
+
   /** Kafka's producer.id.expiration.ms: forget producers idle for longer than this. */
   deleteProducersIdleSince(before: number): void {
     this.#sql.exec('DELETE FROM producers WHERE updated_at < ?', before)

@@ -183,6 +183,21 @@ describe('Security > API keys', () => {
   })
 })
 
+describe('Security > schema registry', () => {
+  it('lets only a caller who may read every topic read schemas by id', async () => {
+    const appEnv = authEnv()
+    const tenant = 'tenant-schemas'
+    const admin = await token({ tenant, roles: ['admin'] })
+    const registered = await call(appEnv, 'POST', '/subjects/payroll-value/versions', { token: admin, body: { schema: '"string"' } })
+    expect(registered.status).toBe(200)
+    const narrow = await token({ tenant, roles: ['topic:read@billing.*'] })
+    expect((await call(appEnv, 'GET', `/schemas/ids/${registered.body.id}`, { token: narrow })).status).toBe(403)
+    expect((await call(appEnv, 'GET', '/subjects/payroll-value/versions', { token: narrow })).status).toBe(403)
+    const wide = await token({ tenant, roles: ['topic:read'] })
+    expect((await call(appEnv, 'GET', `/schemas/ids/${registered.body.id}`, { token: wide })).body).toEqual({ schema: '"string"', schemaType: 'AVRO' })
+  })
+})
+
 describe('Security > secure by default', () => {
   it('refuses every request but /health with 503 when auth is required but nothing can verify a credential', async () => {
     const misconfigured = { ...env, AUTH_MODE: undefined }

@@ -17,6 +17,9 @@ describe('permissions', () => {
     expect(matchesPattern('orders.*', 'ordersXeu')).toBe(false)
     expect(matchesPattern('a*c', 'abbbc')).toBe(true)
     expect(matchesPattern('orders', 'orders-dlq')).toBe(false)
+    expect(matchesPattern('*a*a*b', 'xaYaZb')).toBe(true)
+    expect(matchesPattern('*a*a*a*a*b', 'a'.repeat(5000))).toBe(false)
+    expect(matchesPattern('ab*ba', 'aba')).toBe(false)
   })
 
   it("maps the seed's OIDC scopes onto actions", () => {

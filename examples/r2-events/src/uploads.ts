@@ -2,9 +2,11 @@
  * `PUT /upload/:key` and `DELETE /upload/:key`: write to and delete from the bucket. Local R2 (Miniflare,
  * `wrangler dev`) sends no event notifications, so with SIMULATE_R2_NOTIFICATIONS=true these routes send
  * the notification R2 would, in R2's own message format, to the same Queue. The routes sit behind Kafdo's
- * authentication and need `produce` on the bucket's topic, since an upload ends up as a record there.
+ * authentication, only for the default tenant (the bucket's events are written there), and need `produce`
+ * on the bucket's topic, since an upload ends up as a record there (deleting also `topic:delete`).
  */
 import type { Context, Hono } from 'hono'
+import { DEFAULT_TENANT } from '../../../src/core/object-names.js'
 import { KafdoError } from '../../../src/index.js'
 import type { R2EventNotification } from '../../../integrations/index.js'
 import { authorize } from '../../../src/http/authorize.js'
@@ -39,7 +41,11 @@ async function prepare(c: Context<AppEnv>): Promise<{ env: Env; key: string }> {
   if (new TextEncoder().encode(key).length > MAX_KEY_BYTES) {
     throw new KafdoError('INVALID_REQUEST', `an R2 object key can be at most ${MAX_KEY_BYTES} bytes`)
   }
+  // The bucket is this Worker's, and its events are written to the default tenant's topic: another
+  // tenant's credentials must not reach it.
+  if (c.get('tenant') !== DEFAULT_TENANT) throw new KafdoError('FORBIDDEN', `uploads belong to tenant '${DEFAULT_TENANT}'`)
   await authorize(c, 'produce', `r2.${env.UPLOADS_BUCKET}`)
+  if (c.req.method === 'DELETE') await authorize(c, 'topic:delete', `r2.${env.UPLOADS_BUCKET}`)
   return { env, key }
 }
 

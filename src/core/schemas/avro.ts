@@ -314,7 +314,14 @@ function checkUnion(t: { type: 'union'; branches: AvroType[] }, value: unknown, 
     if (first) errors.push(...attempt(first, value, path))
     return
   }
-  if (t.branches.some((b) => attempt(b, value, path).length === 0)) return
+  // Each branch is tried once and its errors kept: trying again to report them would double the work at
+  // every level of a recursive union (a linked list ["null", "Node"]), which is exponential in its depth.
+  const tried = new Map<AvroType, ValidationError[]>()
+  for (const branch of t.branches) {
+    const found = attempt(branch, value, path)
+    if (found.length === 0) return
+    tried.set(branch, found)
+  }
   // Avro's JSON encoding tags a non-null union value with its branch: {"string": "x"}, {"shop.Order": {...}}.
   const keys = isPlainObject(value) ? Object.keys(value) : []
   const tag = keys.length === 1 ? keys[0]! : undefined
@@ -328,7 +335,7 @@ function checkUnion(t: { type: 'union'; branches: AvroType[] }, value: unknown, 
   }
   // One branch of the value's JSON kind (the record in ["null", Order]) gives the precise nested errors.
   const plausible = t.branches.filter((b) => kindOf(b) === jsonKind(value))
-  if (plausible.length === 1) errors.push(...attempt(plausible[0]!, value, path))
+  if (plausible.length === 1) errors.push(...(tried.get(plausible[0]!) ?? []))
   else errors.push({ path, message: `${jsonKind(value)} matches no branch of union ${avroTypeName(t)}` })
 }
 

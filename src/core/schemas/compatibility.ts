@@ -39,11 +39,17 @@ export function checkCompatibility(
   mode: CompatibilityMode,
 ): CompatibilityResult {
   if (mode === 'NONE' || existingSchemaTexts.length === 0) return { compatible: true }
-  const messages =
-    kind === 'AVRO'
-      ? compareAll(parseAvroSchema, avroReads, newSchemaText, existingSchemaTexts, mode)
-      : compareAll(parseJsonSchema, jsonReads, newSchemaText, existingSchemaTexts, mode)
-  return messages.length === 0 ? { compatible: true } : { compatible: false, messages }
+  let messages: string[]
+  try {
+    messages =
+      kind === 'AVRO'
+        ? compareAll(parseAvroSchema, avroReads, newSchemaText, existingSchemaTexts, mode)
+        : compareAll(parseJsonSchema, jsonReads, newSchemaText, existingSchemaTexts, mode)
+  } catch (err) {
+    // A budget ran out (TooComplex) or the input defeats the comparison: refuse rather than fail.
+    return { compatible: false, messages: [`the schemas could not be compared: ${(err as Error).message}`] }
+  }
+  return messages.length === 0 ? { compatible: true } : { compatible: false, messages: messages.slice(0, MAX_PROBLEMS) }
 }
 
 type Parse<S> = (text: string) => { ok: true; schema: S } | { ok: false; error: string }
@@ -77,6 +83,11 @@ function compareAll<S>(
 }
 
 const MAX_COMPARISON_DEPTH = 200
+/** Work and output bounds: the registry runs in the one cluster-wide object and must answer quickly. */
+const MAX_COMPARISON_STEPS = 20_000
+const MAX_PROBLEMS = 20
+
+class TooComplex extends Error {}
 
 /**
  * One reader/writer comparison's bookkeeping. A pair already being compared further up the stack counts
@@ -86,30 +97,44 @@ const MAX_COMPARISON_DEPTH = 200
 class Comparison<T extends object> {
   #problems: string[] = []
   readonly #active = new WeakMap<T, WeakSet<T>>()
+  /** Pairs already compared, and whether that found a problem: shared types are compared once. */
+  readonly #done = new WeakMap<T, WeakMap<T, boolean>>()
   #depth = 0
+  #steps = 0
 
   get problems(): string[] {
     return this.#problems
   }
 
   problem(code: string, at: string, message: string): void {
-    this.#problems.push(`${code} at ${at || '/'}: ${message}`)
+    if (this.#problems.length < MAX_PROBLEMS) this.#problems.push(`${code} at ${at || '/'}: ${message}`)
+    else if (this.#problems.length === MAX_PROBLEMS) this.#problems.push('... further problems not listed')
   }
 
   guard(reader: T, writer: T, at: string, body: () => void): void {
     // Only a schema that nests itself without end (anyOf containing its own $ref) goes this deep.
     if (this.#depth >= MAX_COMPARISON_DEPTH) return this.problem('TOO_DEEP', at, `nesting beyond ${MAX_COMPARISON_DEPTH} levels is not compared`)
+    if (++this.#steps > MAX_COMPARISON_STEPS) throw new TooComplex(`more than ${MAX_COMPARISON_STEPS} type comparisons`)
+    const earlier = this.#done.get(reader)?.get(writer)
+    if (earlier !== undefined) {
+      if (earlier) this.problem('INCOMPATIBLE_TYPE', at, 'incompatible, as the same types are elsewhere')
+      return
+    }
     let writers = this.#active.get(reader)
     if (!writers) this.#active.set(reader, (writers = new WeakSet()))
     if (writers.has(writer)) return
     writers.add(writer)
     this.#depth++
+    const before = this.#problems.length
     try {
       body()
     } finally {
       writers.delete(writer)
       this.#depth--
     }
+    let done = this.#done.get(reader)
+    if (!done) this.#done.set(reader, (done = new WeakMap()))
+    done.set(writer, this.#problems.length > before)
   }
 
   trial(body: () => void): boolean {
@@ -371,10 +396,11 @@ function tighterBound(r: Bound | undefined, w: Bound | undefined, direction: 1 |
   return (r.value - w.value) * direction > 0 || (r.value === w.value && r.exclusive && !w.exclusive)
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
+function sameJson(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return true
+  if (depth > 64) return false
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false
   const ak = Object.keys(a)
   const bk = Object.keys(b)
-  return ak.length === bk.length && ak.every((k) => Object.hasOwn(b, k) && sameJson((a as JsonObject)[k], (b as JsonObject)[k]))
+  return ak.length === bk.length && ak.every((k) => Object.hasOwn(b, k) && sameJson((a as JsonObject)[k], (b as JsonObject)[k], depth + 1))
 }

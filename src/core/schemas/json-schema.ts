@@ -5,7 +5,7 @@
  * mistakes (an unresolvable `$ref` throws), so compilation walks the schema first and refuses anything
  * malformed: a registered schema must never break produce later.
  */
-import { dereference, escapePointer, validate, type OutputUnit, type Schema, type SchemaDraft } from '@cfworker/json-schema'
+import { dereference, escapePointer, format, validate, type OutputUnit, type Schema, type SchemaDraft } from '@cfworker/json-schema'
 import type { CompileResult, ValidationError, ValidationResult } from './index.js'
 
 /** A parsed JSON Schema document; objects are left as written (plus @cfworker's non-enumerable ref markers). */
@@ -79,6 +79,12 @@ export function parseJsonSchema(schemaText: string): { ok: true; schema: ParsedJ
   return { ok: true, schema: { root: root as JsonSchemaNode, draft, lookup } }
 }
 
+const DETAILED_VALIDATION_BYTES = 64 * 1024
+
+// `format` is an annotation, as JSON Schema 2020-12 makes it by default: some of @cfworker's format
+// checks (url among them) use regular expressions that backtrack exponentially on hostile strings.
+for (const name of Object.keys(format)) delete (format as Record<string, unknown>)[name]
+
 export function compileJsonSchema(schemaText: string): CompileResult {
   const parsed = parseJsonSchema(schemaText)
   if (!parsed.ok) return parsed
@@ -89,8 +95,10 @@ export function compileJsonSchema(schemaText: string): CompileResult {
       validate(value: unknown): ValidationResult {
         let units: OutputUnit[]
         try {
-          // shortCircuit off: every error, not just the first, so a producer can fix a record in one go.
-          const result = validate(value, root as Schema | boolean, draft, lookup as Record<string, Schema | boolean>, false)
+          // Every error, not just the first, so a producer can fix a record in one go; but for a large
+          // value the first error only, so the work and the answer stay bounded.
+          const detailed = (JSON.stringify(value)?.length ?? 0) <= DETAILED_VALIDATION_BYTES
+          const result = validate(value, root as Schema | boolean, draft, lookup as Record<string, Schema | boolean>, !detailed)
           if (result.valid) return { valid: true }
           units = result.errors
         } catch (err) {
@@ -218,15 +226,27 @@ function checkNode(
     else if (draft === '2020-12') problem('items', 'must be a schema in draft 2020-12 (tuples use prefixItems)')
     else node.items.forEach((s, i) => sub(s, `${at}/items/${i}`))
   }
-  if (node.dependentRequired !== undefined && !isObject(node.dependentRequired))
+  if (
+    node.dependentRequired !== undefined &&
+    !(
+      isObject(node.dependentRequired) &&
+      Object.values(node.dependentRequired).every((names) => Array.isArray(names) && names.every((n) => typeof n === 'string'))
+    )
+  )
     problem('dependentRequired', 'must be an object of property-name arrays')
   if (isObject(node.dependencies)) {
     for (const [key, d] of Object.entries(node.dependencies)) if (!Array.isArray(d)) sub(d, `${at}/dependencies/${escapePointer(key)}`)
   }
 }
 
+/**
+ * A quantified group that itself contains a quantifier (`(a+)+`, `(\\w*)*`, `(a|b+){2,}`) can backtrack
+ * exponentially on a short value; such patterns are refused rather than left to hang a produce.
+ */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/
+
 function validPattern(pattern: unknown): boolean {
-  if (typeof pattern !== 'string') return false
+  if (typeof pattern !== 'string' || NESTED_QUANTIFIER.test(pattern)) return false
   try {
     new RegExp(pattern, 'u')
     return true
