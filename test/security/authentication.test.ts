@@ -194,7 +194,10 @@ describe('Security > schema registry', () => {
     expect((await call(appEnv, 'GET', `/schemas/ids/${registered.body.id}`, { token: narrow })).status).toBe(403)
     expect((await call(appEnv, 'GET', '/subjects/payroll-value/versions', { token: narrow })).status).toBe(403)
     const wide = await token({ tenant, roles: ['topic:read'] })
-    expect((await call(appEnv, 'GET', `/schemas/ids/${registered.body.id}`, { token: wide })).body).toEqual({ schema: '"string"', schemaType: 'AVRO' })
+    expect((await call(appEnv, 'GET', `/schemas/ids/${registered.body.id}`, { token: wide })).body).toEqual({
+      schema: '"string"',
+      schemaType: 'AVRO',
+    })
   })
 })
 
