@@ -191,7 +191,7 @@ export class KafdoQueueConsumer implements AsyncIterable<QueueMessage> {
 
   /**
    * Handles messages until `stop()`: ack on success, nack with the error's message on a throw. A failed
-   * receive or ack ends it with that error.
+   * receive ends it with that error; a failed ack or nack does not (the record comes back by its lease).
    */
   run(handler: (message: QueueMessage) => Promise<void> | void): Promise<void> {
     return this.#loop.run(handler)
