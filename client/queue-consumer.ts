@@ -8,9 +8,9 @@
  *
  * `for await (const message of consumer)` acks each message when the loop asks for the next one. A loop
  * left while a message is in hand (an exception, or a `break`) nacks that message, so it is delivered
- * again: ack it yourself before a `break` that should count it as done. Messages of the same batch that
- * the loop never reached stay leased until their visibility timeout, as in the Worker. `run(handler)`
- * acks on success and nacks with the error's message on a throw. `stop()` ends both, for good.
+ * again: ack it yourself before a `break` that should count it as done. The iterator leases one message
+ * at a time, so nothing else is left leased. `run(handler)` acks on success and nacks with the error's
+ * message on a throw; after `stop()` it hands back the rest of its batch. `stop()` ends both, for good.
  *
  * Retries (see http.ts), by what repeating a request would do:
  * - `receive` is never retried: a request whose answer was lost may have leased records, and a retry
