@@ -75,8 +75,58 @@ export function parseJsonSchema(schemaText: string): { ok: true; schema: ParsedJ
         problems.push(`${at}/$ref: cannot resolve ${JSON.stringify(node.$ref)} (only references within the schema are supported)`)
     }
   }
+  if (problems.length === 0 && expandedSize(root as JsonSchemaNode, lookup) > MAX_EXPANDED_NODES) {
+    problems.push(
+      `the schema expands to more than ${MAX_EXPANDED_NODES} subschemas through $ref/allOf/anyOf/oneOf; validating with it could take too long`,
+    )
+  }
   if (problems.length > 0) return { ok: false, error: problems.slice(0, MAX_REPORTED_SCHEMA_ERRORS).join('; ') }
   return { ok: true, schema: { root: root as JsonSchemaNode, draft, lookup } }
+}
+
+/**
+ * Validation visits a subschema once for each way it is reached, so a schema that reuses a definition
+ * twice at each of 20 levels costs a million visits per value. Counting the expansion (a `$ref` cycle
+ * stops the count: it recurses only as deep as the value) bounds the work a registered schema can ask for.
+ */
+const MAX_EXPANDED_NODES = 10_000
+
+function expandedSize(root: JsonSchemaNode, lookup: Record<string, JsonSchemaNode>): number {
+  let count = 0
+  const onPath = new Set<unknown>()
+  const visit = (node: unknown): void => {
+    if (count > MAX_EXPANDED_NODES || typeof node !== 'object' || node === null) return
+    if (onPath.has(node)) return
+    count++
+    onPath.add(node)
+    const schema = node as { [keyword: string]: unknown }
+    if (typeof schema.$ref === 'string') visit(lookup[(schema.__absolute_ref__ as string | undefined) ?? schema.$ref])
+    for (const keyword of [
+      'items',
+      'additionalProperties',
+      'additionalItems',
+      'not',
+      'if',
+      'then',
+      'else',
+      'contains',
+      'propertyNames',
+      'unevaluatedItems',
+      'unevaluatedProperties',
+    ]) {
+      const sub = schema[keyword]
+      if (Array.isArray(sub)) sub.forEach(visit)
+      else visit(sub)
+    }
+    for (const keyword of ['allOf', 'anyOf', 'oneOf', 'prefixItems'])
+      if (Array.isArray(schema[keyword])) (schema[keyword] as unknown[]).forEach(visit)
+    for (const keyword of ['properties', 'patternProperties', 'dependentSchemas']) {
+      if (isObject(schema[keyword])) Object.values(schema[keyword]).forEach(visit)
+    }
+    onPath.delete(node)
+  }
+  visit(root)
+  return count
 }
 
 const DETAILED_VALIDATION_BYTES = 64 * 1024

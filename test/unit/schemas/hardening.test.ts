@@ -68,3 +68,18 @@ describe('schemas > hardening', () => {
     if (!result.compatible) expect(result.messages.length).toBeLessThanOrEqual(21)
   })
 })
+
+describe('schemas > expansion bound', () => {
+  it('refuses a JSON Schema whose definitions reuse each other exponentially, and keeps ordinary recursion', () => {
+    const defs: Record<string, unknown> = { d0: { type: 'integer' } }
+    for (let i = 1; i <= 20; i++) defs[`d${i}`] = { allOf: [{ $ref: `#/$defs/d${i - 1}` }, { $ref: `#/$defs/d${i - 1}` }] }
+    expect(compileSchema('JSON', JSON.stringify({ $defs: defs, $ref: '#/$defs/d20' })).ok).toBe(false)
+    const tree = {
+      $defs: { node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/$defs/node' } } } } },
+      $ref: '#/$defs/node',
+    }
+    const compiled = compileSchema('JSON', JSON.stringify(tree))
+    expect(compiled.ok).toBe(true)
+    if (compiled.ok) expect(compiled.validator.validate({ children: [{ children: [{ children: [] }] }] })).toEqual({ valid: true })
+  })
+})
