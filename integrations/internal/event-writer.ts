@@ -47,21 +47,29 @@ export interface EventWriterConfig {
   prefix: string
   /** Separates id spaces of unrelated pipelines (their topic pattern, by default). */
   scope: string
-  autoCreateTopics: boolean
+  /** Create a missing topic (default true), with `partitions` partitions. */
+  autoCreateTopics?: boolean | undefined
   partitions: number
-  retries: number
-  concurrency: number
+  /** Retries of a retriable failure (default 3). */
+  retries?: number | undefined
+  /** Keys written side by side (default 8). */
+  concurrency?: number | undefined
 }
 
 export class EventWriter {
-  readonly #config: EventWriterConfig
+  readonly #config: Required<EventWriterConfig>
   readonly #lanes: OrderedLanes
   /** Topic creations in flight, so parallel lanes that find the topic missing create it once. */
   readonly #creating = new Map<string, Promise<void>>()
 
   constructor(config: EventWriterConfig) {
-    this.#config = config
-    this.#lanes = new OrderedLanes(config.concurrency)
+    this.#config = {
+      ...config,
+      autoCreateTopics: config.autoCreateTopics ?? true,
+      retries: config.retries ?? 3,
+      concurrency: config.concurrency ?? 8,
+    }
+    this.#lanes = new OrderedLanes(this.#config.concurrency)
   }
 
   /** Writes one event after every earlier event with the same topic and key. */

@@ -56,10 +56,10 @@ export class KafdoPipeline {
       env: config.env,
       prefix: 'kafdo-cdc',
       scope: config.pipelineId ?? config.topicPattern,
-      autoCreateTopics: config.autoCreateTopics ?? true,
+      autoCreateTopics: config.autoCreateTopics,
       partitions: config.partitions ?? DEFAULT_CDC_PARTITIONS,
-      retries: config.retries ?? 3,
-      concurrency: config.concurrency ?? 8,
+      retries: config.retries,
+      concurrency: config.concurrency,
     })
   }
 

@@ -73,10 +73,10 @@ export class R2EventBridge {
       env: config.env,
       prefix: 'kafdo-r2',
       scope: config.bridgeId ?? this.topicPattern,
-      autoCreateTopics: config.autoCreateTopics ?? true,
+      autoCreateTopics: config.autoCreateTopics,
       partitions: config.partitions ?? DEFAULT_R2_PARTITIONS,
-      retries: config.retries ?? 3,
-      concurrency: config.concurrency ?? 8,
+      retries: config.retries,
+      concurrency: config.concurrency,
     })
   }
 

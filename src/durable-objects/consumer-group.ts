@@ -213,12 +213,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
       return fail('NON_EMPTY_GROUP', `group '${ref.groupId}' has ${this.#members.size} active members`, { members: this.#members.size })
     }
     await this.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME).unregisterGroup(ref.tenant, ref.groupId)
-    await this.ctx.storage.deleteAlarm()
-    await this.ctx.storage.deleteAll()
-    this.#timers.forget()
-    runMigrations(this.ctx.storage, GROUP_MIGRATIONS)
-    this.#meta = undefined
-    this.#topics = undefined
+    await this.#wipe()
     return ok(null)
   }
 
@@ -228,6 +223,11 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     this.#joinWaiters.clear()
     this.#members.clear()
     this.#lastHeartbeat.clear()
+    await this.#wipe()
+  }
+
+  /** Deletes the group's storage and starts it again empty (the schema is recreated for later calls). */
+  async #wipe(): Promise<void> {
     await this.ctx.storage.deleteAlarm()
     await this.ctx.storage.deleteAll()
     this.#timers.forget()

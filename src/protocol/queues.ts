@@ -171,15 +171,14 @@ export const ackRequestSchema = z.strictObject({
   consumerId: consumerIdSchema,
   leaseIds: z.array(leaseIdSchema).min(1).max(MAX_RECEIVE),
 })
+/** Why a record failed (nack, reject): kept to its first 4096 characters rather than refused. */
+const failureMessageSchema = z.string().transform((error) => error.slice(0, 4096))
+
 export const nackRequestSchema = z.strictObject({
   group: groupIdSchema.optional(),
   consumerId: consumerIdSchema,
   leaseId: leaseIdSchema,
-  /** Kept to its first 4096 characters. */
-  error: z
-    .string()
-    .transform((error) => error.slice(0, 4096))
-    .optional(),
+  error: failureMessageSchema.optional(),
   /** Overrides the policy's delay for this redelivery. */
   delayMs: delay.optional(),
 })
@@ -187,10 +186,7 @@ export const rejectRequestSchema = z.strictObject({
   group: groupIdSchema.optional(),
   consumerId: consumerIdSchema,
   leaseId: leaseIdSchema,
-  error: z
-    .string()
-    .transform((error) => error.slice(0, 4096))
-    .optional(),
+  error: failureMessageSchema.optional(),
 })
 export const extendRequestSchema = z.strictObject({
   group: groupIdSchema.optional(),
