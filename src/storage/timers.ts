@@ -27,6 +27,8 @@ export class TimerStore {
   readonly #storage: DurableObjectStorage
   /** The alarm time this instance last set, so that unchanged schedules cost no storage call. */
   #armedFor: number | null | undefined
+  /** Whether a timer was set or removed since the alarm was last armed: if not, arming is a no-op. */
+  #changed = true
 
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage
@@ -42,6 +44,7 @@ export class TimerStore {
       dueAt,
       payload,
     )
+    this.#changed = true
   }
 
   get(kind: string, key = ''): Timer | undefined {
@@ -51,6 +54,7 @@ export class TimerStore {
 
   delete(kind: string, key = ''): void {
     this.#storage.sql.exec('DELETE FROM timers WHERE kind = ? AND key = ?', kind, key)
+    this.#changed = true
   }
 
   due(now: number, limit = 1000): Timer[] {
@@ -62,16 +66,25 @@ export class TimerStore {
 
   /** Points the DO's alarm at the earliest timer (or clears it when none is left). */
   async arm(): Promise<void> {
-    const row = this.#storage.sql.exec<{ due: number | null }>('SELECT MIN(due_at) AS due FROM timers').toArray()[0]
-    const due = row?.due ?? null
-    if (this.#armedFor === undefined) this.#armedFor = await this.#storage.getAlarm()
-    // The runtime refuses alarms far in the future (a producer timestamp or retention near the year 2262
-    // would get there); an alarm capped at a year fires, finds nothing due, and re-arms.
-    const at = due === null ? null : Math.min(due, Date.now() + MAX_ALARM_AHEAD_MS)
-    if (at === this.#armedFor) return
-    if (at === null) await this.#storage.deleteAlarm()
-    else await this.#storage.setAlarm(at)
-    this.#armedFor = at
+    // Appends arm after every write; without a timer change there is nothing to read or set.
+    if (!this.#changed && this.#armedFor !== undefined) return
+    // Cleared first, so a timer set while this awaits marks it changed again.
+    this.#changed = false
+    try {
+      const row = this.#storage.sql.exec<{ due: number | null }>('SELECT MIN(due_at) AS due FROM timers').toArray()[0]
+      const due = row?.due ?? null
+      if (this.#armedFor === undefined) this.#armedFor = await this.#storage.getAlarm()
+      // The runtime refuses alarms far in the future (a producer timestamp or retention near the year 2262
+      // would get there); an alarm capped at a year fires, finds nothing due, and re-arms.
+      const at = due === null ? null : Math.min(due, Date.now() + MAX_ALARM_AHEAD_MS)
+      if (at === this.#armedFor) return
+      if (at === null) await this.#storage.deleteAlarm()
+      else await this.#storage.setAlarm(at)
+      this.#armedFor = at
+    } catch (err) {
+      this.#changed = true
+      throw err
+    }
   }
 
   /**
@@ -81,12 +94,14 @@ export class TimerStore {
   alarmFired(): number | null {
     const firedFor = this.#armedFor ?? null
     this.#armedFor = null
+    this.#changed = true
     return firedFor
   }
 
   /** Call after `deleteAll()`. */
   forget(): void {
     this.#armedFor = undefined
+    this.#changed = true
   }
 }
 
