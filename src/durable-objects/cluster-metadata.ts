@@ -11,7 +11,7 @@ import { fail, ok, type Result } from '../protocol/errors.js'
 import { DEFAULT_TOPIC_PARTITIONS } from '../protocol/limits.js'
 import { DEFAULT_QUEUE_POLICY, mergeQueuePolicy, type QueuePolicyUpdate } from '../protocol/queues.js'
 import { DEFAULT_TOPIC_CONFIG, parseTopicConfig, type TopicConfigInput } from '../protocol/topic-config.js'
-import type { TopicMetadata } from '../protocol/topics.js'
+import { isInternalTopic, type TopicMetadata } from '../protocol/topics.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
 import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord, type DeletedTopic } from '../storage/metadata-store.js'
 import { runMigrations } from '../storage/migrations.js'
@@ -287,11 +287,11 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
 
   /** A tenant's limits on topics, partitions, retention and message size (422 POLICY_VIOLATION). */
   #checkQuotas(tenant: string, topic: TopicMetadata, before: TopicMetadata | undefined): Result<null> {
-    if (topic.topic.startsWith('__')) return ok(null)
+    if (isInternalTopic(topic.topic)) return ok(null)
     const quotas = this.quotas(tenant)
     const refuse = (quota: keyof TenantQuotas, limit: number, requested: number) =>
       fail('POLICY_VIOLATION', `tenant quota ${quota} is ${limit}; this needs ${requested}`, { quota, limit, requested })
-    const existing = this.#store.topics(tenant).filter((t) => !t.topic.startsWith('__'))
+    const existing = this.#store.topics(tenant).filter((t) => !isInternalTopic(t.topic))
     if (!before && quotas.maxTopics !== undefined && existing.length + 1 > quotas.maxTopics)
       return refuse('maxTopics', quotas.maxTopics, existing.length + 1)
     const partitions = existing.reduce((sum, t) => sum + t.partitions, 0) - (before?.partitions ?? 0) + topic.partitions

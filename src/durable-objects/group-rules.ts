@@ -6,6 +6,7 @@ import type { TopicPartition } from '../core/assignors.js'
 import { fail, type Result } from '../protocol/errors.js'
 import { compilePattern, type CommitRequest, type TopicPartitions } from '../protocol/groups.js'
 import type { GroupMeta, MemberRecord } from '../storage/group-store.js'
+import { isInternalTopic } from '../protocol/topics.js'
 
 /**
  * Refuses a commit from a member the group does not know (UNKNOWN_MEMBER_ID), from another generation
@@ -45,7 +46,7 @@ export function subscriptionOf(member: MemberRecord, partitions: ReadonlyMap<str
   if (member.pattern === null) return member.topics.filter((topic) => partitions.has(topic))
   const pattern = compilePattern(member.pattern)
   // Internal topics (`__audit`) never match a pattern, as Kafka's internal topics do not.
-  return [...partitions.keys()].filter((topic) => !topic.startsWith('__') && pattern.test(topic))
+  return [...partitions.keys()].filter((topic) => !isInternalTopic(topic) && pattern.test(topic))
 }
 
 export function subscribedTopics(members: readonly MemberRecord[], partitions: ReadonlyMap<string, number>): Set<string> {

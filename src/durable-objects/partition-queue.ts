@@ -258,11 +258,6 @@ export class PartitionQueue {
   }
 }
 
-export function parseLeaseId(leaseId: string): { partition: number; offset: number; token: string } {
-  const [partition, offset, token] = leaseId.split(':')
-  return { partition: Number(partition), offset: Number(offset), token: token! }
-}
-
 function newToken(): string {
   return crypto.randomUUID().replaceAll('-', '').slice(0, 12)
 }

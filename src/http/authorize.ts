@@ -8,10 +8,11 @@ import { KafdoError } from '../protocol/errors.js'
 import { recordAudit } from '../services/audit.js'
 import { actorOf } from './auth/authenticate.js'
 import type { AppEnv } from './context.js'
+import { isInternalTopic } from '../protocol/topics.js'
 
 export async function authorize(c: Context<AppEnv>, action: Action, resource?: string): Promise<void> {
   const principal = c.get('principal')
-  const needed: Action = resource?.startsWith('__') ? 'admin' : action
+  const needed: Action = resource !== undefined && isInternalTopic(resource) ? 'admin' : action
   if (isAllowed(principal.grants, needed, resource)) return
   const missing = resource === undefined || needed === 'admin' ? needed : `${needed}@${resource}`
   await recordAudit(c.env, {
@@ -32,7 +33,7 @@ export function visible<T>(c: Context<AppEnv>, action: Action, items: T[], name:
   if (isAllowed(grants, 'admin')) return items
   return items.filter((item) => {
     const n = name(item)
-    return !n.startsWith('__') && grants.some((grant) => grant.action === action && matchesPattern(grant.pattern, n))
+    return !isInternalTopic(n) && grants.some((grant) => grant.action === action && matchesPattern(grant.pattern, n))
   })
 }
 

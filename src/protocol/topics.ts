@@ -19,8 +19,13 @@ export const partitionCountSchema = z
 
 export const topicConfigInputSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
 
-/** Names starting with `__` are reserved for Kafdo's internal topics (the audit trail). */
-export const newTopicNameSchema = topicNameSchema.refine((name) => !name.startsWith('__'), 'topic names starting with "__" are reserved')
+/**
+ * Names starting with `__` are Kafdo's internal topics (the audit trail): users cannot create them,
+ * listings and pattern subscriptions leave them out, and reading them needs `admin`.
+ */
+export const isInternalTopic = (name: string): boolean => name.startsWith('__')
+
+export const newTopicNameSchema = topicNameSchema.refine((name) => !isInternalTopic(name), 'topic names starting with "__" are reserved')
 
 export const createTopicRequestSchema = z.strictObject({
   topic: newTopicNameSchema,

@@ -20,6 +20,7 @@ import { topicConfigToStrings, type TopicConfigInput } from '../protocol/topic-c
 import type { TopicMetadata } from '../protocol/topics.js'
 import { call, clusterStub, partitionStub } from './stubs.js'
 import { findTopic, forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
+import { isInternalTopic } from '../protocol/topics.js'
 
 export function describeQueue(topic: TopicMetadata): QueueDescription {
   const { tags, ...policy } = topic.queue
@@ -65,7 +66,7 @@ export async function listQueues(
 ): Promise<QueueDescription[]> {
   const topics = await clusterStub(env).listTopics(tenant)
   return topics
-    .filter((topic) => !topic.topic.startsWith('__'))
+    .filter((topic) => !isInternalTopic(topic.topic))
     .filter(
       (topic) =>
         (filter.prefix === undefined || topic.topic.startsWith(filter.prefix)) && (filter.tag === undefined || topic.queue.tags.includes(filter.tag)),

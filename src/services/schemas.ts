@@ -28,13 +28,13 @@ export async function validateRecords<R extends Checkable>(
   tenant: string,
   topic: TopicMetadata,
   records: readonly R[],
-): Promise<R[]> {
+): Promise<readonly R[]> {
   const checks: Array<{ subject: string; header: string; pick: (record: R) => unknown }> = []
   if (topic.config['confluent.value.schema.validation'])
     checks.push({ subject: valueSubjectOf(topic.topic), header: SCHEMA_ID_HEADER, pick: (r) => r.value ?? null })
   if (topic.config['confluent.key.schema.validation'])
     checks.push({ subject: keySubjectOf(topic.topic), header: KEY_SCHEMA_ID_HEADER, pick: (r) => r.key ?? null })
-  if (checks.length === 0) return [...records]
+  if (checks.length === 0) return records
   const headers: Record<string, string> = {}
   for (const check of checks) {
     const version = await latestSchema(env, tenant, check.subject)

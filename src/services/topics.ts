@@ -2,7 +2,7 @@
 import type { CreateTopicInput } from '../durable-objects/cluster-metadata.js'
 import type { KafdoBindings } from '../env.js'
 import { topicConfigToStrings } from '../protocol/topic-config.js'
-import type { TopicDescription, TopicMetadata, TopicSummary } from '../protocol/topics.js'
+import { isInternalTopic, type TopicDescription, type TopicMetadata, type TopicSummary } from '../protocol/topics.js'
 import { offsetsOf } from './read.js'
 import { attempt, call, clusterStub } from './stubs.js'
 import { forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
@@ -13,9 +13,7 @@ export async function createTopic(env: KafdoBindings, tenant: string, input: Cre
   return summarize(topic)
 }
 
-/** Topics whose names start with `__` are internal (the audit trail); like Kafka, listings leave them out. */
-export const isInternalTopic = (name: string) => name.startsWith('__')
-
+/** Like Kafka's, listings leave internal topics out. */
 export async function listTopics(env: KafdoBindings, tenant: string, includeInternal = false): Promise<TopicSummary[]> {
   const topics = await attempt(() => clusterStub(env).listTopics(tenant))
   return topics.filter((topic) => includeInternal || !isInternalTopic(topic.topic)).map(summarize)

@@ -69,13 +69,6 @@ export class DeliveryStore {
     )
   }
 
-  shareGroups(): Array<{ group: string; cursor: number }> {
-    return this.#sql
-      .exec<{ group_id: string; cursor: number }>('SELECT group_id, cursor FROM share_groups')
-      .toArray()
-      .map((r) => ({ group: r.group_id, cursor: r.cursor }))
-  }
-
   delivery(group: string, offset: number): Delivery | undefined {
     const row = this.#sql.exec<DeliveryRow>('SELECT * FROM deliveries WHERE group_id = ? AND record_offset = ?', group, offset).toArray()[0]
     return row && toDelivery(row)
