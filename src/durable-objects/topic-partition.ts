@@ -100,10 +100,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, PARTITION_MIGRATIONS)
       this.#log.load()
-      for (const kind of Object.values(TIMER)) {
-        const timer = this.#timers.get(kind)
-        if (timer) this.#scheduled.set(kind, timer.dueAt)
-      }
+      for (const timer of this.#timers.all()) this.#scheduled.set(timer.kind, timer.dueAt)
     })
   }
 

@@ -52,6 +52,10 @@ export class TimerStore {
     return row && toTimer(row)
   }
 
+  all(): Timer[] {
+    return this.#storage.sql.exec<TimerRow>('SELECT kind, key, due_at, payload FROM timers').toArray().map(toTimer)
+  }
+
   delete(kind: string, key = ''): void {
     this.#storage.sql.exec('DELETE FROM timers WHERE kind = ? AND key = ?', kind, key)
     this.#changed = true
