@@ -2,16 +2,21 @@
  * The HTTP admin (`client.admin()`): topics, partitions, offsets and consumer groups on `/admin/...`,
  * with the method names of the Kafdo README (and kafkajs's `createPartitions` as an alias).
  */
-import type {
-  CommittedOffsetDescription,
-  CreateTopicRequest,
-  GroupDescription,
-  GroupListing,
-  PartitionOffsets,
-  ResetOffsetsRequest,
-  TopicDescription,
-  TopicOffsets,
-  TopicSummary,
+import {
+  alterTopicConfigRequestSchema,
+  check,
+  type AlterTopicConfigOptions,
+  type AlterTopicConfigRequest,
+  type AlterTopicConfigResult,
+  type CommittedOffsetDescription,
+  type CreateTopicRequest,
+  type GroupDescription,
+  type GroupListing,
+  type PartitionOffsets,
+  type ResetOffsetsRequest,
+  type TopicDescription,
+  type TopicOffsets,
+  type TopicSummary,
 } from '../src/protocol/index.js'
 import type { HttpCore } from './http.js'
 
@@ -48,6 +53,23 @@ export class KafdoAdmin {
   /** kafkajs's and the in-Worker admin's name for `addPartitions`. */
   createPartitions(topic: string, count: number): Promise<TopicSummary> {
     return this.addPartitions(topic, count)
+  }
+
+  /**
+   * Kafka's incrementalAlterConfigs for one topic: `set` gives keys new values, `delete` puts keys back to
+   * their defaults; the change reaches every partition before this resolves. With `dryRun`, the server
+   * checks it (keys, values, tenant quotas) and changes nothing. Answers the config before and after.
+   */
+  async alterTopicConfig(topic: string, change: AlterTopicConfigRequest, options: AlterTopicConfigOptions = {}): Promise<AlterTopicConfigResult> {
+    check(alterTopicConfigRequestSchema, change, 'config')
+    return this.#http.request<AlterTopicConfigResult>({
+      method: 'PATCH',
+      path: ['admin', 'topics', topic, 'config'],
+      query: options.dryRun ? { dryRun: 'true' } : {},
+      body: change,
+      // SET assigns and DELETE resets: applying the change twice is applying it once.
+      idempotent: true,
+    })
   }
 
   /** Deletes a topic and its records. */

@@ -36,6 +36,9 @@ export type { RetryPolicy } from '../src/core/backoff.js'
 export type { FetchLike } from './http.js'
 export { ERROR_CODES, KafdoError, isErrorCode } from '../src/protocol/index.js'
 export type {
+  AlterTopicConfigOptions,
+  AlterTopicConfigRequest,
+  AlterTopicConfigResult,
   CommittedOffsetDescription,
   CreateTopicRequest,
   ErrorBody,

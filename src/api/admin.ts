@@ -3,9 +3,13 @@ import { DEFAULT_TENANT } from '../core/object-names.js'
 import type { KafdoBindings } from '../env.js'
 import { check } from '../protocol/validation.js'
 import {
+  alterTopicConfigRequestSchema,
   createTopicRequestSchema,
   partitionCountSchema,
   topicNameSchema,
+  type AlterTopicConfigOptions,
+  type AlterTopicConfigRequest,
+  type AlterTopicConfigResult,
   type CreateTopicRequest,
   type TopicDescription,
   type TopicSummary,
@@ -50,6 +54,21 @@ export class Admin {
   /** Raises the topic's partition count to `count` (the new total, as in Kafka). */
   createPartitions(topic: string, count: number): Promise<TopicSummary> {
     return topics.createPartitions(this.#env, this.#tenant, check(topicNameSchema, topic, 'topic'), check(partitionCountSchema, count, 'count'))
+  }
+
+  /**
+   * Kafka's incrementalAlterConfigs for one topic: `set` gives keys new values, `delete` puts keys back to
+   * their defaults; the change reaches every partition before this resolves. With `dryRun`, checks it
+   * (keys, values, tenant quotas) and changes nothing. The Worker's own code may change internal topics.
+   */
+  async alterTopicConfig(topic: string, change: AlterTopicConfigRequest, options: AlterTopicConfigOptions = {}): Promise<AlterTopicConfigResult> {
+    return topics.alterTopicConfig(
+      this.#env,
+      this.#tenant,
+      check(topicNameSchema, topic, 'topic'),
+      check(alterTopicConfigRequestSchema, change, 'config'),
+      options.dryRun === true,
+    )
   }
 
   /** Earliest and latest offset of each partition, keyed by partition number. */

@@ -8,31 +8,16 @@ import { DurableObject } from 'cloudflare:workers'
 import { groupObjectName, partitionObjectName } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
-import { DEFAULT_TOPIC_PARTITIONS } from '../protocol/limits.js'
-import { DEFAULT_QUEUE_POLICY, mergeQueuePolicy, type QueuePolicyUpdate } from '../protocol/queues.js'
-import { DEFAULT_TOPIC_CONFIG, parseTopicConfig, type TopicConfigInput } from '../protocol/topic-config.js'
-import { isInternalTopic, type TopicMetadata } from '../protocol/topics.js'
+import type { TopicMetadata } from '../protocol/topics.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
 import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord, type DeletedTopic } from '../storage/metadata-store.js'
 import { runMigrations } from '../storage/migrations.js'
 import { TimerStore } from '../storage/timers.js'
 import type { CompatibilityMode, SchemaType, SchemaVersion } from '../protocol/schemas.js'
 import { SchemaRegistry } from './schema-registry.js'
+import { changedTopic, checkTopicQuotas, newTopic, tenantTopicDefaults, type CreateTopicInput, type UpdateTopicInput } from './topic-rules.js'
 
-export interface CreateTopicInput {
-  topic: string
-  partitions?: number
-  config?: TopicConfigInput
-  queue?: QueuePolicyUpdate
-  /** Created by Kafdo itself (a dead-letter topic): tenant quotas do not apply. */
-  system?: boolean
-}
-
-export interface UpdateTopicInput {
-  partitions?: number
-  config?: TopicConfigInput
-  queue?: QueuePolicyUpdate
-}
+export type { CreateTopicInput, UpdateTopicInput } from './topic-rules.js'
 
 const PURGE_TIMER = 'purge-topic'
 const PURGE_RETRY_MS = 30_000
@@ -64,19 +49,9 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
 
   /** The topic `createTopic` would create, or why it would refuse; changes nothing (for dry runs). */
   validateTopic(tenant: string, input: CreateTopicInput): Result<TopicMetadata> {
-    const parsed = parseTopicConfig({ ...this.#defaultsWithinQuotas(tenant), ...(input.config ?? {}) })
-    if (!parsed.ok) return fail('INVALID_CONFIG', 'invalid topic config', { config: parsed.errors })
-    if (this.#store.topic(tenant, input.topic)) {
-      return fail('TOPIC_ALREADY_EXISTS', `topic '${input.topic}' already exists`, { topic: input.topic })
-    }
-    return ok({
-      topic: input.topic,
-      topicId: crypto.randomUUID(),
-      partitions: input.partitions ?? DEFAULT_TOPIC_PARTITIONS,
-      config: parsed.config,
-      queue: mergeQueuePolicy(DEFAULT_QUEUE_POLICY, input.queue ?? {}),
-      createdAt: Date.now(),
-    })
+    const topic = newTopic(input, tenantTopicDefaults(this.quotas(tenant)))
+    if (!topic.ok || !this.#store.topic(tenant, input.topic)) return topic
+    return fail('TOPIC_ALREADY_EXISTS', `topic '${input.topic}' already exists`, { topic: input.topic })
   }
 
   topic(tenant: string, name: string): TopicMetadata | null {
@@ -121,20 +96,9 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   ): Promise<Result<{ before: TopicMetadata; after: TopicMetadata }>> {
     const before = this.#store.topic(tenant, name)
     if (!before) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
-    const parsed = parseTopicConfig(input.config, before.config)
-    if (!parsed.ok) return fail('INVALID_CONFIG', 'invalid topic config', { config: parsed.errors })
-    if (input.partitions !== undefined && input.partitions < before.partitions) {
-      return fail('INVALID_PARTITIONS', `topic '${name}' has ${before.partitions} partitions; the count can only grow`, {
-        current: before.partitions,
-        requested: input.partitions,
-      })
-    }
-    const after: TopicMetadata = {
-      ...before,
-      partitions: input.partitions ?? before.partitions,
-      config: parsed.config,
-      queue: mergeQueuePolicy(before.queue, input.queue ?? {}),
-    }
+    const changed = changedTopic(before, input, tenantTopicDefaults(this.quotas(tenant)))
+    if (!changed.ok) return changed
+    const after = changed.value
     const quota = this.#checkQuotas(tenant, after, before)
     if (!quota.ok) return quota
     if (dryRun) return ok({ before, after })
@@ -274,36 +238,8 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     await this.#timers.arm()
   }
 
-  /** Defaults that a tenant's quotas lower: a topic created without a setting gets the tenant's limit. */
-  #defaultsWithinQuotas(tenant: string): TopicConfigInput {
-    const quotas = this.quotas(tenant)
-    const defaults: TopicConfigInput = {}
-    if (quotas.maxRetentionMs !== undefined && DEFAULT_TOPIC_CONFIG['retention.ms'] > quotas.maxRetentionMs)
-      defaults['retention.ms'] = quotas.maxRetentionMs
-    if (quotas.maxMessageBytes !== undefined && DEFAULT_TOPIC_CONFIG['max.message.bytes'] > quotas.maxMessageBytes)
-      defaults['max.message.bytes'] = quotas.maxMessageBytes
-    return defaults
-  }
-
-  /** A tenant's limits on topics, partitions, retention and message size (422 POLICY_VIOLATION). */
   #checkQuotas(tenant: string, topic: TopicMetadata, before: TopicMetadata | undefined): Result<null> {
-    if (isInternalTopic(topic.topic)) return ok(null)
-    const quotas = this.quotas(tenant)
-    const refuse = (quota: keyof TenantQuotas, limit: number, requested: number) =>
-      fail('POLICY_VIOLATION', `tenant quota ${quota} is ${limit}; this needs ${requested}`, { quota, limit, requested })
-    const existing = this.#store.topics(tenant).filter((t) => !isInternalTopic(t.topic))
-    if (!before && quotas.maxTopics !== undefined && existing.length + 1 > quotas.maxTopics)
-      return refuse('maxTopics', quotas.maxTopics, existing.length + 1)
-    const partitions = existing.reduce((sum, t) => sum + t.partitions, 0) - (before?.partitions ?? 0) + topic.partitions
-    if (quotas.maxPartitions !== undefined && partitions > quotas.maxPartitions) return refuse('maxPartitions', quotas.maxPartitions, partitions)
-    const retention = topic.config['retention.ms']
-    if (quotas.maxRetentionMs !== undefined && (retention === -1 || retention > quotas.maxRetentionMs)) {
-      return refuse('maxRetentionMs', quotas.maxRetentionMs, retention === -1 ? Number.POSITIVE_INFINITY : retention)
-    }
-    const messageBytes = topic.config['max.message.bytes']
-    if (quotas.maxMessageBytes !== undefined && messageBytes > quotas.maxMessageBytes)
-      return refuse('maxMessageBytes', quotas.maxMessageBytes, messageBytes)
-    return ok(null)
+    return checkTopicQuotas(this.quotas(tenant), this.#store.topics(tenant), topic, before)
   }
 
   /**

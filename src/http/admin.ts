@@ -1,15 +1,24 @@
 /** Topic and group administration on `/admin/...`, as the Kafdo README lists it. */
 import { Hono } from 'hono'
+import { z } from 'zod'
 import { groupIdSchema, resetOffsetsRequestSchema } from '../protocol/groups.js'
-import { createPartitionsRequestSchema, createTopicRequestSchema, topicNameSchema } from '../protocol/topics.js'
+import {
+  alterTopicConfigRequestSchema,
+  createPartitionsRequestSchema,
+  createTopicRequestSchema,
+  isInternalTopic,
+  topicNameSchema,
+} from '../protocol/topics.js'
 import { deleteGroup, describeGroup, listGroups, resetOffsets } from '../services/groups.js'
 import { topicOffsets } from '../services/read.js'
-import { createPartitions, createTopic, deleteTopic, describeTopic, listTopics } from '../services/topics.js'
+import { alterTopicConfig, createPartitions, createTopic, deleteTopic, describeTopic, listTopics } from '../services/topics.js'
 import { audited, authorize, visible } from './authorize.js'
 import type { AppEnv } from './context.js'
-import { jsonBody, param } from './validate.js'
+import { jsonBody, param, query } from './validate.js'
 
 export const adminRoutes = new Hono<AppEnv>()
+
+const dryRunQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() })
 
 adminRoutes.get('/topics', async (c) => {
   await authorize(c, 'topic:read')
@@ -44,6 +53,18 @@ adminRoutes.post('/topics/:topic/partitions', async (c) => {
   const { count } = await jsonBody(c, createPartitionsRequestSchema)
   const result = await createPartitions(c.env, c.get('tenant'), topic, count)
   await audited(c, 'topic:config', topic, { partitions: count })
+  return c.json(result)
+})
+
+adminRoutes.patch('/topics/:topic/config', async (c) => {
+  const topic = param(c, 'topic', topicNameSchema)
+  const dryRun = query(c, dryRunQuery).dryRun === 'true'
+  // Internal topics (the audit trail) are the platform's: a tenant's admin may read them, not change them.
+  if (isInternalTopic(topic)) await authorize(c, 'platform:admin')
+  else await authorize(c, 'topic:config', topic)
+  const request = await jsonBody(c, alterTopicConfigRequestSchema)
+  const result = await alterTopicConfig(c.env, c.get('tenant'), topic, request, dryRun)
+  if (!dryRun) await audited(c, 'topic:config', topic, { set: request.set ?? {}, delete: request.delete ?? [] })
   return c.json(result)
 })
 

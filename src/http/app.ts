@@ -53,6 +53,7 @@ export function createApp(): Hono<AppEnv> {
           'POST /admin/topics',
           'GET /admin/topics/:topic',
           'DELETE /admin/topics/:topic',
+          'PATCH /admin/topics/:topic/config',
           'POST /admin/topics/:topic/partitions',
           'GET /admin/topics/:topic/offsets',
           'GET /admin/groups',

@@ -108,9 +108,9 @@ export function parseTopicConfig(input: TopicConfigInput | undefined, base: Topi
   const config: Record<string, unknown> = { ...base }
   const errors: Record<string, string> = {}
   for (const [key, raw] of Object.entries(input ?? {})) {
-    if ((IGNORED_KAFKA_CONFIG_KEYS as readonly string[]).includes(key)) continue
+    if (isIgnoredKey(key)) continue
     if (!Object.hasOwn(TOPIC_CONFIG_KEYS, key)) {
-      errors[key] = `unknown topic config; known keys: ${Object.keys(TOPIC_CONFIG_KEYS).join(', ')}`
+      errors[key] = unknownKey()
       continue
     }
     const parsed = TOPIC_CONFIG_KEYS[key as keyof TopicConfig](raw)
@@ -120,10 +120,36 @@ export function parseTopicConfig(input: TopicConfigInput | undefined, base: Topi
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, config: config as unknown as TopicConfig }
 }
 
+/**
+ * Kafka's IncrementalAlterConfigs on a topic: the keys of `set` take their new values (SET), the keys of
+ * `reset` go back to their value in `defaults` (DELETE), every other key keeps its value in `base`. Every
+ * unknown or invalid key is reported at once; ignored Kafka keys are accepted either way.
+ */
+export function changeTopicConfig(
+  base: TopicConfig,
+  set: TopicConfigInput | undefined,
+  reset: readonly string[],
+  defaults: TopicConfig,
+): TopicConfigResult {
+  const parsed = parseTopicConfig(set, base)
+  const config: Record<string, unknown> = { ...(parsed.ok ? parsed.config : base) }
+  const errors: Record<string, string> = parsed.ok ? {} : { ...parsed.errors }
+  for (const key of reset) {
+    if (isIgnoredKey(key)) continue
+    if (Object.hasOwn(TOPIC_CONFIG_KEYS, key)) config[key] = defaults[key as keyof TopicConfig]
+    else errors[key] = unknownKey()
+  }
+  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, config: config as unknown as TopicConfig }
+}
+
 /** The config as Kafka tools show it: every value a string. */
 export function topicConfigToStrings(config: TopicConfig): Record<string, string> {
   return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, String(value)]))
 }
+
+const isIgnoredKey = (key: string) => (IGNORED_KAFKA_CONFIG_KEYS as readonly string[]).includes(key)
+
+const unknownKey = () => `unknown topic config; known keys: ${Object.keys(TOPIC_CONFIG_KEYS).join(', ')}`
 
 function toInteger(raw: string | number | boolean): number | undefined {
   if (typeof raw === 'boolean') return undefined

@@ -38,6 +38,42 @@ export type CreateTopicRequest = z.infer<typeof createTopicRequestSchema>
 export const createPartitionsRequestSchema = z.strictObject({ count: partitionCountSchema })
 export type CreatePartitionsRequest = z.infer<typeof createPartitionsRequestSchema>
 
+/**
+ * Kafka's IncrementalAlterConfigs for one topic (`PATCH /admin/topics/:topic/config`): `set` gives keys new
+ * values (SET), `delete` puts keys back to their defaults (DELETE); keys named in neither keep their
+ * values. Which keys exist and which values they take is checked against the topic config (400
+ * INVALID_CONFIG naming each bad key), as for a new topic.
+ */
+export const alterTopicConfigRequestSchema = z
+  .strictObject({
+    set: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    delete: z.array(z.string()).optional(),
+  })
+  .superRefine((request, ctx) => {
+    const set = Object.keys(request.set ?? {})
+    if (set.length === 0 && (request.delete ?? []).length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'give at least one key to set or to delete', path: [] })
+    }
+    for (const key of new Set((request.delete ?? []).filter((key) => set.includes(key)))) {
+      ctx.addIssue({ code: 'custom', message: `'${key}' cannot be both set and deleted`, path: ['delete'] })
+    }
+  })
+export type AlterTopicConfigRequest = z.infer<typeof alterTopicConfigRequestSchema>
+
+export interface AlterTopicConfigOptions {
+  /** Validate everything (keys, values, tenant quotas) and answer what the config would become; change nothing. */
+  dryRun?: boolean
+}
+
+/** The topic's config before and after the change, rendered as `GET /admin/topics/:topic` renders it. */
+export interface AlterTopicConfigResult {
+  topic: string
+  before: Record<string, string>
+  after: Record<string, string>
+  /** False for a dry run. */
+  applied: boolean
+}
+
 export interface PartitionOffsets {
   partition: number
   /** The log start offset: the oldest offset still stored (retention moves it forward). */

@@ -2,7 +2,14 @@
 import type { CreateTopicInput } from '../durable-objects/cluster-metadata.js'
 import type { KafdoBindings } from '../env.js'
 import { topicConfigToStrings } from '../protocol/topic-config.js'
-import { isInternalTopic, type TopicDescription, type TopicMetadata, type TopicSummary } from '../protocol/topics.js'
+import {
+  isInternalTopic,
+  type AlterTopicConfigRequest,
+  type AlterTopicConfigResult,
+  type TopicDescription,
+  type TopicMetadata,
+  type TopicSummary,
+} from '../protocol/topics.js'
 import { offsetsOf } from './read.js'
 import { attempt, call, clusterStub } from './stubs.js'
 import { forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
@@ -34,6 +41,24 @@ export async function createPartitions(env: KafdoBindings, tenant: string, name:
   const topic = await call(() => clusterStub(env).createPartitions(tenant, name, count))
   rememberTopic(tenant, topic)
   return summarize(topic)
+}
+
+/**
+ * Kafka's IncrementalAlterConfigs: sets and resets config keys through the same update as a queue's
+ * config, so the change reaches every partition before this returns. With `dryRun`, validates it all
+ * (keys, values, tenant quotas) and changes nothing.
+ */
+export async function alterTopicConfig(
+  env: KafdoBindings,
+  tenant: string,
+  name: string,
+  request: AlterTopicConfigRequest,
+  dryRun: boolean,
+): Promise<AlterTopicConfigResult> {
+  const input = { config: request.set ?? {}, reset: request.delete ?? [] }
+  const { before, after } = await call(() => clusterStub(env).updateTopic(tenant, name, input, dryRun))
+  if (!dryRun) rememberTopic(tenant, after)
+  return { topic: name, before: topicConfigToStrings(before.config), after: topicConfigToStrings(after.config), applied: !dryRun }
 }
 
 export async function deleteTopic(env: KafdoBindings, tenant: string, name: string): Promise<TopicSummary> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { KafdoError } from '../../client/index.js'
-import { testClient, uniqueTopic } from './support.js'
+import { BASE_URL, recordingFetch, testClient, uniqueTopic } from './support.js'
 
 describe('KafdoClient > admin', () => {
   it('creates, lists, describes and deletes a topic', async () => {
@@ -28,6 +28,41 @@ describe('KafdoClient > admin', () => {
 
     expect(summary.partitions).toBe(5)
     expect((await admin.describeTopic(topic)).partitions).toHaveLength(5)
+  })
+
+  it('changes a topic config with set and delete, after a dry run that changed nothing', async () => {
+    const { fetch, requests } = recordingFetch()
+    const admin = testClient({ fetch }).admin()
+    const topic = uniqueTopic()
+    await admin.createTopic({ topic, config: { 'retention.ms': '3600000' } })
+    const change = { set: { 'confluent.value.schema.validation': 'true' }, delete: ['retention.ms'] }
+
+    const dry = await admin.alterTopicConfig(topic, change, { dryRun: true })
+    const unchanged = (await admin.describeTopic(topic)).config
+    const applied = await admin.alterTopicConfig(topic, change)
+
+    expect(dry).toMatchObject({ topic, after: { 'confluent.value.schema.validation': 'true', 'retention.ms': '604800000' }, applied: false })
+    expect(unchanged).toEqual(dry.before)
+    expect(applied).toEqual({ ...dry, applied: true })
+    expect((await admin.describeTopic(topic)).config).toEqual(applied.after)
+    const patches = requests.filter((r) => r.method === 'PATCH')
+    expect(patches.map((r) => r.url)).toEqual([`${BASE_URL}/admin/topics/${topic}/config?dryRun=true`, `${BASE_URL}/admin/topics/${topic}/config`])
+    expect(patches[1]!.body).toEqual(change)
+  })
+
+  it('refuses an invalid config change: INVALID_REQUEST before sending it, INVALID_CONFIG from the server', async () => {
+    const { fetch, requests } = recordingFetch()
+    const admin = testClient({ fetch }).admin()
+    const topic = uniqueTopic()
+    await admin.createTopic({ topic })
+
+    const local = await admin.alterTopicConfig(topic, { set: {} }).catch((e: unknown) => e)
+    const remote = await admin.alterTopicConfig(topic, { set: { 'retention.ms': 'soon' } }).catch((e: unknown) => e)
+
+    expect(local).toMatchObject({ code: 'INVALID_REQUEST', status: 400 })
+    expect(remote).toBeInstanceOf(KafdoError)
+    expect(remote).toMatchObject({ code: 'INVALID_CONFIG', status: 400, details: { config: { 'retention.ms': expect.any(String) } } })
+    expect(requests.filter((r) => r.method === 'PATCH')).toHaveLength(1)
   })
 
   it('lists the earliest and latest offsets of every partition', async () => {

@@ -96,6 +96,11 @@ const ROUTES: Route[] = [
     grants: (f) => [`topic:config@${f.topic}`],
   },
   {
+    name: 'PATCH /admin/topics/:topic/config',
+    request: (f) => ({ method: 'PATCH', path: `/admin/topics/${f.topic}/config`, body: { set: { 'retention.ms': 3_600_000 } } }),
+    grants: (f) => [`topic:config@${f.topic}`],
+  },
+  {
     name: 'GET /admin/topics/:topic/offsets',
     request: (f) => ({ method: 'GET', path: `/admin/topics/${f.topic}/offsets` }),
     grants: (f) => [`topic:read@${f.topic}`],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_TOPIC_CONFIG, parseTopicConfig } from '../../src/protocol/topic-config'
+import { changeTopicConfig, DEFAULT_TOPIC_CONFIG, parseTopicConfig } from '../../src/protocol/topic-config'
 
 describe('topic config', () => {
   it("accepts Kafka's string values and normalises them", () => {
@@ -19,5 +19,30 @@ describe('topic config', () => {
 
   it('accepts replication settings that have no meaning here, and ignores them', () => {
     expect(parseTopicConfig({ 'min.insync.replicas': '2' })).toEqual({ ok: true, config: DEFAULT_TOPIC_CONFIG })
+  })
+})
+
+describe('topic config > incremental change', () => {
+  const base = { ...DEFAULT_TOPIC_CONFIG, 'retention.ms': 3_600_000, 'cleanup.policy': 'compact' as const, 'max.message.bytes': 500 }
+  const defaults = { ...DEFAULT_TOPIC_CONFIG, 'retention.ms': 86_400_000 }
+
+  it('sets keys (SET), resets others to the given defaults (DELETE) and keeps the rest', () => {
+    expect(changeTopicConfig(base, { 'max.message.bytes': '900' }, ['retention.ms', 'cleanup.policy'], defaults)).toEqual({
+      ok: true,
+      config: { ...base, 'max.message.bytes': 900, 'retention.ms': 86_400_000, 'cleanup.policy': 'delete' },
+    })
+  })
+
+  it('reports every unknown or invalid key, whether set or reset, and accepts ignored Kafka keys either way', () => {
+    const result = changeTopicConfig(
+      base,
+      { 'retention.msec': 1, 'max.message.bytes': 0, 'segment.bytes': 1 },
+      ['cleanup.polcy', 'min.insync.replicas'],
+      defaults,
+    )
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(Object.keys(result.errors).sort()).toEqual(['cleanup.polcy', 'max.message.bytes', 'retention.msec'])
+    expect(changeTopicConfig(base, { 'segment.bytes': 1 }, ['min.insync.replicas'], defaults)).toEqual({ ok: true, config: base })
   })
 })
