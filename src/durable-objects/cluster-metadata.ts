@@ -2,7 +2,8 @@
  * ClusterMetadataDO: the one cluster-wide object. It owns topic definitions (name, id, partition count,
  * config) per tenant and the registry of consumer groups. It is never on the produce/fetch path: Workers
  * cache what it says, and partition objects ask it once, when they are first used. When topics change it
- * tells the tenant's groups, so pattern subscriptions and partition growth trigger a rebalance.
+ * tells the tenant's groups, so pattern subscriptions and partition growth trigger a rebalance; when one
+ * is deleted, the groups drop their committed offsets for it (`topic-deletion.ts`).
  */
 import { DurableObject } from 'cloudflare:workers'
 import { groupObjectName, partitionObjectName } from '../core/object-names.js'
@@ -10,11 +11,12 @@ import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
-import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord, type DeletedTopic } from '../storage/metadata-store.js'
+import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord } from '../storage/metadata-store.js'
 import { runMigrations } from '../storage/migrations.js'
 import { TimerStore } from '../storage/timers.js'
 import type { CompatibilityMode, SchemaType, SchemaVersion } from '../protocol/schemas.js'
 import { SchemaRegistry } from './schema-registry.js'
+import { purgeBeforeReuse, purgeDeletedTopic } from './topic-deletion.js'
 import { changedTopic, checkTopicQuotas, newTopic, tenantTopicDefaults, type CreateTopicInput, type UpdateTopicInput } from './topic-rules.js'
 
 export type { CreateTopicInput, UpdateTopicInput } from './topic-rules.js'
@@ -38,6 +40,8 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   }
 
   async createTopic(tenant: string, input: CreateTopicInput): Promise<Result<TopicMetadata>> {
+    const purged = await this.#purgeOffsetsOf(tenant, input.topic)
+    if (!purged.ok) return purged
     const topic = this.validateTopic(tenant, input)
     if (!topic.ok) return topic
     const quota = input.system ? ok(null) : this.#checkQuotas(tenant, topic.value, undefined)
@@ -117,14 +121,20 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     return ok({ before, after })
   }
 
-  /** Deletes the topic now and its partitions' storage as soon as they answer (retried by a timer). */
-  async deleteTopic(tenant: string, name: string): Promise<Result<TopicMetadata>> {
+  /**
+   * Deletes the topic now; its partitions' storage and the tenant's groups' committed offsets for it go as
+   * soon as those objects answer (retried by a timer, and before the name is created again). Told of the
+   * deletion, the groups subscribed to it rebalance.
+   */
+  deleteTopic(tenant: string, name: string): Promise<Result<TopicMetadata>> {
+    return this.#deleteTopic(tenant, name, this.#store.groups(tenant))
+  }
+
+  async #deleteTopic(tenant: string, name: string, groups: readonly string[]): Promise<Result<TopicMetadata>> {
     const topic = this.#store.topic(tenant, name)
     if (!topic) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
-    this.#store.markDeleted(tenant, topic, Date.now())
-    await this.#notifyGroups(tenant)
-    const deleted: DeletedTopic = { tenant, name, topicId: topic.topicId, partitions: topic.partitions }
-    if (!(await this.#purge(deleted))) {
+    this.ctx.storage.transactionSync(() => this.#store.markDeleted(tenant, topic, groups, Date.now()))
+    if (!(await purgeDeletedTopic(this.env, this.#store, topic.topicId))) {
       this.#timers.set(PURGE_TIMER, topic.topicId, Date.now() + PURGE_RETRY_MS)
       await this.#timers.arm()
     }
@@ -165,7 +175,8 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   async deleteTenant(tenant: string): Promise<{ topics: string[]; groups: string[] }> {
     const topics = this.#store.topics(tenant)
     const groups = this.#store.groups(tenant)
-    for (const topic of topics) await this.deleteTopic(tenant, topic.topic)
+    // The groups are wiped whole (by the caller), so none is asked to drop offsets topic by topic.
+    for (const topic of topics) await this.#deleteTopic(tenant, topic.topic, [])
     this.#store.deleteTenant(tenant)
     return { topics: topics.map((t) => t.topic), groups }
   }
@@ -227,12 +238,11 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   }
 
   override async alarm(): Promise<void> {
-    this.#timers.alarmFired()
-    const pending = new Map(this.#store.deletedTopics().map((topic) => [topic.topicId, topic]))
-    for (const timer of this.#timers.due(Date.now())) {
+    // Timers due by the time the alarm was set for run even when it is driven early (as tests do).
+    const firedFor = this.#timers.alarmFired()
+    for (const timer of this.#timers.due(Math.max(Date.now(), firedFor ?? 0))) {
       if (timer.kind !== PURGE_TIMER) continue
-      const topic = pending.get(timer.key)
-      if (!topic || (await this.#purge(topic))) this.#timers.delete(PURGE_TIMER, timer.key)
+      if (await purgeDeletedTopic(this.env, this.#store, timer.key)) this.#timers.delete(PURGE_TIMER, timer.key)
       else this.#timers.set(PURGE_TIMER, timer.key, Date.now() + PURGE_RETRY_MS)
     }
     await this.#timers.arm()
@@ -243,6 +253,22 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   }
 
   /**
+   * A topic created under the name of a deleted one must not inherit its committed offsets: while a
+   * group has not dropped them yet the name stays unusable (503, retriable), as Kafka refuses a topic
+   * still marked for deletion.
+   */
+  async #purgeOffsetsOf(tenant: string, name: string): Promise<Result<null>> {
+    const { purged, groups } = await purgeBeforeReuse(this.env, this.#store, tenant, name)
+    for (const topicId of purged) this.#timers.delete(PURGE_TIMER, topicId)
+    await this.#timers.arm()
+    if (groups === 0) return ok(null)
+    return fail('SERVICE_UNAVAILABLE', `topic '${name}' is still being deleted: ${groups} consumer groups have not yet dropped its offsets; retry`, {
+      topic: name,
+      groups,
+    })
+  }
+
+  /**
    * Tells each of the tenant's groups that its topics changed, before the admin call returns, so a
    * member's next heartbeat already sees the rebalance. Best effort: a group that misses it sees the
    * change when its cached topic list expires (30 s).
@@ -250,19 +276,5 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   async #notifyGroups(tenant: string): Promise<void> {
     const groups = this.#store.groups(tenant)
     await Promise.allSettled(groups.map((groupId) => this.env.CONSUMER_GROUP.getByName(groupObjectName(tenant, groupId)).topicsChanged()))
-  }
-
-  /** Wipes every partition object of a deleted topic; true once all of them are gone. */
-  async #purge(topic: DeletedTopic): Promise<boolean> {
-    const results = await Promise.allSettled(
-      Array.from({ length: topic.partitions }, (_, partition) =>
-        this.env.TOPIC_PARTITION.getByName(
-          partitionObjectName({ tenant: topic.tenant, topic: topic.name, topicId: topic.topicId, partition }),
-        ).destroy(),
-      ),
-    )
-    const done = results.every((result) => result.status === 'fulfilled')
-    if (done) this.#store.forgetDeleted(topic.topicId)
-    return done
   }
 }

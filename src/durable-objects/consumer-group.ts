@@ -14,7 +14,7 @@
  *   rebalances.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { assign, type AssignmentStrategy } from '../core/assignors.js'
+import { assign, type AssignmentStrategy, type TopicPartition } from '../core/assignors.js'
 import { CLUSTER_OBJECT_NAME } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
@@ -62,6 +62,8 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
   #lastHeartbeat = new Map<string, number>()
   #joinWaiters = new Map<string, (result: JoinGroupResult) => void>()
   #topics: { partitions: Map<string, number>; readAt: number } | undefined
+  /** Counts topic deletions heard of, so a commit checked against a list read meanwhile checks again. */
+  #deletions = 0
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
@@ -148,9 +150,10 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     const fenced = fenceCommit(ref.groupId, this.#meta, this.#members, request)
     if (fenced) return fenced
     await this.#ensureMeta(ref)
+    const offsets = await this.#existingPartitions(request.offsets)
     const now = Date.now()
     this.ctx.storage.transactionSync(() => {
-      for (const offset of request.offsets) {
+      for (const offset of offsets) {
         this.#store.writeOffset({
           topic: offset.topic,
           partition: offset.partition,
@@ -160,7 +163,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
         })
       }
     })
-    return ok({ committed: request.offsets.length })
+    return ok({ committed: offsets.length })
   }
 
   async leave(ref: GroupRef, memberId: string): Promise<Result<null>> {
@@ -236,7 +239,18 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     this.#topics = undefined
   }
 
-  /** ClusterMetadataDO calls this when topics are created, grown or deleted. */
+  /**
+   * ClusterMetadataDO calls this (until it answers) when a topic is deleted. As Kafka's coordinator does,
+   * the group drops its committed offsets for the topic, so one created later under the name starts with
+   * none; then it rebalances if a member was subscribed.
+   */
+  async topicDeleted(topic: string): Promise<void> {
+    this.#deletions += 1
+    this.#store.deleteOffsets(topic)
+    await this.topicsChanged()
+  }
+
+  /** ClusterMetadataDO calls this when topics are created or grown. */
   async topicsChanged(): Promise<void> {
     this.#topics = undefined
     if (this.#meta?.state === 'Stable' && (await this.#topicsChanged())) {
@@ -429,6 +443,26 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     const topics = await this.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME).listTopics(this.#meta!.tenant)
     this.#topics = { partitions: new Map(topics.map((topic) => [topic.topic, topic.partitions])), readAt: Date.now() }
     return this.#topics.partitions
+  }
+
+  /**
+   * The committed offsets whose partition still exists. A member may commit a partition of a topic deleted
+   * since its assignment (until it rejoins): that offset is discarded, as the deletion discarded the
+   * others, so a topic created later under the name inherits none. The cached topic list is re-read
+   * before discarding anything (it is dropped when a topic is deleted).
+   */
+  async #existingPartitions<T extends TopicPartition>(offsets: readonly T[]): Promise<T[]> {
+    const existing = (partitions: ReadonlyMap<string, number>) => offsets.filter((o) => o.partition < (partitions.get(o.topic) ?? 0))
+    for (;;) {
+      const deletions = this.#deletions
+      let partitions = await this.#topicPartitions()
+      if (existing(partitions).length < offsets.length) {
+        this.#topics = undefined
+        partitions = await this.#topicPartitions()
+      }
+      // A list read while a topic was being deleted may still hold it: read again.
+      if (deletions === this.#deletions) return existing(partitions)
+    }
   }
 
   /** Whether the subscribed topics or their partition counts differ from what the assignment used. */

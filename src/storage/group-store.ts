@@ -191,6 +191,10 @@ export class GroupStore {
       }))
   }
 
+  deleteOffsets(topic: string): void {
+    this.#sql.exec('DELETE FROM offsets WHERE topic = ?', topic)
+  }
+
   writeOffset(offset: CommittedOffset): void {
     this.#sql.exec(
       `INSERT INTO offsets (topic, partition, committed_offset, metadata, committed_at) VALUES (?, ?, ?, ?, ?)

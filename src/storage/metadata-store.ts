@@ -1,6 +1,7 @@
 /**
  * Typed SQL for ClusterMetadataDO: topics (per tenant, with the id their partition objects are named
- * by), topics deleted but whose partition storage is still being removed, and the group registry.
+ * by), topics deleted but whose partition storage or groups' offsets are still being removed, and the
+ * group registry.
  */
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../protocol/queues.js'
 import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../protocol/topic-config.js'
@@ -73,6 +74,17 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
     )`,
     'CREATE TABLE subject_config (tenant TEXT NOT NULL, subject TEXT NOT NULL, compatibility TEXT NOT NULL, PRIMARY KEY (tenant, subject))',
   ],
+  [
+    // Groups that have yet to drop their committed offsets for a deleted topic (retried until they do).
+    `CREATE TABLE offset_purges (
+      topic_id TEXT NOT NULL,
+      tenant TEXT NOT NULL,
+      topic TEXT NOT NULL,
+      group_id TEXT NOT NULL,
+      PRIMARY KEY (topic_id, group_id)
+    )`,
+    'CREATE INDEX offset_purges_by_name ON offset_purges (tenant, topic)',
+  ],
 ]
 
 export interface StoredSchemaVersion {
@@ -129,6 +141,13 @@ export interface DeletedTopic {
   partitions: number
 }
 
+/** A group that has yet to drop its committed offsets for a deleted topic. */
+export interface OffsetPurge {
+  tenant: string
+  topic: string
+  groupId: string
+}
+
 const TOPIC_COLUMNS = 'name, topic_id, partitions, config, queue, created_at'
 
 export class MetadataStore {
@@ -182,9 +201,21 @@ export class MetadataStore {
     )
   }
 
-  /** Removes the topic and remembers its partitions until their storage is gone. */
-  markDeleted(tenant: string, topic: TopicMetadata, now: number): void {
+  /**
+   * Removes the topic and remembers what is left to clean up: its partitions until their storage is gone,
+   * and `groups` until each has dropped its committed offsets for it.
+   */
+  markDeleted(tenant: string, topic: TopicMetadata, groups: readonly string[], now: number): void {
     this.#sql.exec('DELETE FROM topics WHERE tenant = ? AND name = ?', tenant, topic.topic)
+    for (const groupId of groups) {
+      this.#sql.exec(
+        'INSERT OR IGNORE INTO offset_purges (topic_id, tenant, topic, group_id) VALUES (?, ?, ?, ?)',
+        topic.topicId,
+        tenant,
+        topic.topic,
+        groupId,
+      )
+    }
     this.#sql.exec(
       'INSERT OR REPLACE INTO deleted_topics (topic_id, tenant, name, partitions, deleted_at) VALUES (?, ?, ?, ?, ?)',
       topic.topicId,
@@ -195,23 +226,48 @@ export class MetadataStore {
     )
   }
 
-  deletedTopics(): DeletedTopic[] {
+  deletedTopic(topicId: string): DeletedTopic | undefined {
     return this.#sql
-      .exec<{ topic_id: string; tenant: string; name: string; partitions: number }>('SELECT topic_id, tenant, name, partitions FROM deleted_topics')
+      .exec<{ topic_id: string; tenant: string; name: string; partitions: number }>(
+        'SELECT topic_id, tenant, name, partitions FROM deleted_topics WHERE topic_id = ?',
+        topicId,
+      )
       .toArray()
-      .map((row) => ({ tenant: row.tenant, name: row.name, topicId: row.topic_id, partitions: row.partitions }))
+      .map((row) => ({ tenant: row.tenant, name: row.name, topicId: row.topic_id, partitions: row.partitions }))[0]
   }
 
   forgetDeleted(topicId: string): void {
     this.#sql.exec('DELETE FROM deleted_topics WHERE topic_id = ?', topicId)
   }
 
+  /** The groups that still hold offsets of this deleted topic. */
+  offsetPurges(topicId: string): OffsetPurge[] {
+    return this.#sql
+      .exec<{ tenant: string; topic: string; group_id: string }>('SELECT tenant, topic, group_id FROM offset_purges WHERE topic_id = ?', topicId)
+      .toArray()
+      .map((row) => ({ tenant: row.tenant, topic: row.topic, groupId: row.group_id }))
+  }
+
+  /** Ids of deleted topics of this name whose offsets some group still holds. */
+  pendingOffsetPurges(tenant: string, topic: string): string[] {
+    return this.#sql
+      .exec<{ topic_id: string }>('SELECT DISTINCT topic_id FROM offset_purges WHERE tenant = ? AND topic = ?', tenant, topic)
+      .toArray()
+      .map((row) => row.topic_id)
+  }
+
+  forgetOffsetPurge(topicId: string, groupId: string): void {
+    this.#sql.exec('DELETE FROM offset_purges WHERE topic_id = ? AND group_id = ?', topicId, groupId)
+  }
+
   registerGroup(tenant: string, groupId: string, now: number): void {
     this.#sql.exec('INSERT OR IGNORE INTO consumer_groups (tenant, group_id, created_at) VALUES (?, ?, ?)', tenant, groupId, now)
   }
 
+  /** The group is gone with its offsets: nothing is left to purge from it either. */
   unregisterGroup(tenant: string, groupId: string): void {
     this.#sql.exec('DELETE FROM consumer_groups WHERE tenant = ? AND group_id = ?', tenant, groupId)
+    this.#sql.exec('DELETE FROM offset_purges WHERE tenant = ? AND group_id = ?', tenant, groupId)
   }
 
   groups(tenant: string): string[] {
@@ -269,6 +325,7 @@ export class MetadataStore {
     this.#sql.exec('DELETE FROM subject_config WHERE tenant = ?', tenant)
     this.#sql.exec('DELETE FROM schemas WHERE tenant = ?', tenant)
     this.#sql.exec('DELETE FROM consumer_groups WHERE tenant = ?', tenant)
+    this.#sql.exec('DELETE FROM offset_purges WHERE tenant = ?', tenant)
     this.#sql.exec('DELETE FROM api_keys WHERE tenant = ?', tenant)
     this.#sql.exec('DELETE FROM quotas WHERE tenant = ?', tenant)
   }

@@ -175,6 +175,32 @@ describe('Consumer > delivery', () => {
     await consumer.close()
   })
 
+  it('keeps consuming when a subscribed topic is deleted, and the group keeps no offsets for it', async () => {
+    const prefix = uniqueName('del')
+    const [gone, kept] = [`${prefix}.gone`, `${prefix}.kept`]
+    await topicWith(2, 4, gone)
+    await topicWith(1, 2, kept)
+    const group = uniqueName('g')
+    const consumer = createConsumer(env, { groupId: group, fromBeginning: true, autoCommitIntervalMs: 0 })
+    await consumer.subscribe(new RegExp(`${prefix}\\..*`))
+    expect(await consumer.poll()).toHaveLength(6)
+
+    await createAdmin(env).deleteTopic(gone)
+    await createProducer(env).send({ topic: kept, value: 'after' })
+    let records: ConsumerRecord[] = []
+    for (let i = 0; i < 5 && records.length === 0; i++) records = await consumer.poll()
+    expect(records.map((r) => r.value)).toEqual(['after'])
+    await consumer.close()
+    expect((await createAdmin(env).describeGroup(group)).offsets.map((o) => o.topic)).toEqual([kept])
+
+    // Recreated, the topic is read from its start: nothing committed for the old one carries over.
+    await topicWith(2, 1, gone)
+    const again = createConsumer(env, { groupId: group, fromBeginning: true })
+    await again.subscribe([gone])
+    expect(values(await again.poll())).toEqual([0])
+    await again.close()
+  })
+
   it('refuses to poll before subscribing, and after close', async () => {
     const consumer = createConsumer(env, { groupId: uniqueName('g') })
     await expect(consumer.poll()).rejects.toMatchObject({ code: 'INVALID_REQUEST' })

@@ -1,0 +1,52 @@
+/**
+ * What deleting a topic leaves to clean up, for ClusterMetadataDO: the storage of its partition objects,
+ * and the committed offsets every consumer group of the tenant kept for it (Kafka's group coordinator
+ * drops a deleted partition's offsets too, so a topic created again under the name starts with none).
+ * Both are recorded when the topic is deleted and forgotten only once done, so an object that does not
+ * answer is tried again by the purge timer, and before the name is used again.
+ */
+import { groupObjectName, partitionObjectName } from '../core/object-names.js'
+import type { KafdoEnv } from '../env.js'
+import type { MetadataStore } from '../storage/metadata-store.js'
+
+/** Tries every clean-up still recorded for the deleted topic `topicId`; true once none is left. */
+export async function purgeDeletedTopic(env: KafdoEnv, store: MetadataStore, topicId: string): Promise<boolean> {
+  await Promise.all([destroyPartitions(env, store, topicId), purgeGroupOffsets(env, store, topicId)])
+  return store.deletedTopic(topicId) === undefined && store.offsetPurges(topicId).length === 0
+}
+
+/**
+ * Before `name` is used again: tries once more every deleted topic of that name whose offsets a group
+ * still holds. Answers which of them are now fully cleaned up and how many groups still hold offsets.
+ */
+export async function purgeBeforeReuse(
+  env: KafdoEnv,
+  store: MetadataStore,
+  tenant: string,
+  name: string,
+): Promise<{ purged: string[]; groups: number }> {
+  const purged: string[] = []
+  for (const topicId of store.pendingOffsetPurges(tenant, name)) if (await purgeDeletedTopic(env, store, topicId)) purged.push(topicId)
+  const groups = store.pendingOffsetPurges(tenant, name).reduce((sum, topicId) => sum + store.offsetPurges(topicId).length, 0)
+  return { purged, groups }
+}
+
+async function destroyPartitions(env: KafdoEnv, store: MetadataStore, topicId: string): Promise<void> {
+  const topic = store.deletedTopic(topicId)
+  if (!topic) return
+  const results = await Promise.allSettled(
+    Array.from({ length: topic.partitions }, (_, partition) =>
+      env.TOPIC_PARTITION.getByName(partitionObjectName({ tenant: topic.tenant, topic: topic.name, topicId, partition })).destroy(),
+    ),
+  )
+  if (results.every((result) => result.status === 'fulfilled')) store.forgetDeleted(topicId)
+}
+
+async function purgeGroupOffsets(env: KafdoEnv, store: MetadataStore, topicId: string): Promise<void> {
+  await Promise.allSettled(
+    store.offsetPurges(topicId).map(async ({ tenant, topic, groupId }) => {
+      await env.CONSUMER_GROUP.getByName(groupObjectName(tenant, groupId)).topicDeleted(topic)
+      store.forgetOffsetPurge(topicId, groupId)
+    }),
+  )
+}
