@@ -1,7 +1,7 @@
 /**
  * Three projects: `workers` runs inside workerd through the Cloudflare Vitest plugin (unit, Durable Object,
- * HTTP, in-Worker API and client tests); `e2e` runs in Node against the built package and a real
- * `wrangler dev` server; `example-r2` runs the examples/r2-events Worker with its own bindings (R2 and
+ * HTTP, in-Worker API and client tests); `e2e` runs in Node against the package packed from a fresh copy
+ * of the tree and a real `wrangler dev` server; `example-r2` runs the examples/r2-events Worker with its own bindings (R2 and
  * Queues simulated by Miniflare).
  */
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
@@ -24,6 +24,8 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts'],
+          // Packs the package once from a fresh copy of the tree; the tests install that tarball.
+          globalSetup: ['test/e2e/support/global-setup.ts'],
           testTimeout: 240_000,
           hookTimeout: 240_000,
         },

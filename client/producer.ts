@@ -93,8 +93,8 @@ export class KafdoProducer {
       throw new KafdoError('INVALID_REQUEST', `record ${index} names no topic and the producer has no defaultTopic`, { index })
     }
     return {
-      topic: check(topicNameSchema, topic, `records.${index}.topic`),
-      record: check(produceRecordSchema, rest, `records.${index}`),
+      topic: check(topicNameSchema, topic, { at: ['records', index, 'topic'] }),
+      record: check(produceRecordSchema, rest, { at: ['records', index] }),
     }
   }
 

@@ -76,18 +76,14 @@ export class KafdoQueueConsumer implements AsyncIterable<QueueMessage> {
   constructor(http: HttpCore, options: QueueConsumerOptions) {
     if (typeof options !== 'object' || options === null) throw new KafdoError('INVALID_REQUEST', 'queueConsumer: options with a queue are required')
     this.#http = http
-    this.#queue = check(topicNameSchema, options.queue, 'queue')
-    const checked = check(
-      receiveRequestSchema,
-      {
-        group: options.group ?? DEFAULT_SHARE_GROUP,
-        consumerId: options.consumerId ?? `queue-consumer-${crypto.randomUUID()}`,
-        max: options.maxMessages ?? 10,
-        waitMs: options.waitMs ?? 1_000,
-        ...(options.visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs: options.visibilityTimeoutMs } : {}),
-      },
-      'queueConsumer',
-    )
+    this.#queue = check(topicNameSchema, options.queue, { at: ['queue'] })
+    const checked = check(receiveRequestSchema, {
+      group: options.group ?? DEFAULT_SHARE_GROUP,
+      consumerId: options.consumerId ?? `queue-consumer-${crypto.randomUUID()}`,
+      max: options.maxMessages ?? 10,
+      waitMs: options.waitMs ?? 1_000,
+      ...(options.visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs: options.visibilityTimeoutMs } : {}),
+    })
     this.#group = checked.group!
     this.#consumerId = checked.consumerId
     this.#maxMessages = checked.max!

@@ -98,7 +98,7 @@ export class KafdoQueues {
    * answer would be refused as TOPIC_ALREADY_EXISTS.
    */
   async create(request: CreateQueueRequest, options: DryRunOption = {}): Promise<CreatedQueue> {
-    check(createQueueRequestSchema, request, 'queue')
+    check(createQueueRequestSchema, request)
     return this.#http.request<CreatedQueue>({
       method: 'POST',
       path: ['queues'],
@@ -126,7 +126,7 @@ export class KafdoQueues {
 
   /** Changes the queue's policy, config or partition count (which can only grow); answers before and after. */
   async update(name: string, request: UpdateQueueRequest, options: DryRunOption = {}): Promise<QueueUpdateResult> {
-    check(updateQueueRequestSchema, request, 'update')
+    check(updateQueueRequestSchema, request)
     return this.#http.request<QueueUpdateResult>({
       method: 'PATCH',
       path: ['queues', name, 'config'],
@@ -157,7 +157,7 @@ export class KafdoQueues {
   send(name: string, messages: QueueMessageInput[]): Promise<RecordMetadata[]>
   async send(name: string, input: QueueMessageInput | QueueMessageInput[]): Promise<RecordMetadata | RecordMetadata[]> {
     if (Array.isArray(input)) {
-      input.forEach((message, index) => check(queueMessageSchema, message, `messages.${index}`))
+      input.forEach((message, index) => check(queueMessageSchema, message, { at: ['messages', index] }))
       const { results } = await this.#http.request<{ results: RecordMetadata[] }>({
         method: 'POST',
         path: ['queues', name, 'messages'],
@@ -166,7 +166,7 @@ export class KafdoQueues {
       })
       return results
     }
-    check(queueMessageSchema, input, 'message')
+    check(queueMessageSchema, input)
     return this.#http.request<RecordMetadata>({
       method: 'POST',
       path: ['queues', name, 'messages'],
@@ -192,7 +192,7 @@ export class KafdoQueues {
    * cursor.
    */
   async seek(name: string, request: SeekRequest): Promise<Array<{ partition: number; offset: number }>> {
-    check(seekRequestSchema, request, 'seek')
+    check(seekRequestSchema, request)
     const { partitions } = await this.#http.request<{ partitions: Array<{ partition: number; offset: number }> }>({
       method: 'POST',
       path: ['queues', name, 'seek'],
@@ -220,7 +220,7 @@ export class KafdoQueues {
    * retried: a repeat would send them again.
    */
   async redrive(name: string, request: RedriveRequest = {}): Promise<{ redriven: number }> {
-    check(redriveRequestSchema, request, 'redrive')
+    check(redriveRequestSchema, request)
     return this.#http.request<{ redriven: number }>({ method: 'POST', path: ['queues', name, 'dlq', 'redrive'], body: request, idempotent: false })
   }
 

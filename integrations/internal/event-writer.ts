@@ -87,7 +87,7 @@ export class EventWriter {
     const idempotence = { producerId: `${prefix}:${(await sha256Hex(`${scope}\n${record.eventId}`)).slice(0, 64)}`, sequence: 0 }
     // The same edge validation as the in-Worker producer's (header limits, key size).
     const headers = { ...record.headers, [record.eventIdHeader]: await headerSafe(record.eventId) }
-    const body = check(produceRecordSchema, { key: record.key, value: record.value, headers }, 'event')
+    const body = check(produceRecordSchema, { key: record.key, value: record.value, headers })
     const attempt = () => withRetries(retries, () => produce(env, DEFAULT_TENANT, record.topic, [body], idempotence))
     try {
       return (await attempt())[0]!

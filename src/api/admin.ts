@@ -35,11 +35,11 @@ export class Admin {
   }
 
   createTopic(request: CreateTopicRequest): Promise<TopicSummary> {
-    return topics.createTopic(this.#env, this.#tenant, check(createTopicRequestSchema, request, 'topic'))
+    return topics.createTopic(this.#env, this.#tenant, check(createTopicRequestSchema, request))
   }
 
   async deleteTopic(topic: string): Promise<void> {
-    await topics.deleteTopic(this.#env, this.#tenant, check(topicNameSchema, topic, 'topic'))
+    await topics.deleteTopic(this.#env, this.#tenant, check(topicNameSchema, topic, { at: ['topic'] }))
   }
 
   /** Topic names, as kafkajs's `listTopics` returns them. */
@@ -48,12 +48,17 @@ export class Admin {
   }
 
   describeTopic(topic: string): Promise<TopicDescription> {
-    return topics.describeTopic(this.#env, this.#tenant, check(topicNameSchema, topic, 'topic'))
+    return topics.describeTopic(this.#env, this.#tenant, check(topicNameSchema, topic, { at: ['topic'] }))
   }
 
   /** Raises the topic's partition count to `count` (the new total, as in Kafka). */
   createPartitions(topic: string, count: number): Promise<TopicSummary> {
-    return topics.createPartitions(this.#env, this.#tenant, check(topicNameSchema, topic, 'topic'), check(partitionCountSchema, count, 'count'))
+    return topics.createPartitions(
+      this.#env,
+      this.#tenant,
+      check(topicNameSchema, topic, { at: ['topic'] }),
+      check(partitionCountSchema, count, { at: ['count'] }),
+    )
   }
 
   /**
@@ -73,7 +78,7 @@ export class Admin {
 
   /** Earliest and latest offset of each partition, keyed by partition number. */
   async listOffsets(topic: string): Promise<Map<number, { earliest: number; latest: number }>> {
-    const offsets = await topicOffsets(this.#env, this.#tenant, check(topicNameSchema, topic, 'topic'))
+    const offsets = await topicOffsets(this.#env, this.#tenant, check(topicNameSchema, topic, { at: ['topic'] }))
     return new Map(offsets.partitions.map(({ partition, earliest, latest }) => [partition, { earliest, latest }]))
   }
 
@@ -84,17 +89,17 @@ export class Admin {
 
   /** State, members with their assignments, committed offsets and lag; an unknown group is `Dead`. */
   describeGroup(groupId: string): Promise<GroupDescription> {
-    return groups.describeGroup(this.#env, this.#tenant, check(groupIdSchema, groupId, 'groupId'))
+    return groups.describeGroup(this.#env, this.#tenant, check(groupIdSchema, groupId, { at: ['groupId'] }))
   }
 
   /** Deletes a group with no active members, and its offsets. */
   deleteGroup(groupId: string): Promise<void> {
-    return groups.deleteGroup(this.#env, this.#tenant, check(groupIdSchema, groupId, 'groupId'))
+    return groups.deleteGroup(this.#env, this.#tenant, check(groupIdSchema, groupId, { at: ['groupId'] }))
   }
 
   /** Resets an inactive group's offsets on one topic to earliest, latest, a timestamp or given offsets. */
   resetOffsets(groupId: string, request: ResetOffsetsRequest): Promise<CommittedOffsetDescription[]> {
-    return groups.resetOffsets(this.#env, this.#tenant, check(groupIdSchema, groupId, 'groupId'), check(resetOffsetsRequestSchema, request, 'reset'))
+    return groups.resetOffsets(this.#env, this.#tenant, check(groupIdSchema, groupId, { at: ['groupId'] }), check(resetOffsetsRequestSchema, request))
   }
 
   async close(): Promise<void> {}

@@ -78,7 +78,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.#tenant = tenant
     this.#listener = listener
     this.#config = {
-      groupId: check(groupIdSchema, config.groupId, 'groupId'),
+      groupId: check(groupIdSchema, config.groupId, { at: ['groupId'] }),
       clientId: config.clientId ?? 'kafdo-consumer',
       sessionTimeoutMs: config.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: config.heartbeatIntervalMs ?? 3_000,
@@ -194,18 +194,14 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     let memberId = this.#memberForgotten ? undefined : this.#member?.memberId
     this.#memberForgotten = false
     for (;;) {
-      const request = check(
-        joinGroupRequestSchema,
-        {
-          ...(memberId ? { memberId } : {}),
-          clientId: this.#config.clientId,
-          ...this.#subscription,
-          sessionTimeoutMs: this.#config.sessionTimeoutMs,
-          rebalanceTimeoutMs: this.#config.rebalanceTimeoutMs,
-          ...(this.#config.strategy ? { strategy: this.#config.strategy } : {}),
-        },
-        'join',
-      )
+      const request = check(joinGroupRequestSchema, {
+        ...(memberId ? { memberId } : {}),
+        clientId: this.#config.clientId,
+        ...this.#subscription,
+        sessionTimeoutMs: this.#config.sessionTimeoutMs,
+        rebalanceTimeoutMs: this.#config.rebalanceTimeoutMs,
+        ...(this.#config.strategy ? { strategy: this.#config.strategy } : {}),
+      })
       try {
         const result = await groups.joinGroup(this.#env, this.#tenant, this.#config.groupId, request)
         if (result.generationId !== -1) return result

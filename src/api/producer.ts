@@ -162,7 +162,7 @@ export function createProducer(env: KafdoBindings, config?: ProducerConfig): Pro
 }
 
 function validate(record: TopicRecord, index: number): TopicRecord & ValidRecord {
-  return check(topicRecordSchema, record, `records.${index}`) as TopicRecord & ValidRecord
+  return check(topicRecordSchema, record, { at: ['records', index] }) as TopicRecord & ValidRecord
 }
 
 function withoutTopic({ topic: _topic, ...record }: TopicRecord & ValidRecord): ValidRecord {

@@ -46,7 +46,7 @@ export class QueueConsumer implements AsyncIterable<QueueMessage> {
     this.#env = env
     this.#tenant = tenant
     this.#config = {
-      queue: check(topicNameSchema, config.queue, 'queue'),
+      queue: check(topicNameSchema, config.queue, { at: ['queue'] }),
       group: config.group ?? DEFAULT_SHARE_GROUP,
       consumerId: config.consumerId ?? `queue-consumer-${crypto.randomUUID()}`,
       maxMessages: config.maxMessages ?? 10,

@@ -7,7 +7,7 @@ import { VERSION } from '../version.js'
 import { adminRoutes } from './admin.js'
 import { authenticate } from './auth/authenticate.js'
 import type { AppEnv } from './context.js'
-import { notFound, onError } from './errors.js'
+import { onError, unmatched } from './errors.js'
 import { groupRoutes } from './groups.js'
 import { queueRoutes } from './queues.js'
 import { registryRoutes } from './registry.js'
@@ -113,7 +113,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/admin', securityRoutes)
   app.route('/queues', queueRoutes)
   app.route('/', registryRoutes)
-  app.notFound(notFound)
+  app.notFound(unmatched(() => app.routes))
   app.onError(onError)
   return app
 }

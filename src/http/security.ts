@@ -1,6 +1,7 @@
 /** API keys, the audit trail, quotas and tenants, on `/admin/...`. */
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { timestampParamSchema } from '../protocol/records.js'
 import { createApiKeyRequestSchema, provisionRequestSchema, quotasSchema, tenantSchema } from '../protocol/tenants.js'
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys.js'
 import { listAudit } from '../services/audit.js'
@@ -29,7 +30,7 @@ securityRoutes.get('/api-keys', async (c) => {
 
 securityRoutes.delete('/api-keys/:keyId', async (c) => {
   await authorize(c, 'apikey:admin')
-  const keyId = param(c, 'keyId', z.string().regex(/^[0-9a-f]{16}$/, 'not an API key id'))
+  const keyId = param(c, 'keyId', z.string().regex(/^[0-9a-f]{16}$/, 'must be an API key id (16 hexadecimal digits)'))
   await revokeApiKey(c.env, c.get('tenant'), keyId)
   await audited(c, 'apikey:revoke', keyId)
   return c.json({ keyId, revoked: true })
@@ -39,7 +40,7 @@ const auditQuerySchema = z.strictObject({
   action: z.string().max(64).optional(),
   result: z.enum(['success', 'denied', 'failure']).optional(),
   subject: z.string().max(256).optional(),
-  since: z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform(Date.parse)]).optional(),
+  since: timestampParamSchema.optional(),
   offset: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 })

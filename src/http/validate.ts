@@ -18,15 +18,15 @@ export async function jsonBody<S extends z.ZodType>(c: Context<AppEnv>, schema: 
   } catch {
     throw new KafdoError('INVALID_JSON', 'request body is not valid JSON')
   }
-  return check(schema, body, 'body')
+  return check(schema, body, { source: 'body' })
 }
 
 /** The query string without `tenant`, which the authentication middleware has already consumed. */
 export function query<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
   const { tenant: _tenant, ...rest } = c.req.query()
-  return check(schema, rest, 'query')
+  return check(schema, rest, { source: 'query' })
 }
 
 export function param<S extends z.ZodType>(c: Context<AppEnv>, name: string, schema: S): z.output<S> {
-  return check(schema, c.req.param(name), name)
+  return check(schema, c.req.param(name), { at: [name] })
 }

@@ -17,9 +17,9 @@ import { topicNameSchema } from './topics.js'
 
 export const groupIdSchema = z
   .string()
-  .min(1, 'group id must not be empty')
+  .min(1)
   .max(MAX_GROUP_ID_LENGTH)
-  .regex(/^[\x21-\x7e]+$/, 'group id must be printable ASCII without spaces')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
 
 /** A subscription pattern is a regular expression matched against whole topic names, as in Kafka. */
 export const patternSchema = z
@@ -33,7 +33,7 @@ export const patternSchema = z
     } catch {
       return false
     }
-  }, 'pattern is not a valid regular expression')
+  }, 'must be a valid regular expression')
 
 export function compilePattern(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`)
@@ -84,14 +84,17 @@ export type CommitRequest = z.infer<typeof commitRequestSchema>
 
 export const leaveRequestSchema = z.strictObject({ memberId: memberIdSchema })
 
-export const resetOffsetsRequestSchema = z.union([
-  z.strictObject({ topic: topicNameSchema, to: z.enum(['earliest', 'latest']) }),
-  z.strictObject({ topic: topicNameSchema, timestamp: timestampSchema }),
-  z.strictObject({
-    topic: topicNameSchema,
-    offsets: z.array(z.strictObject({ partition: z.number().int().nonnegative(), offset: z.number().int().nonnegative() })).min(1),
-  }),
-])
+export const resetOffsetsRequestSchema = z.union(
+  [
+    z.strictObject({ topic: topicNameSchema, to: z.enum(['earliest', 'latest']) }),
+    z.strictObject({ topic: topicNameSchema, timestamp: timestampSchema }),
+    z.strictObject({
+      topic: topicNameSchema,
+      offsets: z.array(z.strictObject({ partition: z.number().int().nonnegative(), offset: z.number().int().nonnegative() })).min(1),
+    }),
+  ],
+  'give topic and one of to ("earliest" or "latest"), timestamp or offsets',
+)
 export type ResetOffsetsRequest = z.input<typeof resetOffsetsRequestSchema>
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead'

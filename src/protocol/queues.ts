@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import type { RetryPolicy } from '../core/backoff.js'
 import { groupIdSchema } from './groups.js'
-import { produceRecordFields, timestampSchema } from './records.js'
+import { produceRecordFields, timestampParamSchema, timestampSchema } from './records.js'
 import { newTopicNameSchema, partitionCountSchema, topicConfigInputSchema, topicNameSchema } from './topics.js'
 
 export const MAX_RETRY_DELAY_MS = 7 * 24 * 3_600_000
@@ -17,8 +17,8 @@ export const MAX_RECEIVE = 1_000
 export const MAX_TAGS = 20
 export const DLQ_SUFFIX = '-dlq'
 
-const delay = z.number().int().min(0, 'delays cannot be negative').max(MAX_RETRY_DELAY_MS)
-const attempts = z.number().int().min(1, 'maxAttempts must be at least 1').max(MAX_ATTEMPTS)
+const delay = z.number().int().min(0).max(MAX_RETRY_DELAY_MS)
+const attempts = z.number().int().min(1).max(MAX_ATTEMPTS)
 const jitter = z.number().min(0).max(1)
 
 export const retryPolicySchema = z.discriminatedUnion('strategy', [
@@ -80,7 +80,7 @@ const tagSchema = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[a-zA-Z0-9._:/=-]+$/, 'tags may contain letters, digits and . _ : / = -')
+  .regex(/^[a-zA-Z0-9._:/=-]+$/, 'may contain only letters, digits and . _ : / = -')
 
 export const queuePolicyFields = {
   retry: retryPolicySchema.optional(),
@@ -91,7 +91,7 @@ export const queuePolicyFields = {
 }
 
 export const createQueueRequestSchema = z.strictObject({
-  name: newTopicNameSchema.refine((name) => !name.endsWith(DLQ_SUFFIX), `a queue name cannot end in '${DLQ_SUFFIX}'`),
+  name: newTopicNameSchema.refine((name) => !name.endsWith(DLQ_SUFFIX), `cannot end in '${DLQ_SUFFIX}', the suffix of dead-letter topics`),
   partitions: partitionCountSchema.optional(),
   retentionMs: z.number().int().min(-1).optional(),
   config: topicConfigInputSchema.optional(),
@@ -131,12 +131,15 @@ export const listQueuesQuerySchema = z.strictObject({
 
 /** One queue message to produce: a record (with an optional `ttlMs`). */
 export const queueMessageSchema = z.strictObject(produceRecordFields)
-export const queueProduceRequestSchema = z.union([z.strictObject({ messages: z.array(queueMessageSchema).min(1).max(10_000) }), queueMessageSchema])
+export const queueProduceRequestSchema = z.union(
+  [z.strictObject({ messages: z.array(queueMessageSchema).min(1).max(10_000) }), queueMessageSchema],
+  'give one message (an object with a value) or messages, an array of them',
+)
 
 export const queueReadQuerySchema = z.strictObject({
   partition: z.coerce.number().int().nonnegative().optional(),
   offset: z.coerce.number().int().nonnegative().optional(),
-  timestamp: z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform(Date.parse)]).optional(),
+  timestamp: timestampParamSchema.optional(),
   /** The newest N messages across partitions (Qafka's "view last N messages"). */
   last: z.coerce.number().int().min(1).max(1_000).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).optional(),
@@ -157,7 +160,9 @@ export const seekRequestSchema = z
 
 const consumerIdSchema = z.string().min(1).max(255)
 /** `partition:offset:token`, as `receive` hands it out. */
-export const leaseIdSchema = z.string().regex(/^\d{1,5}:\d{1,16}:[a-z0-9]{4,32}$/, 'not a lease id')
+export const leaseIdSchema = z
+  .string()
+  .regex(/^\d{1,5}:\d{1,16}:[a-z0-9]{4,32}$/, 'must be a lease id ("partition:offset:token") as receive returned it')
 
 export const receiveRequestSchema = z.strictObject({
   group: groupIdSchema.optional(),

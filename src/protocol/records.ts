@@ -15,16 +15,17 @@ import { topicNameSchema } from './topics.js'
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 export type RecordHeaders = Record<string, string>
 
+const TIMESTAMP = 'must be epoch milliseconds or an ISO-8601 date-time'
+const isoTimestamp = z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso))
 /** A timestamp as epoch milliseconds or an ISO-8601 string; always epoch milliseconds once parsed. */
-export const timestampSchema = z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso))])
+export const timestampSchema = z.union([z.number().int(TIMESTAMP).nonnegative(TIMESTAMP), isoTimestamp], TIMESTAMP)
+/** The same in a query string, where epoch milliseconds arrive as text. */
+export const timestampParamSchema = z.union([z.coerce.number().int(TIMESTAMP).nonnegative(TIMESTAMP), isoTimestamp], TIMESTAMP)
 
 export const headersSchema = z
-  .record(
-    z.string().min(1).max(MAX_HEADER_KEY_LENGTH),
-    z.string().max(MAX_HEADER_VALUE_BYTES, `a header value can be at most ${MAX_HEADER_VALUE_BYTES} characters`),
-  )
+  .record(z.string().min(1).max(MAX_HEADER_KEY_LENGTH), z.string().max(MAX_HEADER_VALUE_BYTES))
   .refine((headers) => Object.keys(headers).length <= MAX_HEADERS_PER_RECORD, {
-    message: `a record can carry at most ${MAX_HEADERS_PER_RECORD} headers`,
+    message: `must hold at most ${MAX_HEADERS_PER_RECORD} headers`,
   })
 
 /**
@@ -55,7 +56,7 @@ export const idempotenceFields = {
     .string()
     .min(1)
     .max(MAX_PRODUCER_ID_LENGTH)
-    .refine((id) => !id.startsWith('dlq/'), "producer ids starting with 'dlq/' are reserved for dead-letter routing")
+    .refine((id) => !id.startsWith('dlq/'), "cannot start with 'dlq/', which is reserved for dead-letter routing")
     .optional(),
   sequence: z.number().int().nonnegative().optional(),
 }
@@ -64,8 +65,8 @@ export const produceRequestSchema = z.strictObject({ ...produceRecordFields, ...
 export const produceBatchRequestSchema = z.strictObject({
   records: z
     .array(produceRecordSchema)
-    .min(1, 'a batch needs at least one record')
-    .max(MAX_RECORDS_PER_BATCH, `a batch can hold at most ${MAX_RECORDS_PER_BATCH} records`),
+    .min(1, 'must hold at least one record')
+    .max(MAX_RECORDS_PER_BATCH, `must hold at most ${MAX_RECORDS_PER_BATCH} records`),
   ...idempotenceFields,
 })
 export type ProduceRequest = z.input<typeof produceRequestSchema>
@@ -110,12 +111,13 @@ export interface FetchResponse {
   logStartOffset: number
 }
 
-const offsetParam = z.union([z.enum(['earliest', 'latest']), z.coerce.number().int().nonnegative()])
+const OFFSET = 'must be a non-negative integer, "earliest" or "latest"'
+const offsetParam = z.union([z.enum(['earliest', 'latest']), z.coerce.number().int(OFFSET).nonnegative(OFFSET)], OFFSET)
 
 /** Query string of `GET /topics/:topic/partitions/:partition/messages`. */
 export const fetchQuerySchema = z.strictObject({
   offset: offsetParam.optional(),
-  timestamp: z.union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform(Date.parse)]).optional(),
+  timestamp: timestampParamSchema.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_FETCH_LIMIT).optional(),
   maxBytes: z.coerce.number().int().min(1).max(MAX_FETCH_MAX_BYTES).optional(),
   maxWaitMs: z.coerce.number().int().min(0).max(MAX_FETCH_WAIT_MS).optional(),

@@ -13,7 +13,7 @@ export const subjectSchema = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[a-zA-Z0-9._-]+$/, 'a subject may contain only letters, digits, ".", "_" and "-"')
+  .regex(/^[a-zA-Z0-9._-]+$/, 'may contain only letters, digits, ".", "_" and "-"')
 
 export const MAX_SCHEMA_LENGTH = 256 * 1024
 
@@ -22,13 +22,14 @@ export const registerSchemaRequestSchema = z.strictObject({
   /** Confluent's default is AVRO. */
   schemaType: z.enum(SCHEMA_TYPES).optional(),
   /** Confluent clients send `references: []`; schema references are not supported. */
-  references: z.array(z.unknown()).max(0, 'schema references are not supported').optional(),
+  references: z.array(z.unknown()).max(0, 'must be empty: schema references are not supported').optional(),
 })
 export type RegisterSchemaRequest = z.infer<typeof registerSchemaRequestSchema>
 
 export const compatibilityConfigSchema = z.strictObject({ compatibility: z.enum(COMPATIBILITY_MODES) })
 
-export const versionParamSchema = z.union([z.literal('latest'), z.coerce.number().int().min(1)])
+const VERSION = 'must be a version number (1 or more) or "latest"'
+export const versionParamSchema = z.union([z.literal('latest'), z.coerce.number().int(VERSION).min(1, VERSION)], VERSION)
 
 export interface SchemaVersion {
   subject: string

@@ -4,7 +4,7 @@ import { z } from 'zod'
 /** User tenants: lowercase DNS-label-like names. `_system` (auth failures' audit trail) cannot collide. */
 export const tenantSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a tenant is 1-63 lowercase letters, digits or "-", starting with a letter or digit')
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-", starting with a letter or digit')
 export const SYSTEM_TENANT = '_system'
 
 export const quotasSchema = z.strictObject({

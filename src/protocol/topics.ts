@@ -6,16 +6,12 @@ import { MAX_PARTITIONS_PER_TOPIC, MAX_TOPIC_NAME_LENGTH, TOPIC_NAME_PATTERN } f
 
 export const topicNameSchema = z
   .string()
-  .min(1, 'topic name must not be empty')
-  .max(MAX_TOPIC_NAME_LENGTH, `topic name must be at most ${MAX_TOPIC_NAME_LENGTH} characters`)
-  .regex(TOPIC_NAME_PATTERN, 'topic name may contain only ASCII letters, digits, ".", "_" and "-"')
-  .refine((name) => name !== '.' && name !== '..', 'topic name cannot be "." or ".."')
+  .min(1)
+  .max(MAX_TOPIC_NAME_LENGTH)
+  .regex(TOPIC_NAME_PATTERN, 'may contain only ASCII letters, digits, ".", "_" and "-"')
+  .refine((name) => name !== '.' && name !== '..', 'cannot be "." or ".."')
 
-export const partitionCountSchema = z
-  .number()
-  .int()
-  .min(1, 'a topic needs at least one partition')
-  .max(MAX_PARTITIONS_PER_TOPIC, `a topic can have at most ${MAX_PARTITIONS_PER_TOPIC} partitions`)
+export const partitionCountSchema = z.number().int().min(1).max(MAX_PARTITIONS_PER_TOPIC)
 
 export const topicConfigInputSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
 
@@ -25,7 +21,10 @@ export const topicConfigInputSchema = z.record(z.string(), z.union([z.string(), 
  */
 export const isInternalTopic = (name: string): boolean => name.startsWith('__')
 
-export const newTopicNameSchema = topicNameSchema.refine((name) => !isInternalTopic(name), 'topic names starting with "__" are reserved')
+export const newTopicNameSchema = topicNameSchema.refine(
+  (name) => !isInternalTopic(name),
+  'cannot start with "__", which is reserved for internal topics',
+)
 
 export const createTopicRequestSchema = z.strictObject({
   topic: newTopicNameSchema,

@@ -1,111 +1,27 @@
 /**
- * The README's "HTTP Client SDK" example, run as a user would: the package is built and packed, the
- * tarball installed into a fresh Node project, a local server started with `wrangler dev`, and the
- * example executed by plain Node against it.
+ * The README's "HTTP Client SDK" example, run as a user would: the package packed from a fresh copy of
+ * the tree (see support/global-setup.ts), the tarball installed into a fresh Node project, a local server
+ * started with `wrangler dev`, and the example executed by plain Node against it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const HEALTH_TIMEOUT_MS = 60_000
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { installInto, ROOT, run, runNode } from './support/project'
+import { captureOutput, freePort, stopProcessGroup, waitForHealth } from './support/server'
 
 let work: string
 let app: string
-let tarball: string
 let baseUrl: string
 let server: ChildProcess | undefined
-let serverLog = ''
+const tarball = inject('kafdoTarball')
 
-/** A PATH without this project's node_modules/.bin, so `node` is the machine's own Node. */
-const plainEnv = {
-  ...process.env,
-  PATH: (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter((dir) => !dir.includes('node_modules'))
-    .join(delimiter),
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  try {
-    return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 })
-  } catch (err) {
-    const { stdout, stderr } = err as { stdout?: string; stderr?: string }
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout ?? ''}\n${stderr ?? ''}`)
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (server?.exitCode !== null && server?.exitCode !== undefined) throw new Error(`wrangler dev exited early:\n${serverLog}`)
-    try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) })
-      if (response.ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  throw new Error(`wrangler dev did not answer /health within ${timeoutMs} ms:\n${serverLog}`)
-}
-
-async function stopServer(): Promise<void> {
-  const child = server
-  if (!child?.pid || child.exitCode !== null) return
-  const exited = new Promise<void>((r) => child.once('exit', () => r()))
-  // wrangler dev runs workerd as a child: end the whole process group we created.
-  process.kill(-child.pid, 'SIGTERM')
-  const timer = setTimeout(() => {
-    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL')
-  }, 5_000)
-  await exited
-  clearTimeout(timer)
-}
-
-/** Runs an ESM script in the temp project with the machine's Node; returns its exit code and output. */
-function node(script: string): { code: number; stdout: string; stderr: string } {
-  const file = join(app, `script-${Math.random().toString(36).slice(2)}.mjs`)
-  writeFileSync(file, script)
-  try {
-    const stdout = execFileSync('node', [file], { cwd: app, env: plainEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
-    return { code: 0, stdout, stderr: '' }
-  } catch (err) {
-    const { status, stdout, stderr } = err as { status?: number; stdout?: string; stderr?: string }
-    return { code: status ?? 1, stdout: stdout ?? '', stderr: stderr ?? '' }
-  }
-}
+const node = (script: string) => runNode(app, script)
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'kafdo-e2e-'))
-  run('npm', ['run', 'build'], ROOT)
-  const packed = run('npm', ['pack', '--pack-destination', work], ROOT).trim().split('\n')
-  tarball = join(work, packed[packed.length - 1]!.trim())
-
-  app = join(work, 'app')
-  mkdirSync(app)
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'kafdo-e2e-app', private: true, type: 'module' }, null, 2))
-  try {
-    run('npm', ['install', tarball, '--no-audit', '--no-fund'], app)
-  } catch {
-    // The tarball's dependencies are in the npm cache; install without the registry.
-    run('npm', ['install', tarball, '--no-audit', '--no-fund', '--offline'], app)
-  }
+  app = installInto(join(work, 'app'), tarball)
 
   const [port, inspectorPort] = [await freePort(), await freePort()]
   baseUrl = `http://127.0.0.1:${port}`
@@ -126,15 +42,18 @@ beforeAll(async () => {
       '--var',
       'AUTH_MODE:none',
     ],
-    { cwd: ROOT, detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: ROOT,
+      detached: true,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   )
-  server.stdout?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()))
-  server.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()))
-  await waitForHealth(baseUrl, HEALTH_TIMEOUT_MS)
+  await waitForHealth(baseUrl, server, captureOutput(server))
 })
 
 afterAll(async () => {
-  await stopServer()
+  await stopProcessGroup(server)
   if (work) rmSync(work, { recursive: true, force: true })
 })
 
