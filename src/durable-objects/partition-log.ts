@@ -5,12 +5,12 @@
  * cluster, timers, long-poll waiters and queue consumption.
  */
 import { compactBatch, latestOffsets, startCompaction } from '../core/compaction.js'
-import { firstOffsetAtOrAfter, packBatches, planRetention, readBatches, type ReadResult } from '../core/log.js'
+import { firstOffsetAtOrAfter, packBatches, planRetention, readBatches, type ReadResult, type StoredBatch } from '../core/log.js'
+import { batchRecords } from '../core/record-texts.js'
 import { parseBatch, recordBodyBytes, type EncodedRecord } from '../core/record-codec.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { MAX_STORED_BATCH_BYTES, PRODUCER_DEDUP_WINDOW } from '../protocol/limits.js'
 import type { QueuePolicy } from '../protocol/queues.js'
-import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicConfig } from '../protocol/topic-config.js'
 import { DeliveryStore } from '../storage/delivery-store.js'
 import { PartitionStore, type PartitionMeta, type ProducerState } from '../storage/partition-store.js'
@@ -154,12 +154,29 @@ export class PartitionLog {
     return batch ? firstOffsetAtOrAfter(batch, timestamp) : undefined
   }
 
-  recordAt(offset: number): FetchedRecord | undefined {
-    if (offset < this.logStart || offset >= this.logEnd) return undefined
-    for (const batch of this.store.batchesFrom(this.store.startingBatch(offset))) {
-      return parseBatch(batch.payload).find((record) => record.offset === offset)
+  /**
+   * The stored texts of the records at `offsets` that are still stored (and, given `now`, not expired),
+   * reading each batch once.
+   */
+  recordTexts(offsets: readonly number[], now?: number): Map<number, string> {
+    const found = new Map<number, string>()
+    let batch: StoredBatch | undefined
+    let texts = new Map<number, string>()
+    for (const offset of [...offsets].sort((a, b) => a - b)) {
+      if (offset < this.logStart || offset >= this.logEnd) continue
+      if (!batch || offset > batch.last_offset) {
+        batch = undefined
+        for (const candidate of this.store.batchesFrom(this.store.startingBatch(offset))) {
+          batch = candidate
+          break
+        }
+        if (!batch) break
+        texts = new Map(batchRecords(batch, batch.base_offset, Number.MAX_SAFE_INTEGER, now).map((r) => [r.offset, r.text]))
+      }
+      const text = texts.get(offset)
+      if (text !== undefined) found.set(offset, text)
     }
-    return undefined
+    return found
   }
 
   /** Deletes everything before `offset`: whole batches, and queue deliveries of those records. */

@@ -8,31 +8,48 @@
  * counts as a failed attempt) schedules a redelivery by the queue's retry policy, and a record that has
  * used up `maxAttempts` (or is `reject`ed) is marked dead with the next dead-letter sequence number, in
  * the same transaction. The owning object then writes dead records to the DLQ (see dead-letters.ts).
+ *
+ * Messages leave as JSON text built around the stored record text, never as objects: a value the
+ * runtime cannot structured-clone (nested thousands deep) travels like any other. A record whose stored
+ * text is not a deliverable record is dead-lettered at once (`undeliverable: …`), so it cannot block
+ * the others.
  */
 import { exhausted, retryDelay } from '../core/backoff.js'
-import { readBatches } from '../core/log.js'
-import { parseBatch } from '../core/record-codec.js'
-import { fail, ok, type Result } from '../protocol/errors.js'
-import type { QueueMessage, QueuePolicy } from '../protocol/queues.js'
-import type { FetchedRecord } from '../protocol/records.js'
+import { checkRecordTexts, readRecordTexts } from '../core/record-texts.js'
+import { ok, type Result } from '../protocol/errors.js'
+import { MAX_RECEIVE_BYTES, type QueuePolicy } from '../protocol/queues.js'
 import type { Delivery, DeliveryStore } from '../storage/delivery-store.js'
 import type { PartitionStore } from '../storage/partition-store.js'
+import { EXPIRED_LEASE_MEMORY_MS, heldLeases, type LeaseRef } from './queue-leases.js'
 
-export interface LeaseRef {
-  offset: number
-  token: string
-}
+export type { LeaseRef }
 
 export interface ReceiveRequest {
   group: string
   memberId: string
   max: number
   visibilityTimeoutMs?: number
+  /** Stop leasing once the messages hold this many characters (the first message always). */
+  maxBytes?: number
+  /** Wait this long for something to lease when nothing is ready (a single-partition receive). */
+  waitMs?: number
+}
+
+export interface ReceivedMessages {
+  /** The messages as JSON objects joined by commas, without brackets: spliced into a response unparsed. */
+  messages: string
+  count: number
+  /** About how many more are deliverable here right now; 0 when nothing is. */
+  backlog: number
 }
 
 export interface ShareGroupStats {
   cursor: number
-  leased: number
+  /** Deliverable now: never delivered, redelivery due, or lease run out. */
+  ready: number
+  /** Leased, the lease not yet run out. */
+  inFlight: number
+  /** Waiting for a redelivery time still to come. */
   delayed: number
   oldestOffset: number | null
 }
@@ -46,6 +63,8 @@ export interface QueueHost {
   policy(): QueuePolicy
   logStart(): number
   logEnd(): number
+  /** The stored texts of the records at these offsets that are still stored and not expired. */
+  recordTexts(offsets: readonly number[], now: number): Map<number, string>
 }
 
 export class PartitionQueue {
@@ -56,56 +75,62 @@ export class PartitionQueue {
   }
 
   /** Leases up to `max` records: redeliveries that are due first, then records never delivered. */
-  receive(request: ReceiveRequest, now: number): QueueMessage[] {
+  receive(request: ReceiveRequest, now: number): ReceivedMessages {
     const { store, deliveries } = this.#host
     this.failExpiredLeases(now)
+    const maxBytes = request.maxBytes ?? MAX_RECEIVE_BYTES
     const due = deliveries.deliveries(request.group, 'delayed', now, request.max)
-    const redelivered = this.#records(
+    const dueTexts = this.#host.recordTexts(
       due.map((d) => d.offset),
       now,
     )
-    const start = Math.max(deliveries.shareCursor(request.group) ?? this.#host.logStart(), this.#host.logStart())
+    let bytes = 0
+    const redeliveries: Delivery[] = []
+    for (const delivery of due) {
+      const size = dueTexts.get(delivery.offset)?.length ?? 0
+      if (redeliveries.length > 0 && bytes + size > maxBytes) break
+      redeliveries.push(delivery)
+      bytes += size
+    }
+    const cursor = deliveries.shareCursor(request.group)
+    const start = Math.max(cursor ?? this.#host.logStart(), this.#host.logStart())
+    const wanted = request.max - redeliveries.length
     const fresh =
-      request.max - redelivered.size > 0
-        ? readBatches(store.batchesFrom(store.startingBatch(start)), {
-            from: start,
-            maxRecords: request.max - redelivered.size,
-            maxBytes: 8 * 1024 * 1024,
-            now,
-          })
-        : undefined
-    const freshRecords = fresh && fresh.count > 0 ? (JSON.parse(`[${fresh.records}]`) as FetchedRecord[]) : []
+      wanted > 0 && bytes < maxBytes
+        ? readRecordTexts(store.batchesFrom(store.startingBatch(start)), { from: start, maxRecords: wanted, maxBytes: maxBytes - bytes, now })
+        : { records: [], nextOffset: start, end: false }
+    // Read to the end of what is stored: records purged from the tail (TTL) must not look deliverable.
+    const next = fresh.end ? Math.max(fresh.nextOffset, this.#host.logEnd()) : fresh.nextOffset
+    // After a seek, an offset may still have a dead record waiting for the DLQ: leave it there.
+    const dead = fresh.records.length > 0 ? deliveries.deadOffsetsFrom(request.group, start) : undefined
+    const freshRecords = dead && dead.size > 0 ? fresh.records.filter((r) => !dead.has(r.offset)) : fresh.records
+    const problems = checkRecordTexts([
+      ...redeliveries.flatMap((d) => {
+        const text = dueTexts.get(d.offset)
+        return text === undefined ? [] : [{ offset: d.offset, text }]
+      }),
+      ...freshRecords,
+    ])
     const visibleAt = now + (request.visibilityTimeoutMs ?? this.#host.policy().visibilityTimeoutMs)
-    const leased: Array<{ delivery: Delivery; record: FetchedRecord }> = []
+    const partition = this.#host.partition()
+    const messages: string[] = []
+    const deliver = (delivery: Delivery, text: string) => {
+      const problem = problems.get(delivery.offset)
+      if (problem !== undefined) this.#fail(delivery, `undeliverable: ${problem}`, now, { dead: true })
+      else messages.push(renderMessage(partition, this.#lease(delivery, request.memberId, visibleAt), text))
+    }
     this.#host.storage.transactionSync(() => {
-      for (const delivery of due) {
-        const record = redelivered.get(delivery.offset)
+      for (const delivery of redeliveries) {
+        const text = dueTexts.get(delivery.offset)
         // Deleted by retention or expired by TTL while it waited: nothing left to deliver.
-        if (!record) deliveries.deleteDelivery(delivery.group, delivery.offset)
-        else leased.push({ delivery: this.#lease(delivery, request.memberId, visibleAt), record })
+        if (text === undefined) deliveries.deleteDelivery(delivery.group, delivery.offset)
+        else deliver(delivery, text)
       }
-      for (const record of freshRecords) {
-        // After a seek, an offset may still have a dead record waiting for the DLQ: leave it there.
-        if (deliveries.delivery(request.group, record.offset)) continue
-        const delivery: Delivery = {
-          group: request.group,
-          offset: record.offset,
-          state: 'leased',
-          memberId: null,
-          token: null,
-          visibleAt: null,
-          attempts: 0,
-          firstFailureAt: null,
-          lastFailureAt: null,
-          lastError: null,
-          dlqSequence: null,
-        }
-        leased.push({ delivery: this.#lease(delivery, request.memberId, visibleAt), record })
-      }
-      if (fresh) deliveries.writeShareCursor(request.group, fresh.nextOffset)
-      else if (deliveries.shareCursor(request.group) === undefined) deliveries.writeShareCursor(request.group, start)
+      for (const record of freshRecords) deliver(newDelivery(request.group, record.offset), record.text)
+      if (next !== cursor) deliveries.writeShareCursor(request.group, next)
     })
-    return leased.map(({ delivery, record }) => toMessage(this.#host.partition(), delivery, record))
+    const backlog = Math.max(0, this.#host.logEnd() - next) + (due.length - redeliveries.length) + (due.length === request.max ? 1 : 0)
+    return { messages: messages.join(','), count: messages.length, backlog }
   }
 
   ack(group: string, memberId: string, leases: LeaseRef[], now: number): Result<{ acked: number }> {
@@ -128,14 +153,14 @@ export class PartitionQueue {
   ): Result<{ state: string; redeliverAt?: number }> {
     const held = this.#held(group, memberId, [lease], now)
     if (!held.ok) return held
-    const delivery = this.#fail(held.value[0]!, error ?? 'nacked', now, delayMs)
+    const delivery = this.#fail(held.value[0]!, error ?? 'nacked', now, delayMs === undefined ? {} : { delayMs })
     return ok(delivery.state === 'delayed' ? { state: 'delayed', redeliverAt: delivery.visibleAt! } : { state: delivery.state })
   }
 
   reject(group: string, memberId: string, lease: LeaseRef, error: string | undefined, now: number): Result<{ state: string }> {
     const held = this.#held(group, memberId, [lease], now)
     if (!held.ok) return held
-    const delivery = this.#fail(held.value[0]!, error ?? 'rejected', now, undefined, true)
+    const delivery = this.#fail(held.value[0]!, error ?? 'rejected', now, { dead: true })
     return ok({ state: delivery.state })
   }
 
@@ -155,20 +180,14 @@ export class PartitionQueue {
     // clock, so the record is visible to a receive made right after.
     const failedAt = Math.min(now, Date.now())
     this.#host.storage.transactionSync(() => {
-      for (const delivery of expired) this.#fail(delivery, 'lease expired', failedAt)
+      for (const delivery of expired) this.#fail(delivery, 'lease expired', failedAt, { expired: true })
     })
     return expired.length
   }
 
-  /** Whether `receive` would find something: records never delivered, or a redelivery that is due. */
-  hasDeliverable(group: string, now: number): boolean {
-    const { deliveries } = this.#host
-    const cursor = Math.max(deliveries.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
-    return (
-      cursor < this.#host.logEnd() ||
-      deliveries.deliveries(group, 'delayed', now, 1).length > 0 ||
-      deliveries.expiredLeases(now).some((d) => d.group === group)
-    )
+  /** About how many records `receive` would find now: never delivered, redelivery due, or lease run out. */
+  deliverable(group: string, now: number): number {
+    return Math.max(0, this.#host.logEnd() - this.#cursor(group)) + this.#host.deliveries.dueCount(group, now)
   }
 
   /** Points a group's cursor at `offset` and forgets what it had in flight from there on. */
@@ -180,11 +199,18 @@ export class PartitionQueue {
     })
   }
 
-  stats(group: string): ShareGroupStats {
-    const counts = this.#host.deliveries.deliveryCounts(group)
-    const cursor = Math.max(this.#host.deliveries.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
-    const oldest = counts.oldestOffset ?? (cursor < this.#host.logEnd() ? cursor : null)
-    return { cursor, leased: counts.leased, delayed: counts.delayed, oldestOffset: oldest }
+  stats(group: string, now: number): ShareGroupStats {
+    const counts = this.#host.deliveries.deliveryCounts(group, now)
+    const cursor = this.#cursor(group)
+    const { store } = this.#host
+    const fresh = cursor < this.#host.logEnd() ? store.recordsFrom(cursor) : 0
+    const firstFresh = () => readRecordTexts(store.batchesFrom(store.startingBatch(cursor)), { from: cursor, maxRecords: 1, maxBytes: 1 }).records[0]
+    const oldest = counts.oldestOffset ?? (fresh > 0 ? (firstFresh()?.offset ?? null) : null)
+    return { cursor, ready: fresh + counts.due, inFlight: counts.inFlight, delayed: counts.delayed, oldestOffset: oldest }
+  }
+
+  #cursor(group: string): number {
+    return Math.max(this.#host.deliveries.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
   }
 
   #lease(delivery: Delivery, memberId: string, visibleAt: number): Delivery {
@@ -193,68 +219,49 @@ export class PartitionQueue {
     return leased
   }
 
-  #fail(delivery: Delivery, error: string, now: number, delayMs?: number, dead = false): Delivery {
+  /**
+   * Records a failed attempt: a redelivery after the policy's delay (or `delayMs`), or death when the
+   * attempts are used up (or `dead`). A lease that `expired` keeps its holder and token on the row, and
+   * is remembered when its record dies, so its holder is told LEASE_EXPIRED; otherwise they are cleared.
+   */
+  #fail(delivery: Delivery, error: string, now: number, options: { delayMs?: number; dead?: boolean; expired?: boolean }): Delivery {
     const policy = this.#host.policy()
+    const { deliveries } = this.#host
     const failed: Delivery = {
       ...delivery,
-      memberId: null,
-      token: null,
+      ...(options.expired ? {} : { memberId: null, token: null }),
       firstFailureAt: delivery.firstFailureAt ?? now,
       lastFailureAt: now,
       lastError: error.slice(0, 4096),
     }
-    if (dead || exhausted(policy.retry, delivery.attempts)) {
+    if (options.dead || exhausted(policy.retry, delivery.attempts)) {
+      if (options.expired && delivery.token !== null) {
+        const outcome = policy.deadLetter.enabled ? 'dead-lettered' : 'dropped'
+        deliveries.rememberExpiredLease(
+          delivery.group,
+          delivery.offset,
+          delivery.token,
+          { memberId: delivery.memberId, expiredAt: now, outcome },
+          now - EXPIRED_LEASE_MEMORY_MS,
+        )
+      }
       if (!policy.deadLetter.enabled) {
         // No DLQ: a record that used up its attempts is dropped, as a share group archives it.
-        this.#host.deliveries.deleteDelivery(delivery.group, delivery.offset)
+        deliveries.deleteDelivery(delivery.group, delivery.offset)
         return { ...failed, state: 'dead' }
       }
       const deadLetter: Delivery = { ...failed, state: 'dead', visibleAt: null, dlqSequence: this.#host.store.nextDlqSequence() }
-      this.#host.deliveries.writeDelivery(deadLetter)
+      deliveries.writeDelivery(deadLetter)
       return deadLetter
     }
-    const delayed: Delivery = { ...failed, state: 'delayed', visibleAt: now + (delayMs ?? retryDelay(policy.retry, delivery.attempts)) }
-    this.#host.deliveries.writeDelivery(delayed)
+    const delay = options.delayMs ?? retryDelay(policy.retry, delivery.attempts)
+    const delayed: Delivery = { ...failed, state: 'delayed', visibleAt: now + delay }
+    deliveries.writeDelivery(delayed)
     return delayed
   }
 
-  /** The leases, if every one is held by `memberId` right now; otherwise the first problem. */
   #held(group: string, memberId: string, leases: LeaseRef[], now: number): Result<Delivery[]> {
-    const held: Delivery[] = []
-    for (const lease of leases) {
-      const delivery = this.#host.deliveries.delivery(group, lease.offset)
-      if (!delivery || delivery.token !== lease.token) {
-        return fail('UNKNOWN_LEASE', `no lease ${this.#host.partition()}:${lease.offset}:${lease.token} in group '${group}'`, {
-          offset: lease.offset,
-        })
-      }
-      if (delivery.state !== 'leased' || delivery.memberId !== memberId) {
-        return fail('LEASE_NOT_HELD', `lease on offset ${lease.offset} is not held by '${memberId}'`, { offset: lease.offset })
-      }
-      if (delivery.visibleAt !== null && delivery.visibleAt <= now) {
-        return fail('LEASE_EXPIRED', `lease on offset ${lease.offset} expired; the record will be delivered again`, { offset: lease.offset })
-      }
-      held.push(delivery)
-    }
-    return ok(held)
-  }
-
-  /** The records at the given offsets that are still stored and not expired. */
-  #records(offsets: number[], now: number): Map<number, FetchedRecord> {
-    const found = new Map<number, FetchedRecord>()
-    const wanted = new Set(offsets)
-    const { store } = this.#host
-    for (const offset of [...offsets].sort((a, b) => a - b)) {
-      if (found.has(offset) || !wanted.has(offset) || offset < this.#host.logStart()) continue
-      for (const batch of store.batchesFrom(store.startingBatch(offset))) {
-        if (batch.base_offset > offset) break
-        for (const record of parseBatch(batch.payload)) {
-          if (wanted.has(record.offset) && !(record.expiresAt !== undefined && record.expiresAt <= now)) found.set(record.offset, record)
-        }
-        break
-      }
-    }
-    return found
+    return heldLeases(this.#host.deliveries, this.#host.partition(), group, memberId, leases, now)
   }
 }
 
@@ -262,17 +269,26 @@ function newToken(): string {
   return crypto.randomUUID().replaceAll('-', '').slice(0, 12)
 }
 
-function toMessage(partition: number, delivery: Delivery, record: FetchedRecord): QueueMessage {
+function newDelivery(group: string, offset: number): Delivery {
   return {
-    leaseId: `${partition}:${record.offset}:${delivery.token}`,
-    partition,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    key: record.key,
-    value: record.value,
-    headers: record.headers,
-    deliveryCount: delivery.attempts,
-    ...(record.valueEncoding !== undefined ? { valueEncoding: record.valueEncoding } : {}),
-    ...(record.expiresAt !== undefined ? { expiresAt: record.expiresAt } : {}),
+    group,
+    offset,
+    state: 'leased',
+    memberId: null,
+    token: null,
+    visibleAt: null,
+    attempts: 0,
+    firstFailureAt: null,
+    lastFailureAt: null,
+    lastError: null,
+    dlqSequence: null,
   }
+}
+
+/**
+ * A leased record as a message: the stored record's text (checked to be a JSON object) with the lease
+ * id and partition put in front and the delivery count behind, so nothing is parsed or re-serialised.
+ */
+function renderMessage(partition: number, delivery: Delivery, text: string): string {
+  return `{"leaseId":"${partition}:${delivery.offset}:${delivery.token}","partition":${partition},${text.slice(1, -1)},"deliveryCount":${delivery.attempts}}`
 }

@@ -11,15 +11,16 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { CLUSTER_OBJECT_NAME, type PartitionRef } from '../core/object-names.js'
+import { recordTimestamp } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
-import type { QueueMessage } from '../protocol/queues.js'
 import { runMigrations } from '../storage/migrations.js'
 import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-store.js'
 import { TimerStore } from '../storage/timers.js'
-import { routeDeadLetters } from './dead-letters.js'
+import { DeadLetterDrain } from './dead-letters.js'
 import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
-import { PartitionQueue, type LeaseRef, type ReceiveRequest, type ShareGroupStats } from './partition-queue.js'
+import { PartitionQueue, type LeaseRef, type ReceivedMessages, type ReceiveRequest, type ShareGroupStats } from './partition-queue.js'
+import { Waiters } from './waiters.js'
 
 export type { AppendRequest, AppendResult }
 
@@ -52,7 +53,7 @@ export interface PartitionQueueStats extends ShareGroupStats {
   expired: number
   deadLettered: number
   deadPending: number
-  /** Timestamp of the oldest record the group has not finished. */
+  /** Timestamp (epoch ms) of the oldest record the group has not finished. */
   oldestTimestamp: number | null
 }
 
@@ -61,6 +62,8 @@ const RETENTION_CHECK_INTERVAL_MS = 60_000
 /** How soon after a write a compacted topic is compacted (Kafka's cleaner runs continually). */
 const COMPACTION_DELAY_MS = 30_000
 const DLQ_RETRY_MS = 5_000
+/** Receive looks again at once (up to this often) when all it found was undeliverable, and dead-lettered. */
+const MAX_RECEIVE_ROUNDS = 8
 const TIMER = {
   retention: 'retention',
   ttl: 'ttl',
@@ -79,10 +82,10 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #destroyed = false
   /** Pending timers by kind, so the hot path need not read the timers table. */
   #scheduled = new Map<string, number>()
-  #waiters = new Set<() => void>()
-  /** The dead-letter routing pass in progress (one at a time), and whether more died meanwhile. */
-  #routing: Promise<void> | undefined
-  #rerouteRequested = false
+  /** Fetch long polls, woken by appends; queue long polls, woken by anything that may make a record deliverable. */
+  #appended = new Waiters()
+  #deliverable = new Waiters()
+  #deadLetters: DeadLetterDrain
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
@@ -96,7 +99,21 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       policy: () => this.#log.meta!.queue,
       logStart: () => this.#log.logStart,
       logEnd: () => this.#log.logEnd,
+      recordTexts: (offsets, now) => this.#log.recordTexts(offsets, now),
     })
+    this.#deadLetters = new DeadLetterDrain(
+      () => ({
+        meta: this.#log.meta!,
+        env,
+        record: (offset) => this.#log.recordTexts([offset]).get(offset),
+        done: (delivery, written) =>
+          ctx.storage.transactionSync(() => {
+            this.#log.deliveries.deleteDelivery(delivery.group, delivery.offset)
+            if (written) this.#log.store.addCounters(0, 1)
+          }),
+      }),
+      () => this.#log.deliveries.deadDeliveries(),
+    )
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, PARTITION_MIGRATIONS)
       this.#log.load()
@@ -127,7 +144,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (!start.ok) return start
     let from = start.value
     if (from >= this.#log.logEnd && request.maxWaitMs > 0) {
-      await this.#waitForAppend(request.maxWaitMs)
+      await this.#appended.wait(request.maxWaitMs)
       if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', 'the topic was deleted')
       // Retention may have moved the log start while we waited.
       from = Math.max(from, this.#log.logStart)
@@ -167,28 +184,39 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     return ok(null)
   }
 
-  async receive(ref: PartitionRef, request: ReceiveRequest): Promise<Result<QueueMessage[]>> {
+  /** Leases up to `max` records; with `waitMs`, waits for one when none is ready (see PartitionQueue). */
+  async receive(ref: PartitionRef, request: ReceiveRequest): Promise<Result<ReceivedMessages>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    const messages = this.#queue.receive(request, Date.now())
-    await this.#afterQueueChange()
-    return ok(messages)
+    const deadline = Date.now() + (request.waitMs ?? 0)
+    for (let round = 1; ; round++) {
+      const received = this.#queue.receive(request, Date.now())
+      await this.#afterQueueChange()
+      if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', 'the topic was deleted')
+      if (received.count > 0) return ok(received)
+      if (received.backlog > 0 && round < MAX_RECEIVE_ROUNDS) continue
+      const left = deadline - Date.now()
+      if (left <= 0) return ok(received)
+      await this.#deliverable.wait(left)
+    }
   }
 
   /**
-   * Waits (up to `waitMs`) until the group has something to receive here, without leasing it: a long
-   * poll across partitions waits on all of them and then leases from the first that answers, so no record
-   * sits leased in an answer that is still waiting on another partition.
+   * Waits (up to `waitMs`) until the group has something to receive here, without leasing it, and
+   * answers about how many records (0 when the wait ran out): a receive across partitions asks this of
+   * all of them and then leases from those that have records, so none sits leased in an answer that is
+   * still waiting on another partition.
    */
-  async awaitDeliverable(ref: PartitionRef, group: string, waitMs: number): Promise<Result<boolean>> {
+  async awaitDeliverable(ref: PartitionRef, group: string, waitMs: number): Promise<Result<number>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
     const deadline = Date.now() + waitMs
     for (;;) {
-      if (this.#queue.hasDeliverable(group, Date.now())) return ok(true)
+      const deliverable = this.#queue.deliverable(group, Date.now())
+      if (deliverable > 0) return ok(deliverable)
       const left = deadline - Date.now()
-      if (left <= 0 || this.#destroyed) return ok(false)
-      await this.#waitForAppend(left)
+      if (left <= 0 || this.#destroyed) return ok(0)
+      await this.#deliverable.wait(left)
     }
   }
 
@@ -240,15 +268,16 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
             : log.logEnd
     this.#queue.seek(group, offset)
     await this.#afterQueueChange()
+    this.#deliverable.wake()
     return ok({ offset: Math.min(Math.max(offset, log.logStart), log.logEnd) })
   }
 
   async queueStats(ref: PartitionRef, group: string): Promise<Result<PartitionQueueStats>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    const stats = this.#queue.stats(group)
+    const stats = this.#queue.stats(group, Date.now())
     const counters = this.#log.store.readCounters()
-    const oldest = stats.oldestOffset === null ? undefined : this.#log.recordAt(stats.oldestOffset)
+    const oldest = stats.oldestOffset === null ? undefined : this.#log.recordTexts([stats.oldestOffset]).get(stats.oldestOffset)
     return ok({
       ...stats,
       logStart: this.#log.logStart,
@@ -256,7 +285,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       expired: counters.expired,
       deadLettered: counters.deadLettered,
       deadPending: this.#log.deliveries.deadDeliveries().length,
-      oldestTimestamp: oldest?.timestamp ?? null,
+      oldestTimestamp: (oldest === undefined ? undefined : recordTimestamp(oldest)) ?? null,
     })
   }
 
@@ -323,6 +352,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (!ready.ok) return ready
     const result = operation(Date.now())
     await this.#afterQueueChange()
+    // A nack may make its record deliverable at once.
+    this.#deliverable.wake()
     return result
   }
 
@@ -342,55 +373,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     const next = this.#log.deliveries.nextVisibleAt()
     if (next === undefined) this.#unschedule(TIMER.deliveries)
     else this.#schedule(TIMER.deliveries, next, true)
-    await this.#drainDeadLetters(now)
+    if (!(await this.#deadLetters.drain())) this.#schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
     await this.#timers.arm()
-  }
-
-  /**
-   * Writes pending dead records to the DLQ, one pass at a time: a caller arriving during a pass waits for
-   * it, and the pass goes round again for records that died meanwhile. Sequential passes keep the DLQ
-   * writes in sequence order, which the idempotent producer's deduplication relies on.
-   */
-  #drainDeadLetters(now: number): Promise<void> {
-    if (this.#routing) {
-      this.#rerouteRequested = true
-      return this.#routing
-    }
-    this.#routing = (async () => {
-      do {
-        this.#rerouteRequested = false
-        const dead = this.#log.deliveries.deadDeliveries()
-        if (dead.length === 0) break
-        if (!(await this.#routeDeadLetters(dead))) {
-          this.#schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
-          break
-        }
-      } while (this.#rerouteRequested)
-    })().finally(() => {
-      this.#routing = undefined
-    })
-    return this.#routing
-  }
-
-  async #routeDeadLetters(dead: Parameters<typeof routeDeadLetters>[1]): Promise<boolean> {
-    try {
-      return await routeDeadLetters(
-        {
-          meta: this.#log.meta!,
-          env: this.env,
-          record: (offset) => this.#log.recordAt(offset),
-          done: (delivery, written) =>
-            this.ctx.storage.transactionSync(() => {
-              this.#log.deliveries.deleteDelivery(delivery.group, delivery.offset)
-              if (written) this.#log.store.addCounters(0, 1)
-            }),
-        },
-        dead,
-      )
-    } catch (err) {
-      console.error(JSON.stringify({ level: 'warn', message: 'dead-letter routing failed; will retry', error: (err as Error).message }))
-      return false
-    }
   }
 
   /** Sets a timer; `earliest` keeps an earlier pending one of the same kind, otherwise it is left as is. */
@@ -407,19 +391,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     this.#scheduled.delete(kind)
   }
 
-  #waitForAppend(maxWaitMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        this.#waiters.delete(done)
-        resolve()
-      }
-      const timer = setTimeout(done, maxWaitMs)
-      this.#waiters.add(done)
-    })
-  }
-
   #wakeWaiters(): void {
-    for (const wake of [...this.#waiters]) wake()
+    this.#appended.wake()
+    this.#deliverable.wake()
   }
 }

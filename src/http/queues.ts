@@ -97,7 +97,9 @@ queueRoutes.post('/:name/receive', async (c) => {
   await authorize(c, 'consume', name(c))
   const request = await jsonBody(c, receiveRequestSchema)
   await chargeFetch(c)
-  return metered(c, { messages: await queues.receive(c.env, c.get('tenant'), name(c), request) })
+  const received = await queues.receiveText(c.env, c.get('tenant'), name(c), request)
+  // The messages arrive as JSON text and are answered unparsed.
+  return meteredText(c, `{"messages":[${received.messages}]}`)
 })
 
 queueRoutes.post('/:name/ack', async (c) => {
@@ -131,8 +133,11 @@ queueRoutes.get('/:name/dlq', async (c) => {
 })
 
 /** Answers JSON and charges its size to the tenant's fetch quota. */
-async function metered(c: Context<AppEnv>, body: unknown): Promise<Response> {
-  const text = JSON.stringify(body)
+function metered(c: Context<AppEnv>, body: unknown): Promise<Response> {
+  return meteredText(c, JSON.stringify(body))
+}
+
+async function meteredText(c: Context<AppEnv>, text: string): Promise<Response> {
   await settleFetch(c, text.length)
   return c.body(text, 200, { 'content-type': 'application/json' })
 }

@@ -14,6 +14,8 @@ export const MAX_ATTEMPTS = 100
 export const MAX_VISIBILITY_TIMEOUT_MS = 12 * 3_600_000
 export const MAX_TTL_MS = 365 * 24 * 3_600_000
 export const MAX_RECEIVE = 1_000
+/** A receive stops leasing once its messages hold this many characters (but always returns one). */
+export const MAX_RECEIVE_BYTES = 8 * 1024 * 1024
 export const MAX_TAGS = 20
 export const DLQ_SUFFIX = '-dlq'
 
@@ -241,13 +243,21 @@ export interface QueueDetails extends QueueDescription {
   stats: QueueStats
 }
 
+/** A share group's view of a queue, in records (ages in milliseconds). */
 export interface QueueStats {
-  /** Records not yet delivered to the group, plus those waiting for redelivery. */
+  /** Every record the group has not finished (not acked, dead-lettered or expired): ready + inFlight + delayed. */
   depth: number
+  /** Deliverable now: never delivered, a redelivery that is due, or a lease that ran out. */
+  ready: number
+  /** Leased to a consumer, the lease not yet run out. */
   inFlight: number
+  /** Waiting for a redelivery time still to come (after a nack or an expired lease). */
   delayed: number
+  /** Records in the queue's dead-letter topic. */
   deadLettered: number
+  /** Records removed by TTL before they were finished (all groups). */
   expired: number
+  /** Age of the oldest record counted in `depth`, by its timestamp; null when depth is 0. */
   oldestMessageAgeMs: number | null
 }
 

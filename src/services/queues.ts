@@ -1,7 +1,8 @@
 /**
  * The queue view (Qafka's `/queues` API and the in-Worker queue consumer) over ordinary topics: creating
- * a queue creates a topic with a queue policy; receive/ack/nack/extend/reject go to the partition that
- * holds the lease; stats add up the partitions' share-group state.
+ * a queue creates a topic with a queue policy; receive (queue-receive.ts) leases across partitions;
+ * ack/nack/extend/reject go to the partition that holds the lease; stats add up the partitions'
+ * share-group state.
  */
 import type { LeaseRef } from '../durable-objects/partition-queue.js'
 import type { KafdoBindings } from '../env.js'
@@ -13,7 +14,6 @@ import {
   type CreateQueueRequest,
   type QueueDescription,
   type QueueDetails,
-  type QueueMessage,
   type UpdateQueueRequest,
 } from '../protocol/queues.js'
 import { topicConfigToStrings, type TopicConfigInput } from '../protocol/topic-config.js'
@@ -21,6 +21,8 @@ import type { TopicMetadata } from '../protocol/topics.js'
 import { call, clusterStub, partitionStub } from './stubs.js'
 import { findTopic, forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
 import { isInternalTopic } from '../protocol/topics.js'
+
+export { receiveMessages as receive, receiveText, type ReceiveOptions } from './queue-receive.js'
 
 export function describeQueue(topic: TopicMetadata): QueueDescription {
   const { tags, ...policy } = topic.queue
@@ -95,16 +97,22 @@ export async function getQueue(env: KafdoBindings, tenant: string, name: string,
     dlqDepth = ranges.reduce((sum, range) => sum + range.latest - range.earliest, 0)
   }
   const oldest = partitions.map((p) => p.oldestTimestamp).filter((t): t is number => t !== null)
+  const sum = (count: (p: (typeof partitions)[number]) => number) => partitions.reduce((total, p) => total + count(p), 0)
+  const ready = sum((p) => p.ready)
+  const inFlight = sum((p) => p.inFlight)
+  const delayed = sum((p) => p.delayed)
+  const depth = ready + inFlight + delayed
   return {
     ...describeQueue(topic),
     group,
     stats: {
-      depth: partitions.reduce((sum, p) => sum + Math.max(0, p.logEnd - p.cursor) + p.delayed, 0),
-      inFlight: partitions.reduce((sum, p) => sum + p.leased, 0),
-      delayed: partitions.reduce((sum, p) => sum + p.delayed, 0),
+      depth,
+      ready,
+      inFlight,
+      delayed,
       deadLettered: dlqDepth,
-      expired: partitions.reduce((sum, p) => sum + p.expired, 0),
-      oldestMessageAgeMs: oldest.length > 0 ? Math.max(0, now - Math.min(...oldest)) : null,
+      expired: sum((p) => p.expired),
+      oldestMessageAgeMs: depth > 0 && oldest.length > 0 ? Math.max(0, now - Math.min(...oldest)) : null,
     },
   }
 }
@@ -133,76 +141,6 @@ export async function deleteQueue(env: KafdoBindings, tenant: string, name: stri
   const dlq = `${name}${DLQ_SUFFIX}`
   const deleted = await clusterStub(env).deleteTopic(tenant, dlq)
   if (deleted.ok) forgetTopic(tenant, dlq)
-}
-
-export interface ReceiveOptions {
-  group?: string | undefined
-  consumerId: string
-  max?: number | undefined
-  visibilityTimeoutMs?: number | undefined
-  waitMs?: number | undefined
-}
-
-const rotation = new Map<string, number>()
-
-/**
- * Leases up to `max` records, spread over the partitions (starting from a different one each call), so
- * several consumers share a queue. With `waitMs`, waits for records when none are ready.
- */
-export async function receive(env: KafdoBindings, tenant: string, name: string, options: ReceiveOptions): Promise<QueueMessage[]> {
-  const topic = await requireTopic(env, tenant, name)
-  const max = options.max ?? 10
-  const start = rotation.get(topic.topicId) ?? 0
-  rotation.set(topic.topicId, (start + 1) % topic.partitions)
-  const shares = Array.from({ length: topic.partitions }, (_, i) => {
-    const partition = (start + i) % topic.partitions
-    return { partition, max: Math.floor(max / topic.partitions) + (i < max % topic.partitions ? 1 : 0) }
-  }).filter((share) => share.max > 0)
-  const group = options.group ?? DEFAULT_SHARE_GROUP
-  const fromPartition = (partition: number, share: number) => {
-    const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition }
-    const receiveRequest = {
-      group,
-      memberId: options.consumerId,
-      max: share,
-      ...(options.visibilityTimeoutMs !== undefined ? { visibilityTimeoutMs: options.visibilityTimeoutMs } : {}),
-    }
-    // The RPC type of `value: unknown` does not survive the stub's typing; the shape is QueueMessage.
-    return call(() => partitionStub(env, ref).receive(ref, receiveRequest)) as Promise<QueueMessage[]>
-  }
-  const round = async () => {
-    const results = await Promise.all(shares.map(({ partition, max: share }) => fromPartition(partition, share)))
-    const messages = results.flat()
-    // Partitions that filled their share may hold more: ask them, one at a time, for what is missing.
-    for (const [i, { partition, max: share }] of shares.entries()) {
-      if (messages.length >= max) break
-      if (results[i]!.length === share) messages.push(...(await fromPartition(partition, max - messages.length)))
-    }
-    return messages
-  }
-  const messages = await round()
-  if (messages.length > 0 || (options.waitMs ?? 0) <= 0) return messages
-  // Long poll: wait, without leasing, until any partition has something, then lease once.
-  const waits = Array.from({ length: topic.partitions }, (_, partition) => {
-    const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition }
-    return call(() => partitionStub(env, ref).awaitDeliverable(ref, group, options.waitMs!))
-  })
-  if (!(await firstTrue(waits))) return []
-  return round()
-}
-
-/** Resolves true as soon as one promise does, false once all resolved false. */
-function firstTrue(promises: Array<Promise<boolean>>): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    let pending = promises.length
-    for (const promise of promises) {
-      promise.then((value) => {
-        pending -= 1
-        if (value) resolve(true)
-        else if (pending === 0) resolve(false)
-      }, reject)
-    }
-  })
 }
 
 export interface LeaseAction {

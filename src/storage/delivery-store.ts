@@ -1,7 +1,9 @@
 /**
  * Typed SQL for queue consumption in TopicPartitionDO: each share group's cursor (the next offset never
  * delivered to it) and the records in flight (leased, waiting for redelivery, or dead and waiting for
- * the DLQ). The table holds only records in flight, so it stays small however long the log is.
+ * the DLQ). The table holds only records in flight, so it stays small however long the log is. Beside
+ * it, `expired_leases` remembers for a while the leases whose expiry ended their record's life in the
+ * group (dead-lettered or dropped), so their holders learn what happened (LEASE_EXPIRED).
  */
 
 export type DeliveryState = 'leased' | 'delayed' | 'dead'
@@ -10,9 +12,13 @@ export interface Delivery {
   group: string
   offset: number
   state: DeliveryState
+  /**
+   * The lease's holder and token. A lease that expired leaves them in place (state delayed or dead) until
+   * the record is leased again, so its holder is told LEASE_EXPIRED; a nack or reject clears them.
+   */
   memberId: string | null
   token: string | null
-  /** leased: when the lease ends; delayed: when the record may be delivered again. */
+  /** leased: when the lease ends; delayed: when the record may be delivered again (epoch ms). */
   visibleAt: number | null
   /** Deliveries so far (Kafka's delivery count). */
   attempts: number
@@ -20,6 +26,25 @@ export interface Delivery {
   lastFailureAt: number | null
   lastError: string | null
   dlqSequence: number | null
+}
+
+/** A lease whose expiry used up its record's attempts: the record went to the DLQ or was dropped. */
+export interface ExpiredLease {
+  memberId: string | null
+  expiredAt: number
+  outcome: 'dead-lettered' | 'dropped'
+}
+
+/** A share group's records in flight, counted at one instant. */
+export interface DeliveryCounts {
+  /** Leased, the lease not yet run out. */
+  inFlight: number
+  /** Waiting for a redelivery time still to come. */
+  delayed: number
+  /** Deliverable now: a redelivery that is due, or a lease that ran out and awaits its timer. */
+  due: number
+  /** The lowest offset among them (dead records waiting for the DLQ left out). */
+  oldestOffset: number | null
 }
 
 type DeliveryRow = {
@@ -143,15 +168,67 @@ export class DeliveryStore {
     this.#sql.exec("DELETE FROM deliveries WHERE record_offset < ? AND state != 'dead'", offset)
   }
 
-  deliveryCounts(group: string): { leased: number; delayed: number; oldestOffset: number | null } {
-    const rows = this.#sql
-      .exec<{ state: string; n: number; oldest: number | null }>(
-        'SELECT state, COUNT(*) AS n, MIN(record_offset) AS oldest FROM deliveries WHERE group_id = ? GROUP BY state',
+  deliveryCounts(group: string, now: number): DeliveryCounts {
+    const row = this.#sql
+      .exec<{ in_flight: number | null; delayed: number | null; due: number | null; oldest: number | null }>(
+        `SELECT SUM(state = 'leased' AND visible_at > ?1) AS in_flight, SUM(state = 'delayed' AND visible_at > ?1) AS delayed,
+           SUM(state IN ('leased', 'delayed') AND visible_at <= ?1) AS due, MIN(CASE WHEN state != 'dead' THEN record_offset END) AS oldest
+         FROM deliveries WHERE group_id = ?2`,
+        now,
         group,
       )
-      .toArray()
-    const count = (state: string) => rows.find((r) => r.state === state)?.n ?? 0
-    const oldest = rows.filter((r) => r.state !== 'dead').map((r) => r.oldest ?? Number.MAX_SAFE_INTEGER)
-    return { leased: count('leased'), delayed: count('delayed'), oldestOffset: oldest.length > 0 ? Math.min(...oldest) : null }
+      .one()
+    return { inFlight: row.in_flight ?? 0, delayed: row.delayed ?? 0, due: row.due ?? 0, oldestOffset: row.oldest }
+  }
+
+  /** How many of a group's records in flight are deliverable now (redelivery due, or lease run out). */
+  dueCount(group: string, now: number): number {
+    return this.#sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM deliveries WHERE group_id = ? AND state IN ('leased', 'delayed') AND visible_at <= ?",
+        group,
+        now,
+      )
+      .one().n
+  }
+
+  /** Offsets at or after `offset` with a dead record still waiting for the DLQ (possible after a seek). */
+  deadOffsetsFrom(group: string, offset: number): Set<number> {
+    const rows = this.#sql.exec<{ o: number }>(
+      "SELECT record_offset AS o FROM deliveries WHERE group_id = ? AND record_offset >= ? AND state = 'dead'",
+      group,
+      offset,
+    )
+    return new Set(rows.toArray().map((r) => r.o))
+  }
+
+  /** Remembers a lease whose expiry ended its record's life in the group; forgets those older than `forgetBefore`. */
+  rememberExpiredLease(group: string, offset: number, token: string, lease: ExpiredLease, forgetBefore: number): void {
+    this.#sql.exec('DELETE FROM expired_leases WHERE expired_at < ?', forgetBefore)
+    this.#sql.exec(
+      `INSERT INTO expired_leases (group_id, record_offset, token, member_id, expired_at, outcome) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(group_id, record_offset) DO UPDATE SET token = excluded.token, member_id = excluded.member_id,
+         expired_at = excluded.expired_at, outcome = excluded.outcome`,
+      group,
+      offset,
+      token,
+      lease.memberId,
+      lease.expiredAt,
+      lease.outcome,
+    )
+  }
+
+  /** The remembered expired lease with this token, if it expired at or after `since`. */
+  expiredLease(group: string, offset: number, token: string, since: number): ExpiredLease | undefined {
+    const row = this.#sql
+      .exec<{ member_id: string | null; expired_at: number; outcome: string }>(
+        'SELECT member_id, expired_at, outcome FROM expired_leases WHERE group_id = ? AND record_offset = ? AND token = ? AND expired_at >= ?',
+        group,
+        offset,
+        token,
+        since,
+      )
+      .toArray()[0]
+    return row && { memberId: row.member_id, expiredAt: row.expired_at, outcome: row.outcome as ExpiredLease['outcome'] }
   }
 }

@@ -62,6 +62,19 @@ export const PARTITION_MIGRATIONS: readonly Migration[] = [
       PRIMARY KEY (group_id, record_offset)
     )`,
   ],
+  [
+    // Leases whose expiry dead-lettered or dropped their record, kept a day so that their holders are told
+    // LEASE_EXPIRED rather than UNKNOWN_LEASE (a lease that expired into a redelivery stays on its row).
+    `CREATE TABLE expired_leases (
+      group_id TEXT NOT NULL,
+      record_offset INTEGER NOT NULL,
+      token TEXT NOT NULL,
+      member_id TEXT,
+      expired_at INTEGER NOT NULL,
+      outcome TEXT NOT NULL,
+      PRIMARY KEY (group_id, record_offset)
+    )`,
+  ],
 ]
 
 export interface PartitionMeta {
@@ -224,6 +237,21 @@ export class PartitionStore {
 
   allBatches(): Iterable<StoredBatch> {
     return this.#sql.exec<StoredBatch>(`SELECT ${BATCH_COLUMNS} FROM batches ORDER BY base_offset`)
+  }
+
+  /**
+   * About how many records are stored at or after `offset`: exact for batches whose offsets run without
+   * gaps, an upper bound for those compaction or a TTL purge rewrote. Offsets whose batches were deleted
+   * whole (TTL, compaction) are not counted.
+   */
+  recordsFrom(offset: number): number {
+    return this.#sql
+      .exec<{ n: number }>(
+        'SELECT COALESCE(SUM(last_offset - MAX(base_offset, ?1) + 1), 0) AS n FROM batches WHERE base_offset >= ?2 AND last_offset >= ?1',
+        offset,
+        this.startingBatch(offset),
+      )
+      .one().n
   }
 
   /** The base offset of the batch holding `offset`, or of the first batch after it. */

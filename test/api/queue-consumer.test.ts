@@ -30,7 +30,7 @@ describe('QueueConsumer', () => {
     expect(seen).toEqual(['a', 'b'])
     // 'a' was acked; 'b' was nacked (redelivery due at once); 'c' was never leased (the iterator takes
     // one message at a time), so nothing is left to time out.
-    expect(await stats(queue)).toMatchObject({ inFlight: 0, delayed: 1 })
+    expect(await stats(queue)).toMatchObject({ inFlight: 0, delayed: 0, ready: 2 })
     const other = createQueueConsumer(env, { queue, waitMs: 0 })
     const again = await other.receive()
     expect(again.map((m) => [m.value, m.deliveryCount])).toEqual([

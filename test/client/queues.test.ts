@@ -162,7 +162,7 @@ describe('KafdoClient > queue consumers', () => {
 
     expect(seen).toEqual(['a', 'b'])
     // 'a' acked; 'b' nacked (due again at once); 'c' never leased: the iterator takes one at a time.
-    expect((await client.queues().get(name)).stats).toMatchObject({ inFlight: 0, delayed: 1 })
+    expect((await client.queues().get(name)).stats).toMatchObject({ inFlight: 0, delayed: 0, ready: 2 })
     const again = await client.queueConsumer({ queue: name, waitMs: 0 }).receive()
     expect(again.map((m) => [m.value, m.deliveryCount])).toEqual([
       ['b', 2],

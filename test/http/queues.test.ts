@@ -139,7 +139,7 @@ describe('Queues > leases', () => {
     const rest = await receive(name, 'c', { max: 100 })
     expect(rest).toHaveLength(4)
     const stats = (await request('GET', `/queues/${name}`)).body.stats
-    expect(stats).toMatchObject({ inFlight: b!.length + 4, depth: 0 })
+    expect(stats).toMatchObject({ inFlight: b!.length + 4, ready: 0, depth: b!.length + 4 })
   })
 
   it('refuses to ack an unknown or foreign lease, changing nothing', async () => {

@@ -1,0 +1,66 @@
+/**
+ * Whether a consumer holds the leases it presents (to ack, nack, reject or extend), and if not, which
+ * error says why:
+ * - `LEASE_NOT_HELD` (409): the lease was given to another consumer id.
+ * - `LEASE_EXPIRED` (409): the lease's visibility timeout passed. Told until the record is leased again
+ *   (its row keeps the expired lease), or, when the expiry used up the record's attempts and it was
+ *   dead-lettered or dropped, for a day after the expiry (`expired_leases`).
+ * - `UNKNOWN_LEASE` (404): no such lease: settled already (ack, nack, reject), re-leased after it
+ *   expired, forgotten, or never given.
+ * The checks read only what the lease names; an error changes nothing.
+ */
+import { fail, ok, type Result } from '../protocol/errors.js'
+import type { Delivery, DeliveryStore } from '../storage/delivery-store.js'
+
+export interface LeaseRef {
+  offset: number
+  token: string
+}
+
+/** How long a lease whose expiry dead-lettered or dropped its record is still told LEASE_EXPIRED. */
+export const EXPIRED_LEASE_MEMORY_MS = 86_400_000
+
+/** The deliveries of `leases`, if `memberId` holds every one of them now; otherwise the first problem. */
+export function heldLeases(
+  deliveries: DeliveryStore,
+  partition: number,
+  group: string,
+  memberId: string,
+  leases: readonly LeaseRef[],
+  now: number,
+): Result<Delivery[]> {
+  const held: Delivery[] = []
+  for (const lease of leases) {
+    const delivery = deliveries.delivery(group, lease.offset)
+    if (delivery && delivery.token === lease.token) {
+      if (delivery.memberId !== memberId) return notHeld(lease, memberId)
+      if (delivery.state === 'delayed') return expired(lease, { redeliverAt: delivery.visibleAt }, 'the record will be delivered again')
+      if (delivery.state === 'dead') return expired(lease, { deadLettered: true }, 'it used up its attempts and goes to the dead-letter queue')
+      if (delivery.visibleAt !== null && delivery.visibleAt <= now) return expired(lease, {}, 'the record will be delivered again')
+      held.push(delivery)
+      continue
+    }
+    const gone = deliveries.expiredLease(group, lease.offset, lease.token, now - EXPIRED_LEASE_MEMORY_MS)
+    if (!gone) {
+      return fail('UNKNOWN_LEASE', `no lease ${partition}:${lease.offset}:${lease.token} in group '${group}' (settled already, or leased again)`, {
+        offset: lease.offset,
+      })
+    }
+    if (gone.memberId !== memberId) return notHeld(lease, memberId)
+    return gone.outcome === 'dead-lettered'
+      ? expired(lease, { deadLettered: true }, 'it used up its attempts and was dead-lettered')
+      : expired(lease, { dropped: true }, 'it used up its attempts and was dropped (the queue has no dead-letter queue)')
+  }
+  return ok(held)
+}
+
+function notHeld(lease: LeaseRef, memberId: string): Result<never> {
+  return fail('LEASE_NOT_HELD', `lease on offset ${lease.offset} is not held by '${memberId}'`, { offset: lease.offset })
+}
+
+function expired(lease: LeaseRef, details: Record<string, unknown>, outcome: string): Result<never> {
+  return fail('LEASE_EXPIRED', `lease on offset ${lease.offset} expired (its visibility timeout passed); ${outcome}`, {
+    offset: lease.offset,
+    ...details,
+  })
+}
