@@ -61,7 +61,7 @@ export class KafdoAdmin {
    * checks it (keys, values, tenant quotas) and changes nothing. Answers the config before and after.
    */
   async alterTopicConfig(topic: string, change: AlterTopicConfigRequest, options: AlterTopicConfigOptions = {}): Promise<AlterTopicConfigResult> {
-    check(alterTopicConfigRequestSchema, change, 'config')
+    check(alterTopicConfigRequestSchema, change)
     return this.#http.request<AlterTopicConfigResult>({
       method: 'PATCH',
       path: ['admin', 'topics', topic, 'config'],

@@ -70,8 +70,8 @@ export class Admin {
     return topics.alterTopicConfig(
       this.#env,
       this.#tenant,
-      check(topicNameSchema, topic, 'topic'),
-      check(alterTopicConfigRequestSchema, change, 'config'),
+      check(topicNameSchema, topic, { at: ['topic'] }),
+      check(alterTopicConfigRequestSchema, change),
       options.dryRun === true,
     )
   }
