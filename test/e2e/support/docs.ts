@@ -188,16 +188,12 @@ export interface Servers {
   host: WranglerServer
 }
 
-interface Ran {
-  output: string
-}
-
 /** Runs a block once; throws with the block's output when it fails. */
 export async function runBlock(
   block: CodeBlock,
   index: number,
   context: { app: string; scratch: string; servers: Servers; blocks: CodeBlock[] },
-): Promise<Ran> {
+): Promise<void> {
   const { servers } = context
   switch (block.kind) {
     case 'bash': {
@@ -212,7 +208,7 @@ export async function runBlock(
       if (result.status !== 0) throw new Error(`${where(block)}: bash exited with ${result.status ?? result.signal}:\n${output}`)
       const unannounced = [...output.matchAll(/"error":\{"code":"([A-Z_]+)"/g)].map((m) => m[1]!).filter((code) => !block.code.includes(code))
       if (unannounced.length > 0) throw new Error(`${where(block)}: answered ${unannounced.join(', ')}, which the block does not mention:\n${output}`)
-      return { output }
+      return
     }
     case 'node': {
       // Outside the type-checked folder: the address is the test server's.
@@ -222,7 +218,7 @@ export async function runBlock(
       const result = spawnSync(PROJECT_NODE, [file], { cwd: context.app, env: plainEnv, encoding: 'utf8', timeout: 60_000 })
       const output = `${result.stdout}${result.stderr}`
       if (result.status !== 0) throw new Error(`${where(block)}: node exited with ${result.status ?? result.signal}:\n${output}`)
-      return { output }
+      return
     }
     case 'worker':
     case 'worker-fragment': {
@@ -237,7 +233,7 @@ export async function runBlock(
       if (!response.ok) throw new Error(`${where(block)}: the Worker answered ${response.status}:\n${output}\n${servers.host.log().slice(-4000)}`)
       if (queue && (JSON.parse(output) as { retried: number }).retried > 0)
         throw new Error(`${where(block)}: the queue handler retried messages: ${output}`)
-      return { output }
+      return
     }
     default:
       throw new Error(`${where(block)}: '${block.kind}' blocks are not run`)
