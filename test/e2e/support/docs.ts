@@ -84,7 +84,8 @@ export function writeProjects(app: string, blocks: CodeBlock[]): void {
   blocks.forEach((block, index) => {
     if (markerProblems(block).length > 0) return
     const name = slug(block)
-    if (block.kind === 'node') writeFileSync(join(app, 'blocks', `${name}.ts`), `// ${where(block)}\n${block.code}`)
+    // .mts: an ES module whatever the package's "type", as a user's `node example.mts` runs it.
+    if (block.kind === 'node') writeFileSync(join(app, 'blocks', `${name}.mts`), `// ${where(block)}\n${block.code}`)
     if (block.kind === 'worker-types') writeFileSync(join(worker, 'types', `${name}.d.ts`), block.code)
     if (block.kind === 'worker' || block.kind === 'worker-fragment') {
       hosted.push({ index, file: name })
@@ -96,7 +97,7 @@ export function writeProjects(app: string, blocks: CodeBlock[]): void {
       const code = block.options.fragment
         ? asHandler(block, inNode ? (c) => `export async function example(): Promise<void> {\n${c}\n}` : fetchHandler)
         : `// ${where(block)}\n${block.code}`
-      writeFileSync(join(inNode ? join(app, 'blocks') : join(worker, 'src/blocks'), `${name}.ts`), code)
+      writeFileSync(inNode ? join(app, 'blocks', `${name}.mts`) : join(worker, 'src/blocks', `${name}.ts`), code)
     }
   })
   writeFileSync(join(worker, main), router(hosted))
@@ -213,7 +214,7 @@ export async function runBlock(
     case 'node': {
       // Outside the type-checked folder: the address is the test server's.
       mkdirSync(join(context.app, 'run'), { recursive: true })
-      const file = join(context.app, 'run', `${slug(block)}.ts`)
+      const file = join(context.app, 'run', `${slug(block)}.mts`)
       writeFileSync(file, `// ${where(block)}\n${block.code.replaceAll(LOCAL_ADDRESS, `127.0.0.1:${servers.local.port}`)}`)
       const result = spawnSync(PROJECT_NODE, [file], { cwd: context.app, env: plainEnv, encoding: 'utf8', timeout: 60_000 })
       const output = `${result.stdout}${result.stderr}`
