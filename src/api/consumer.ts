@@ -316,8 +316,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       const fetched = result.read.count > 0 ? (JSON.parse(`[${result.read.records}]`) as FetchedRecord[]) : []
       const taken = fetched.slice(0, Math.max(0, room))
       for (const record of taken) records.push({ topic: result.tp.topic, partition: result.tp.partition, ...record })
-      const next = taken.length === fetched.length ? result.read.nextOffset : taken[taken.length - 1]!.offset + 1
-      this.#positions.set(key(result.tp), taken.length === 0 && fetched.length > 0 ? fetched[0]!.offset : next)
+      // What this poll had no room for is read again by the next one.
+      const next =
+        taken.length === fetched.length ? result.read.nextOffset : taken.length > 0 ? taken[taken.length - 1]!.offset + 1 : fetched[0]!.offset
+      this.#positions.set(key(result.tp), next)
     }
     return records
   }

@@ -208,3 +208,16 @@ describe('Consumer > delivery', () => {
     await expect(consumer.poll()).rejects.toThrow('closed')
   })
 })
+
+describe('Consumer > poll with a full page', () => {
+  it('leaves what did not fit for the next poll when several partitions have records', async () => {
+    const topic = await topicWith(3, 12)
+    const group = uniqueName('full-page')
+    const consumer = createConsumer(env, { groupId: group, fromBeginning: true, maxPollRecords: 2, autoCommit: false })
+    await consumer.subscribe([topic])
+    const seen: ConsumerRecord[] = []
+    for (let i = 0; i < 20 && seen.length < 12; i++) seen.push(...(await consumer.poll(0)))
+    await consumer.close()
+    expect(values(seen)).toEqual(Array.from({ length: 12 }, (_, i) => i))
+  })
+})
