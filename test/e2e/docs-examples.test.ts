@@ -23,34 +23,17 @@
  * the API. The test fails for a block without a marker, an unknown kind or option, and a runnable block
  * that fails. `npx vitest run --project e2e test/e2e/docs-examples.test.ts` runs only this file.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { allBlocks, linkDevPackage, markerProblems, RUNNABLE, runBlock, typecheck, writeProjects, type Servers } from './support/docs'
 import { brokenLinks, parseMarker, UNMARKED_LANGUAGES, where, type CodeBlock } from './support/markdown'
-import { freshCopy, installInto, pack, ROOT, run } from './support/project'
+import { installInto, ROOT } from './support/project'
 import { kafdoConfig, startWrangler, type WranglerServer } from './support/wrangler'
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    kafdoTarball: string
-  }
-}
-
-/**
- * The package as `npm pack` makes it on a fresh clone: the e2e project's global setup provides it when
- * there is one; otherwise it is packed here from a fresh copy of the tree (built first when there is no
- * prepack script to build it).
- */
-function tarball(work: string): string {
-  const provided = inject('kafdoTarball') as string | undefined
-  if (provided) return provided
-  const copy = freshCopy(join(work, 'clone'))
-  const { scripts } = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  if (!scripts.prepack) run('npm', ['run', 'build'], copy)
-  return pack(copy, work)
-}
+/** The package as `npm pack` makes it on a fresh clone (the e2e project's global setup packs it once). */
+const tarball = inject('kafdoTarball')
 
 /** The order blocks run in: the README, then the docs as its table of contents lists them. */
 const DOCUMENTS = [
@@ -129,7 +112,7 @@ describe('docs > code blocks', () => {
     app = join(work, 'app')
     scratch = join(work, 'scratch')
     mkdirSync(scratch)
-    installInto(app, tarball(work))
+    installInto(app, tarball)
     for (const name of ['@types/node', '@cloudflare/workers-types']) linkDevPackage(app, name)
     writeProjects(app, blocks)
     const start = async (server: Promise<WranglerServer>) => {
