@@ -5,6 +5,7 @@
  * tells the tenant's groups, so pattern subscriptions and partition growth trigger a rebalance.
  */
 import { DurableObject } from 'cloudflare:workers'
+import { internalTopicRefusal } from '../core/internal-topics.js'
 import { groupObjectName, partitionObjectName } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
@@ -24,7 +25,7 @@ export interface CreateTopicInput {
   partitions?: number
   config?: TopicConfigInput
   queue?: QueuePolicyUpdate
-  /** Created by Kafdo itself (a dead-letter topic): tenant quotas do not apply. */
+  /** Created by Kafdo itself (a dead-letter topic, the audit trail): tenant quotas and reserved names do not apply. */
   system?: boolean
 }
 
@@ -64,6 +65,9 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
 
   /** The topic `createTopic` would create, or why it would refuse; changes nothing (for dry runs). */
   validateTopic(tenant: string, input: CreateTopicInput): Result<TopicMetadata> {
+    // Every way of creating a topic (admin API, queues, provisioning, auto-create) ends here.
+    const reserved = input.system ? undefined : internalTopicRefusal('topic:create', input.topic)
+    if (reserved) return { ok: false, error: reserved }
     const parsed = parseTopicConfig({ ...this.#defaultsWithinQuotas(tenant), ...(input.config ?? {}) })
     if (!parsed.ok) return fail('INVALID_CONFIG', 'invalid topic config', { config: parsed.errors })
     if (this.#store.topic(tenant, input.topic)) {

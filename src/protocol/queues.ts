@@ -7,7 +7,7 @@ import { z } from 'zod'
 import type { RetryPolicy } from '../core/backoff.js'
 import { groupIdSchema } from './groups.js'
 import { produceRecordFields, timestampSchema } from './records.js'
-import { newTopicNameSchema, partitionCountSchema, topicConfigInputSchema, topicNameSchema } from './topics.js'
+import { partitionCountSchema, topicConfigInputSchema, topicNameSchema } from './topics.js'
 
 export const MAX_RETRY_DELAY_MS = 7 * 24 * 3_600_000
 export const MAX_ATTEMPTS = 100
@@ -91,7 +91,7 @@ export const queuePolicyFields = {
 }
 
 export const createQueueRequestSchema = z.strictObject({
-  name: newTopicNameSchema.refine((name) => !name.endsWith(DLQ_SUFFIX), `a queue name cannot end in '${DLQ_SUFFIX}'`),
+  name: topicNameSchema.refine((name) => !name.endsWith(DLQ_SUFFIX), `a queue name cannot end in '${DLQ_SUFFIX}'`),
   partitions: partitionCountSchema.optional(),
   retentionMs: z.number().int().min(-1).optional(),
   config: topicConfigInputSchema.optional(),
