@@ -68,7 +68,10 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     // Every way of creating a topic (admin API, queues, provisioning, auto-create) ends here.
     const reserved = input.system ? undefined : internalTopicRefusal('topic:create', input.topic)
     if (reserved) return { ok: false, error: reserved }
-    const parsed = parseTopicConfig({ ...this.#defaultsWithinQuotas(tenant), ...(input.config ?? {}) })
+    // Quotas do not apply to internal topics (see #checkQuotas), their defaults neither: a tenant whose
+    // maxMessageBytes is below an audit entry's size would otherwise lose its trail.
+    const defaults = isInternalTopic(input.topic) ? {} : this.#defaultsWithinQuotas(tenant)
+    const parsed = parseTopicConfig({ ...defaults, ...(input.config ?? {}) })
     if (!parsed.ok) return fail('INVALID_CONFIG', 'invalid topic config', { config: parsed.errors })
     if (this.#store.topic(tenant, input.topic)) {
       return fail('TOPIC_ALREADY_EXISTS', `topic '${input.topic}' already exists`, { topic: input.topic })

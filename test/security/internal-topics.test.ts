@@ -139,4 +139,16 @@ describe('Security > internal topics', () => {
     expect((await as.platformAdmin('GET', '/admin/audit?result=denied')).body.entries.length).toBeGreaterThanOrEqual(changes.length)
     expect((await as.platformAdmin('DELETE', '/admin/topics/__audit')).status).toBe(200)
   })
+
+  it("keeps the trail whatever the tenant's quotas: they do not apply to internal topics", async () => {
+    const tenant = unique('quota').toLowerCase()
+    const asPlatform = (method: string, path: string, body?: unknown) =>
+      call(appEnv, method, `${path}?tenant=${tenant}`, { headers: bootstrap, ...(body !== undefined ? { body } : {}) })
+    expect((await asPlatform('PUT', '/admin/quotas', { maxMessageBytes: 64, maxRetentionMs: 1000 })).status).toBe(200)
+    expect((await asPlatform('POST', '/admin/topics', { topic: 'small' })).status).toBe(201)
+    const trail = await asPlatform('GET', '/admin/topics/__audit')
+    expect(trail.body.config).toMatchObject({ 'max.message.bytes': '1048588', 'retention.ms': String(90 * 86_400_000) })
+    const entries = await asPlatform('GET', '/admin/audit')
+    expect(entries.body.entries.map((e: { action: string }) => e.action)).toEqual(['quotas:set', 'topic:create'])
+  })
 })
