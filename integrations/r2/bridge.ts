@@ -82,7 +82,7 @@ export class R2EventBridge {
 
   /** The R2 event in a Queue message's body, or null if the body is not an R2 event notification. */
   static parseQueueMessage(message: { readonly body: unknown }): R2Event | null {
-    return parseR2Event(payloadOf({ body: message.body }))
+    return parseR2Event(payloadOf({ body: (message as { readonly body?: unknown } | null | undefined)?.body }))
   }
 
   /** Whether the bridge's bucket and key-prefix filters let this event through. */

@@ -96,7 +96,14 @@ describe('Security > value nesting depth', () => {
     }
     const sent = await pipeline.send(event).catch((err: unknown) => err)
     expect(sent).toBeInstanceOf(KafdoError)
-    expect((sent as KafdoError).toPayload()).toEqual(refusal(0))
+    expect((sent as KafdoError).toPayload()).toEqual({
+      code: 'INVALID_REQUEST',
+      message: `event 0 is nested deeper than ${MAX_VALUE_DEPTH} levels`,
+      details: { index: 0, maxDepth: MAX_VALUE_DEPTH },
+    })
+    // A key (the document's _id) too deep to canonicalise is refused the same way, not with a stack overflow.
+    const deepKey = await pipeline.send({ ...event, documentKey: { _id: nested(20_000) } }).catch((err: unknown) => err)
+    expect((deepKey as KafdoError).code).toBe('INVALID_REQUEST')
     expect(await latestOffsets(topic)).toEqual([0])
   })
 })
