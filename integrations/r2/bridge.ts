@@ -82,7 +82,9 @@ export class R2EventBridge {
 
   /** The R2 event in a Queue message's body, or null if the body is not an R2 event notification. */
   static parseQueueMessage(message: { readonly body: unknown }): R2Event | null {
-    return parseR2Event(payloadOf({ body: (message as { readonly body?: unknown } | null | undefined)?.body }))
+    // A Queue message is always an object; anything else (a careless caller's null) is no event.
+    if (typeof message !== 'object' || message === null) return null
+    return parseR2Event(payloadOf({ body: message.body }))
   }
 
   /** Whether the bridge's bucket and key-prefix filters let this event through. */

@@ -2,7 +2,8 @@
  * The audit trail: who did what to which target, with what result, when, in which request. Entries are
  * records of the tenant's `__audit` topic (one partition, kept 90 days), so they can be listed through
  * the admin API and consumed like any topic. Authentication failures, which have no trustworthy tenant,
- * go to the `_system` tenant's trail. No entry ever carries a credential.
+ * go to the `_system` tenant's trail. No entry ever carries a credential. No caller can produce to
+ * `__audit` (see core/internal-topics.ts); entries are written through `produceInternal` only.
  */
 import type { KafdoBindings } from '../env.js'
 import { AUDIT_TOPIC, auditValueSchema, type AuditListing, type AuditRecord, type AuditValue } from '../protocol/audit.js'
@@ -11,7 +12,6 @@ import { produceInternal } from './produce.js'
 import { clusterStub } from './stubs.js'
 import { findTopic, rememberTopic } from './topic-cache.js'
 
-export { AUDIT_TOPIC, type AuditActor } from '../protocol/audit.js'
 const AUDIT_RETENTION_MS = 90 * 86_400_000
 
 /** What a caller records; `time` is added when it is written. */
