@@ -66,7 +66,7 @@ async function write(
 ): Promise<RecordMetadata[]> {
   const pair = idempotencePair(idempotence)
   // Before schemas: validators recurse into values, and a refused record should cost no lookups.
-  records.forEach(checkRecord)
+  records.forEach(assertValidRecord)
   let topic = await topicForProduce(env, tenant, topicName)
   // Schema-validated topics refuse an invalid batch whole, before anything is written.
   const checked = await validateRecords(env, tenant, topic, records)
@@ -127,8 +127,8 @@ async function writeToPartitions(
   return results
 }
 
-/** What the edge schemas cannot say: key bytes, base64 values, and how deeply a value nests. */
-function checkRecord(record: ValidRecord, index: number): void {
+/** What the edge schemas cannot say: key bytes, base64 values, and how deeply a value nests (400). */
+export function assertValidRecord(record: ValidRecord, index: number): void {
   if (record.key != null && utf8Length(record.key) > MAX_KEY_BYTES) {
     throw new KafdoError('INVALID_REQUEST', `record ${index}: key is longer than ${MAX_KEY_BYTES} bytes`, { index })
   }

@@ -83,6 +83,30 @@ describe('Security > value nesting depth', () => {
     expect(await latestOffsets(topic)).toEqual([0])
   })
 
+  it('refuses a too-deep record when it is sent, without failing the records buffered with it', async () => {
+    const topic = uniqueName('deeplinger')
+    await createTopic(topic)
+    const producer = createProducer(env, { lingerMs: 10 })
+    const [good, deep] = await Promise.allSettled([
+      producer.send({ topic, value: 'fine' }),
+      producer.send({ topic, value: nested(MAX_VALUE_DEPTH + 1) }),
+    ])
+    expect(good).toMatchObject({ status: 'fulfilled', value: { topic, offset: 0 } })
+    expect(deep.status === 'rejected' && (deep.reason as KafdoError).toPayload()).toEqual(refusal(0))
+    // In a batch across topics, the index is the record's place in the batch, and nothing is written.
+    const other = uniqueName('deeplinger')
+    await createTopic(other)
+    const batch = await producer
+      .sendBatch([
+        { topic: other, value: 1 },
+        { topic, value: 2 },
+        { topic, value: nested(500) },
+      ])
+      .catch((err: unknown) => err)
+    expect((batch as KafdoError).toPayload()).toEqual(refusal(2))
+    expect([...(await latestOffsets(topic)), ...(await latestOffsets(other))]).toEqual([1, 0])
+  })
+
   it('refuses a change event whose document nests too deeply, and writes nothing', async () => {
     const topic = uniqueName('deepcdc')
     await createTopic(topic)
