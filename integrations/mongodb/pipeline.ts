@@ -113,6 +113,9 @@ export class KafdoPipeline {
     if (nestsDeeperThan(event, MAX_VALUE_DEPTH)) {
       throw new KafdoError('INVALID_REQUEST', `event ${index} is nested deeper than ${MAX_VALUE_DEPTH} levels`, { index, maxDepth: MAX_VALUE_DEPTH })
     }
+    if (event.eventId != null && typeof event.eventId !== 'string') {
+      throw new KafdoError('INVALID_REQUEST', `event ${index}: eventId must be a string`, { index })
+    }
     const eventId = event.eventId ?? (event._id === undefined ? undefined : canonicalJson(event._id))
     if (eventId === undefined) {
       throw new KafdoError('INVALID_REQUEST', `event ${index} has neither _id (resume token) nor eventId, so a replay could not be recognised`, {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import {
   CDC_HEADERS,
   createFixedTopicPipeline,
+  createKafdoPipeline,
   createR2EventBridge,
   isCDCEvent,
   isDocumentEvent,
@@ -45,21 +46,23 @@ const anything = fc.oneof(
 const word = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('insert', 'PutObject', 'constructor', '__proto__', 'toString', ''))
 const field = fc.oneof(anything, word)
 const OPERATIONS = ['insert', 'update', 'replace', 'delete', 'drop', 'rename', 'dropDatabase', 'invalidate'] as const
-const namespace = fc.record({ db: fc.oneof(word, field), coll: fc.oneof(word, field) }, { requiredKeys: ['db'] })
+/** Mostly the valid form, sometimes anything: so that many events get through the guards to a write. */
+const mostly = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 5, arbitrary: valid }, { weight: 1, arbitrary: field })
+const namespace = fc.record({ db: mostly(word), coll: mostly(word) }, { requiredKeys: ['db'] })
 
 /** Change events of every operation type, valid or nearly so, with hostile documents and ids. */
 const changeEvent = fc.record(
   {
-    _id: fc.oneof(fc.record({ _data: fc.string() }), field),
-    eventId: fc.oneof(fc.string({ minLength: 1 }), field),
-    operationType: fc.oneof(fc.constantFrom(...OPERATIONS), field),
-    ns: fc.oneof(namespace, field),
-    to: fc.oneof(namespace, field),
-    documentKey: fc.oneof(fc.record({ _id: field }), field),
-    fullDocument: fc.oneof(fc.dictionary(fc.string(), field, { maxKeys: 3 }), field),
-    updateDescription: fc.oneof(fc.record({ updatedFields: field, removedFields: fc.array(fc.string()) }), field),
+    _id: mostly(fc.record({ _data: fc.string() })),
+    eventId: fc.option(mostly(fc.string({ minLength: 1 })), { nil: undefined }),
+    operationType: mostly(fc.constantFrom(...OPERATIONS)),
+    ns: mostly(namespace),
+    to: mostly(namespace),
+    documentKey: mostly(fc.record({ _id: field })),
+    fullDocument: mostly(fc.dictionary(fc.string(), field, { maxKeys: 3 })),
+    updateDescription: mostly(fc.record({ updatedFields: field, removedFields: fc.array(fc.string()) })),
   },
-  { requiredKeys: ['operationType'] },
+  { requiredKeys: ['_id', 'operationType', 'ns', 'to', 'documentKey', 'fullDocument', 'updateDescription'] },
 )
 /** A record value produced as text (the helpers parse it); values JSON cannot hold become ''. */
 function asText(value: unknown): string {
@@ -146,11 +149,13 @@ describe('Security > fuzzed integration helpers', () => {
   it('KafdoPipeline.send writes an event or refuses it with a KafdoError, writing nothing', async () => {
     const topic = uniqueName('cdcfuzz')
     await createTopic(topic, 1)
-    const pipeline = createFixedTopicPipeline(env, topic, { retries: 0, autoCreateTopics: false })
+    const fixed = createFixedTopicPipeline(env, topic, { retries: 0, autoCreateTopics: false })
+    // Routing by namespace too: hostile db and collection names must give a KafdoError, never a TypeError.
+    const routed = createKafdoPipeline({ env, topicPattern: `${uniqueName('cdcns')}.{db}.{coll}`, retries: 0, autoCreateTopics: false })
     await fc.assert(
       fc.asyncProperty(changeEvent, async (event) => {
         const [before] = await latestOffsets(topic)
-        const outcome = await pipeline.send(event as CDCEvent).then(
+        const outcome = await fixed.send(event as CDCEvent).then(
           (metadata) => metadata,
           (err: unknown) => err,
         )
@@ -162,6 +167,8 @@ describe('Security > fuzzed integration helpers', () => {
           expect(isCDCEvent(event)).toBe(true)
           expect(after! - before!).toBeLessThanOrEqual(1) // a replay of an event already written adds nothing
         }
+        const viaNamespace = await routed.send(event as CDCEvent).catch((err: unknown) => err)
+        if (viaNamespace instanceof Error) expect(viaNamespace).toBeInstanceOf(KafdoError)
       }),
       { numRuns: 200 },
     )
@@ -182,5 +189,21 @@ describe('Security > fuzzed integration helpers', () => {
       }),
       { numRuns: 150 },
     )
+  })
+
+  it('refuses the malformed events the fuzz found with INVALID_REQUEST, not a TypeError', async () => {
+    const routed = createKafdoPipeline({ env, topicPattern: `${uniqueName('cdcfound')}.{db}.{coll}`, retries: 0 })
+    const insert = { _id: { _data: '01' }, operationType: 'insert', ns: { db: 'shop', coll: 'orders' }, documentKey: { _id: 1 }, fullDocument: {} }
+    const badId = await routed.send({ ...insert, eventId: [{}] } as unknown as CDCEvent).catch((err: unknown) => err)
+    expect((badId as KafdoError).toPayload()).toEqual({
+      code: 'INVALID_REQUEST',
+      message: 'event 0: eventId must be a string',
+      details: { index: 0 },
+    })
+    const badNamespace = { _id: { _data: '02' }, operationType: 'dropDatabase', ns: { db: 'shop', coll: 5 } }
+    expect(isCDCEvent(badNamespace)).toBe(false)
+    expect((await routed.send(badNamespace as unknown as CDCEvent).catch((err: unknown) => err)) as KafdoError).toMatchObject({
+      code: 'INVALID_REQUEST',
+    })
   })
 })
