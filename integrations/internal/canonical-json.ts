@@ -3,9 +3,19 @@
  * what counts as "already written", so the same value must always give the same string: object keys are
  * sorted at every depth (as RFC 8785's JSON Canonicalization Scheme does), arrays keep their order.
  */
+import { nestsDeeperThan } from '../../src/core/record-codec.js'
+import { KafdoError } from '../../src/protocol/errors.js'
+import { MAX_VALUE_DEPTH } from '../../src/protocol/limits.js'
 
-/** JSON text with object keys sorted recursively; `undefined` members are dropped, as JSON.stringify does. */
+/**
+ * JSON text with object keys sorted recursively; `undefined` members are dropped, as JSON.stringify does.
+ * A value nested deeper than a record value may be (MAX_VALUE_DEPTH) is refused before the recursion
+ * could overflow the stack.
+ */
 export function canonicalJson(value: unknown): string {
+  if (nestsDeeperThan(value, MAX_VALUE_DEPTH)) {
+    throw new KafdoError('INVALID_REQUEST', `value is nested deeper than ${MAX_VALUE_DEPTH} levels`, { maxDepth: MAX_VALUE_DEPTH })
+  }
   return JSON.stringify(sortKeys(value))
 }
 

@@ -25,7 +25,9 @@ export interface MessageContext {
   headers?: RecordHeaders | undefined
 }
 
+/** The event a message carries; undefined for anything that is not a message (null, a number...). */
 export function payloadOf(message: IntegrationMessage): unknown {
+  if (typeof message !== 'object' || message === null) return undefined
   const payload = message.value !== undefined ? message.value : message.body
   if (typeof payload !== 'string') return payload
   try {

@@ -19,6 +19,8 @@ type Fields = Record<string, unknown>
 
 const isObject = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value)
 const isCollection = (ns: unknown) => isObject(ns) && typeof ns.db === 'string' && typeof ns.coll === 'string'
+/** A database namespace; a `coll` beside it, if any, must be a name too (it routes and fills headers). */
+const isDatabase = (ns: unknown) => isObject(ns) && typeof ns.db === 'string' && (ns.coll === undefined || typeof ns.coll === 'string')
 const hasDocumentKey = (event: Fields) => isObject(event.documentKey) && event.documentKey._id !== undefined
 
 const SHAPES: Record<CDCEvent['operationType'], (event: Fields) => boolean> = {
@@ -28,8 +30,8 @@ const SHAPES: Record<CDCEvent['operationType'], (event: Fields) => boolean> = {
   delete: (e) => isCollection(e.ns) && hasDocumentKey(e),
   drop: (e) => isCollection(e.ns),
   rename: (e) => isCollection(e.ns) && isCollection(e.to),
-  dropDatabase: (e) => isObject(e.ns) && typeof e.ns.db === 'string',
-  invalidate: (e) => e.ns === undefined || (isObject(e.ns) && typeof e.ns.db === 'string'),
+  dropDatabase: (e) => isDatabase(e.ns),
+  invalidate: (e) => e.ns === undefined || isDatabase(e.ns),
 }
 
 export function isCDCEvent(value: unknown): value is CDCEvent {

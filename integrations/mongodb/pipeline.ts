@@ -16,7 +16,9 @@
  *   `cdc.{db}.{coll}` topics appear with new collections; `autoCreateTopics: false` turns that off.
  */
 import type { KafdoBindings } from '../../src/env.js'
+import { nestsDeeperThan } from '../../src/core/record-codec.js'
 import { KafdoError } from '../../src/protocol/errors.js'
+import { MAX_VALUE_DEPTH } from '../../src/protocol/limits.js'
 import type { RecordMetadata } from '../../src/protocol/records.js'
 import { canonicalJson } from '../internal/canonical-json.js'
 import { batchOutcome, EventWriter, type EventRecord } from '../internal/event-writer.js'
@@ -106,6 +108,13 @@ export class KafdoPipeline {
       throw new KafdoError('INVALID_REQUEST', `event ${index} is not a MongoDB change event of a known operationType with its required fields`, {
         index,
       })
+    }
+    // Checked whole here, so the key and id below (parts of it) cannot overflow and the index is named.
+    if (nestsDeeperThan(event, MAX_VALUE_DEPTH)) {
+      throw new KafdoError('INVALID_REQUEST', `event ${index} is nested deeper than ${MAX_VALUE_DEPTH} levels`, { index, maxDepth: MAX_VALUE_DEPTH })
+    }
+    if (event.eventId != null && typeof event.eventId !== 'string') {
+      throw new KafdoError('INVALID_REQUEST', `event ${index}: eventId must be a string`, { index })
     }
     const eventId = event.eventId ?? (event._id === undefined ? undefined : canonicalJson(event._id))
     if (eventId === undefined) {

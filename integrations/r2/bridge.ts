@@ -82,6 +82,8 @@ export class R2EventBridge {
 
   /** The R2 event in a Queue message's body, or null if the body is not an R2 event notification. */
   static parseQueueMessage(message: { readonly body: unknown }): R2Event | null {
+    // A Queue message is always an object; anything else (a careless caller's null) is no event.
+    if (typeof message !== 'object' || message === null) return null
     return parseR2Event(payloadOf({ body: message.body }))
   }
 

@@ -10,7 +10,7 @@ import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import { topicRecordSchema, type RecordMetadata, type TopicRecord } from '../protocol/records.js'
 import { check } from '../protocol/validation.js'
-import { produce, type ValidRecord } from '../services/produce.js'
+import { assertProducible, assertValidRecord, produce, type ValidRecord } from '../services/produce.js'
 import { withRetries } from './retry.js'
 
 export interface ProducerConfig {
@@ -161,8 +161,15 @@ export function createProducer(env: KafdoBindings, config?: ProducerConfig): Pro
   return new Producer(env, config)
 }
 
+/**
+ * Refuses a bad record (or one for an internal topic) before anything is buffered or written, so it
+ * cannot fail the records buffered with it, and a `sendBatch` across topics is refused whole.
+ */
 function validate(record: TopicRecord, index: number): TopicRecord & ValidRecord {
-  return check(topicRecordSchema, record, { at: ['records', index] }) as TopicRecord & ValidRecord
+  const valid = check(topicRecordSchema, record, { at: ['records', index] }) as TopicRecord & ValidRecord
+  assertProducible(valid.topic)
+  assertValidRecord(valid, index)
+  return valid
 }
 
 function withoutTopic({ topic: _topic, ...record }: TopicRecord & ValidRecord): ValidRecord {

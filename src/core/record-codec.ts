@@ -37,6 +37,23 @@ export function encodeRecordBody(record: RecordBody): string {
   return `"key":${JSON.stringify(record.key)},"value":${value},"headers":${JSON.stringify(record.headers)}${encoding}`
 }
 
+/**
+ * Whether `value` nests arrays and objects more than `maxDepth` levels deep (`[[1]]` is 2 levels).
+ * Iterative, with its own stack, so a value far deeper than the call stack cannot overflow the check
+ * itself; it stops at the first path past the limit, so a cyclic value ends quickly and counts as too deep.
+ */
+export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const pending: Array<{ node: object; depth: number }> = [{ node: value, depth: 1 }]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.depth > maxDepth) return true
+    for (const child of Array.isArray(next.node) ? next.node : Object.values(next.node)) {
+      if (typeof child === 'object' && child !== null) pending.push({ node: child as object, depth: next.depth + 1 })
+    }
+  }
+  return false
+}
+
 /** The stored (and served) form of one record. */
 export function renderRecord(offset: number, timestamp: number, body: string, expiresAt?: number): string {
   return expiresAt === undefined

@@ -6,6 +6,7 @@
  * is deleted, the groups drop their committed offsets for it (`topic-deletion.ts`).
  */
 import { DurableObject } from 'cloudflare:workers'
+import { internalTopicRefusal } from '../core/internal-topics.js'
 import { groupObjectName, partitionObjectName } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
@@ -53,7 +54,10 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
 
   /** The topic `createTopic` would create, or why it would refuse; changes nothing (for dry runs). */
   validateTopic(tenant: string, input: CreateTopicInput): Result<TopicMetadata> {
-    const topic = newTopic(input, tenantTopicDefaults(this.quotas(tenant)))
+    // Every way of creating a topic (admin API, queues, provisioning, auto-create) ends here.
+    const reserved = input.system ? undefined : internalTopicRefusal('topic:create', input.topic)
+    if (reserved) return { ok: false, error: reserved }
+    const topic = newTopic(input, tenantTopicDefaults(input.topic, this.quotas(tenant)))
     if (!topic.ok || !this.#store.topic(tenant, input.topic)) return topic
     return fail('TOPIC_ALREADY_EXISTS', `topic '${input.topic}' already exists`, { topic: input.topic })
   }
@@ -100,7 +104,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   ): Promise<Result<{ before: TopicMetadata; after: TopicMetadata }>> {
     const before = this.#store.topic(tenant, name)
     if (!before) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
-    const changed = changedTopic(before, input, tenantTopicDefaults(this.quotas(tenant)))
+    const changed = changedTopic(before, input, tenantTopicDefaults(before.topic, this.quotas(tenant)))
     if (!changed.ok) return changed
     const after = changed.value
     const quota = this.#checkQuotas(tenant, after, before)

@@ -16,7 +16,7 @@ export interface CreateTopicInput {
   partitions?: number
   config?: TopicConfigInput
   queue?: QueuePolicyUpdate
-  /** Created by Kafdo itself (a dead-letter topic): tenant quotas do not apply. */
+  /** Created by Kafdo itself (a dead-letter topic, the audit trail): tenant quotas and reserved names do not apply. */
   system?: boolean
 }
 
@@ -60,9 +60,13 @@ export function changedTopic(before: TopicMetadata, input: UpdateTopicInput, def
   })
 }
 
-/** The defaults of a topic in this tenant: Kafdo's, lowered to the tenant's limits. */
-export function tenantTopicDefaults(quotas: TenantQuotas): TopicConfig {
+/**
+ * The defaults of a topic in this tenant: Kafdo's, lowered to the tenant's limits. Internal topics keep
+ * Kafdo's: a tenant whose maxMessageBytes is below an audit entry's size would otherwise lose its trail.
+ */
+export function tenantTopicDefaults(topic: string, quotas: TenantQuotas): TopicConfig {
   const defaults = { ...DEFAULT_TOPIC_CONFIG }
+  if (isInternalTopic(topic)) return defaults
   if (quotas.maxRetentionMs !== undefined && defaults['retention.ms'] > quotas.maxRetentionMs) defaults['retention.ms'] = quotas.maxRetentionMs
   if (quotas.maxMessageBytes !== undefined && defaults['max.message.bytes'] > quotas.maxMessageBytes)
     defaults['max.message.bytes'] = quotas.maxMessageBytes

@@ -1,20 +1,29 @@
 /**
  * Authorization checks for route handlers. A missing permission is a 403 whose body names it, and is
- * audited. Internal topics (`__audit`) need `admin`. Successful changes are audited with `audited`.
+ * audited. Internal topics (`__audit`) follow `core/internal-topics.ts`: some actions are refused to
+ * everyone (before any quota is charged), the rest need `admin` or `platform:admin`. Successful changes
+ * are audited with `audited`.
  */
 import type { Context } from 'hono'
+import { internalTopicRefusal, permissionNeeded } from '../core/internal-topics.js'
 import { isAllowed, matchesPattern, type Action } from '../core/permissions.js'
 import { KafdoError } from '../protocol/errors.js'
+import { isInternalTopic } from '../protocol/topics.js'
 import { recordAudit } from '../services/audit.js'
 import { actorOf } from './auth/authenticate.js'
 import type { AppEnv } from './context.js'
-import { isInternalTopic } from '../protocol/topics.js'
 
 export async function authorize(c: Context<AppEnv>, action: Action, resource?: string): Promise<void> {
   const principal = c.get('principal')
-  const needed: Action = resource !== undefined && isInternalTopic(resource) ? 'admin' : action
-  if (isAllowed(principal.grants, needed, resource)) return
-  const missing = resource === undefined || needed === 'admin' ? needed : `${needed}@${resource}`
+  const refusal = resource === undefined ? undefined : internalTopicRefusal(action, resource)
+  let error: KafdoError
+  if (refusal) error = KafdoError.from(refusal)
+  else {
+    const needed = permissionNeeded(action, resource)
+    if (isAllowed(principal.grants, needed, resource)) return
+    const missing = resource === undefined || needed !== action ? needed : `${needed}@${resource}`
+    error = new KafdoError('FORBIDDEN', `missing permission ${missing}`, { missing })
+  }
   await recordAudit(c.env, {
     tenant: c.get('tenant'),
     actor: actorOf(principal),
@@ -22,9 +31,9 @@ export async function authorize(c: Context<AppEnv>, action: Action, resource?: s
     ...(resource !== undefined ? { target: resource } : {}),
     result: 'denied',
     requestId: c.get('requestId'),
-    details: { missing },
+    details: error.details ?? {},
   })
-  throw new KafdoError('FORBIDDEN', `missing permission ${missing}`, { missing })
+  throw error
 }
 
 /** Keeps the names the caller may see for `action` (list endpoints show only what one may read). */

@@ -24,6 +24,13 @@ export const MAX_KEY_BYTES = 16 * 1024
 export const MAX_HEADERS_PER_RECORD = 64
 export const MAX_HEADER_KEY_LENGTH = 256
 export const MAX_HEADER_VALUE_BYTES = 16 * 1024
+/**
+ * How deeply a record value may nest arrays and objects (`[[1]]` is 2 levels, a scalar 0). MongoDB
+ * documents nest at most 100 levels and change-event envelopes add a few. Deeper values are refused at
+ * produce: they overflow the stack of whatever reads them later (structured clone across RPC, recursive
+ * JSON tools in consumers).
+ */
+export const MAX_VALUE_DEPTH = 128
 
 export const DEFAULT_FETCH_LIMIT = 100
 export const MAX_FETCH_LIMIT = 10_000

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import type { RetryPolicy } from '../core/backoff.js'
 import { groupIdSchema } from './groups.js'
 import { produceRecordFields, timestampParamSchema, timestampSchema } from './records.js'
-import { newTopicNameSchema, partitionCountSchema, topicConfigInputSchema, topicNameSchema } from './topics.js'
+import { partitionCountSchema, topicConfigInputSchema, topicNameSchema } from './topics.js'
 
 export const MAX_RETRY_DELAY_MS = 7 * 24 * 3_600_000
 export const MAX_ATTEMPTS = 100
@@ -93,7 +93,7 @@ export const queuePolicyFields = {
 }
 
 export const createQueueRequestSchema = z.strictObject({
-  name: newTopicNameSchema.refine((name) => !name.endsWith(DLQ_SUFFIX), `cannot end in '${DLQ_SUFFIX}', the suffix of dead-letter topics`),
+  name: topicNameSchema.refine((name) => !name.endsWith(DLQ_SUFFIX), `cannot end in '${DLQ_SUFFIX}', the suffix of dead-letter topics`),
   partitions: partitionCountSchema.optional(),
   retentionMs: z.number().int().min(-1).optional(),
   config: topicConfigInputSchema.optional(),

@@ -16,18 +16,14 @@ export const partitionCountSchema = z.number().int().min(1).max(MAX_PARTITIONS_P
 export const topicConfigInputSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
 
 /**
- * Names starting with `__` are Kafdo's internal topics (the audit trail): users cannot create them,
- * listings and pattern subscriptions leave them out, and reading them needs `admin`.
+ * Names starting with `__` are Kafdo's internal topics (the audit trail): listings and pattern
+ * subscriptions leave them out, and who may create, write, read, delete or reconfigure them is decided in
+ * `core/internal-topics.ts` (creating one is refused with INVALID_TOPIC_EXCEPTION).
  */
 export const isInternalTopic = (name: string): boolean => name.startsWith('__')
 
-export const newTopicNameSchema = topicNameSchema.refine(
-  (name) => !isInternalTopic(name),
-  'cannot start with "__", which is reserved for internal topics',
-)
-
 export const createTopicRequestSchema = z.strictObject({
-  topic: newTopicNameSchema,
+  topic: topicNameSchema,
   partitions: partitionCountSchema.optional(),
   config: topicConfigInputSchema.optional(),
 })

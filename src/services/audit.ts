@@ -2,36 +2,21 @@
  * The audit trail: who did what to which target, with what result, when, in which request. Entries are
  * records of the tenant's `__audit` topic (one partition, kept 90 days), so they can be listed through
  * the admin API and consumed like any topic. Authentication failures, which have no trustworthy tenant,
- * go to the `_system` tenant's trail. No entry ever carries a credential.
+ * go to the `_system` tenant's trail. No entry ever carries a credential. No caller can produce to
+ * `__audit` (see core/internal-topics.ts); entries are written through `produceInternal` only.
  */
 import type { KafdoBindings } from '../env.js'
+import { AUDIT_TOPIC, auditValueSchema, type AuditListing, type AuditRecord, type AuditValue } from '../protocol/audit.js'
 import { fetchRecords } from './read.js'
-import { produce } from './produce.js'
+import { produceInternal } from './produce.js'
 import { clusterStub } from './stubs.js'
 import { findTopic, rememberTopic } from './topic-cache.js'
 
-export const AUDIT_TOPIC = '__audit'
 const AUDIT_RETENTION_MS = 90 * 86_400_000
 
-export interface AuditActor {
-  subject: string
-  via: 'jwt' | 'apikey' | 'bootstrap' | 'none' | 'unauthenticated'
-  keyId?: string
-}
-
-export interface AuditEntry {
+/** What a caller records; `time` is added when it is written. */
+export interface AuditEntry extends Omit<AuditValue, 'time'> {
   tenant: string
-  actor: AuditActor
-  action: string
-  target?: string
-  result: 'success' | 'denied' | 'failure'
-  requestId: string
-  details?: Record<string, unknown>
-}
-
-export interface AuditRecord extends Omit<AuditEntry, 'tenant'> {
-  offset: number
-  time: string
 }
 
 /** Appends an entry; a failure to audit is logged, never turned into a failed request. */
@@ -42,11 +27,13 @@ export async function recordAudit(env: KafdoBindings, entry: AuditEntry): Promis
         topic: AUDIT_TOPIC,
         partitions: 1,
         config: { 'retention.ms': AUDIT_RETENTION_MS },
+        system: true,
       })
       if (created.ok) rememberTopic(entry.tenant, created.value)
     }
-    const { tenant: _tenant, ...value } = entry
-    await produce(env, entry.tenant, AUDIT_TOPIC, [{ key: entry.action, value: { ...value, time: new Date().toISOString() } }])
+    const { tenant: _tenant, ...rest } = entry
+    const value: AuditValue = { ...rest, time: new Date().toISOString() }
+    await produceInternal(env, entry.tenant, AUDIT_TOPIC, [{ key: entry.action, value }])
   } catch (err) {
     console.error(
       JSON.stringify({
@@ -70,12 +57,17 @@ export interface AuditFilter {
   offset?: number | undefined
 }
 
-/** Reads the trail oldest first, filtered; scans at most 10,000 entries per call (page with `nextOffset`). */
-export async function listAudit(env: KafdoBindings, tenant: string, filter: AuditFilter): Promise<{ entries: AuditRecord[]; nextOffset: number }> {
+/**
+ * Reads the trail oldest first, filtered; scans at most 10,000 records per call (page with `nextOffset`).
+ * A record whose value is not an audit entry (only Kafdo writes the trail, but storage outlives code) is
+ * left out and counted in `skipped`.
+ */
+export async function listAudit(env: KafdoBindings, tenant: string, filter: AuditFilter): Promise<AuditListing> {
   const topic = await findTopic(env, tenant, AUDIT_TOPIC, true)
-  if (!topic) return { entries: [], nextOffset: 0 }
+  if (!topic) return { entries: [], nextOffset: 0, skipped: 0 }
   const limit = filter.limit ?? 100
   const entries: AuditRecord[] = []
+  let skipped = 0
   let from: { offset: number } | { timestamp: number } | { offset: 'earliest' } =
     filter.offset !== undefined ? { offset: filter.offset } : filter.since !== undefined ? { timestamp: filter.since } : { offset: 'earliest' }
   let nextOffset = 0
@@ -83,7 +75,12 @@ export async function listAudit(env: KafdoBindings, tenant: string, filter: Audi
     const page = await fetchRecords(env, tenant, AUDIT_TOPIC, 0, { ...from, limit: 1000, reset: 'earliest' })
     nextOffset = page.nextOffset
     for (const record of page.messages) {
-      const entry = { offset: record.offset, ...(record.value as Omit<AuditRecord, 'offset'>) }
+      const parsed = auditValueSchema.safeParse(record.value)
+      if (!parsed.success) {
+        skipped++
+        continue
+      }
+      const entry: AuditRecord = { offset: record.offset, ...parsed.data }
       if (filter.action !== undefined && entry.action !== filter.action) continue
       if (filter.result !== undefined && entry.result !== filter.result) continue
       if (filter.subject !== undefined && entry.actor.subject !== filter.subject) continue
@@ -97,5 +94,5 @@ export async function listAudit(env: KafdoBindings, tenant: string, filter: Audi
     if (page.messages.length === 0) break
     from = { offset: page.nextOffset }
   }
-  return { entries, nextOffset }
+  return { entries, nextOffset, skipped }
 }

@@ -1,13 +1,15 @@
 /**
- * The produce path shared by the HTTP API and the in-Worker producer: validate and encode every record
- * first (so a bad record refuses the whole request before anything is written), choose partitions, then
- * one RPC per partition, in parallel. A partition object that no longer knows the topic (deleted or
- * recreated since we cached it) makes us look the topic up again and retry once.
+ * The produce path shared by the HTTP API, the in-Worker producer and the integrations: validate and
+ * encode every record first (so a bad record refuses the whole request before anything is written),
+ * choose partitions, then one RPC per partition, in parallel. A partition object that no longer knows the
+ * topic (deleted or recreated since we cached it) makes us look the topic up again and retry once.
+ * Internal topics are refused here for every caller; Kafdo's own writers use `produceInternal`.
  */
-import { encodeRecordBody, UnencodableValueError, utf8Length, type EncodedRecord } from '../core/record-codec.js'
+import { internalTopicRefusal } from '../core/internal-topics.js'
+import { encodeRecordBody, nestsDeeperThan, UnencodableValueError, utf8Length, type EncodedRecord } from '../core/record-codec.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
-import { MAX_KEY_BYTES } from '../protocol/limits.js'
+import { MAX_KEY_BYTES, MAX_VALUE_DEPTH } from '../protocol/limits.js'
 import type { RecordHeaders, RecordMetadata } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import { assignPartitions } from './partitioner.js'
@@ -40,7 +42,31 @@ export async function produce(
   records: readonly ValidRecord[],
   idempotence: Idempotence = {},
 ): Promise<RecordMetadata[]> {
+  assertProducible(topicName)
+  return write(env, tenant, topicName, records, idempotence)
+}
+
+/** Refuses a produce to an internal topic (403 FORBIDDEN), whoever asks. */
+export function assertProducible(topicName: string): void {
+  const refusal = internalTopicRefusal('produce', topicName)
+  if (refusal) throw KafdoError.from(refusal)
+}
+
+/** Kafdo's own writes (the audit trail): the one way into an internal topic. */
+export function produceInternal(env: KafdoBindings, tenant: string, topicName: string, records: readonly ValidRecord[]): Promise<RecordMetadata[]> {
+  return write(env, tenant, topicName, records, {})
+}
+
+async function write(
+  env: KafdoBindings,
+  tenant: string,
+  topicName: string,
+  records: readonly ValidRecord[],
+  idempotence: Idempotence,
+): Promise<RecordMetadata[]> {
   const pair = idempotencePair(idempotence)
+  // Before schemas: validators recurse into values, and a refused record should cost no lookups.
+  records.forEach(assertValidRecord)
   let topic = await topicForProduce(env, tenant, topicName)
   // Schema-validated topics refuse an invalid batch whole, before anything is written.
   const checked = await validateRecords(env, tenant, topic, records)
@@ -101,13 +127,23 @@ async function writeToPartitions(
   return results
 }
 
-function encodeRecord(record: ValidRecord, index: number): EncodedRecord {
+/** What the edge schemas cannot say: key bytes, base64 values, and how deeply a value nests (400). */
+export function assertValidRecord(record: ValidRecord, index: number): void {
   if (record.key != null && utf8Length(record.key) > MAX_KEY_BYTES) {
     throw new KafdoError('INVALID_REQUEST', `record ${index}: key is longer than ${MAX_KEY_BYTES} bytes`, { index })
   }
   if (record.valueEncoding === 'base64' && (typeof record.value !== 'string' || !BASE64.test(record.value))) {
     throw new KafdoError('INVALID_REQUEST', `record ${index}: valueEncoding 'base64' needs a base64 string value`, { index })
   }
+  if (nestsDeeperThan(record.value, MAX_VALUE_DEPTH)) {
+    throw new KafdoError('INVALID_REQUEST', `record ${index}: value is nested deeper than ${MAX_VALUE_DEPTH} levels`, {
+      index,
+      maxDepth: MAX_VALUE_DEPTH,
+    })
+  }
+}
+
+function encodeRecord(record: ValidRecord, index: number): EncodedRecord {
   try {
     const body = encodeRecordBody({
       key: record.key ?? null,

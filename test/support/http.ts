@@ -1,5 +1,6 @@
 /** Test helpers for the Workers pool: unique names and JSON requests against the Worker under test. */
 import { SELF } from 'cloudflare:test'
+import { expect } from 'vitest'
 
 let counter = 0
 
@@ -24,6 +25,14 @@ export async function request<T = any>(method: string, path: string, body?: unkn
   const response = await SELF.fetch(`http://kafdo.test${path}`, init)
   const text = await response.text()
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers }
+}
+
+/** The one error shape: `{"error": {"code", "message", "details"?}}` and nothing else. */
+export function expectErrorShape(res: JsonResponse): void {
+  expect(Object.keys(res.body)).toEqual(['error'])
+  expect(res.body.error.code).toMatch(/^[A-Z_]+$/)
+  expect(typeof res.body.error.message).toBe('string')
+  for (const key of Object.keys(res.body.error)) expect(['code', 'message', 'details']).toContain(key)
 }
 
 export async function createTopic(topic: string, partitions = 1, config?: Record<string, string | number>): Promise<void> {
