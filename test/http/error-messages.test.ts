@@ -179,12 +179,6 @@ const CASES: Case[] = [
   },
   // admin
   { method: 'POST', path: fixed('/admin/topics'), body: {}, message: 'topic is required' },
-  {
-    method: 'POST',
-    path: fixed('/admin/topics'),
-    body: { topic: '__x' },
-    message: 'topic cannot start with "__", which is reserved for internal topics',
-  },
   { method: 'POST', path: fixed('/admin/topics'), body: { topic: 'ok', partitions: 'x' }, message: 'partitions must be an integer from 1 to 1024' },
   { method: 'POST', path: fixed('/admin/topics'), body: { topic: 'ok', partitions: 0 }, message: 'partitions must be an integer from 1 to 1024' },
   { method: 'POST', path: (topic) => `/admin/topics/${topic}/partitions`, body: { count: 2000 }, message: 'count must be an integer from 1 to 1024' },
