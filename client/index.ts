@@ -11,9 +11,9 @@ export {
   type JoinResult,
   type PartitionOffsetsResponse,
   type PollOptions,
+  type RebalanceListener,
   type TopicPartitionOffset,
 } from './consumer.js'
-export type { AssignmentStrategy, HeartbeatOutcome, RejoinReason } from './group-membership.js'
 export { KafdoAdmin } from './admin.js'
 export {
   KafdoQueues,
@@ -37,6 +37,7 @@ export type { FetchLike } from './http.js'
 export { ERROR_CODES, KafdoError, isErrorCode } from '../src/protocol/index.js'
 export type {
   AlterTopicConfigOptions,
+  AssignmentStrategy,
   AlterTopicConfigRequest,
   AlterTopicConfigResult,
   CommittedOffsetDescription,
@@ -53,6 +54,7 @@ export type {
   GroupState,
   HeartbeatResult,
   JoinGroupResult,
+  MemberState,
   JsonValue,
   PartitionLag,
   PartitionOffsets,
@@ -61,6 +63,7 @@ export type {
   ResetOffsetsRequest,
   TopicDescription,
   TopicOffsets,
+  TopicPartition,
   TopicPartitions,
   TopicSummary,
 } from '../src/protocol/index.js'
