@@ -6,7 +6,6 @@
 import {
   check,
   consumerOptionsSchema,
-  KafdoError,
   pollOptionsSchema,
   type CheckedConsumerOptions,
   type ConsumerOptionsInput,
@@ -16,12 +15,9 @@ import {
 export type ConsumerOptions = ConsumerOptionsInput
 export type { PollOptions }
 
+/** A consumer without topics or a pattern can still read partitions (`fetch`); it cannot join its group. */
 export function checkConsumerOptions(options: ConsumerOptions): CheckedConsumerOptions {
-  const checked = check(consumerOptionsSchema, options)
-  if (checked.topics === undefined && checked.pattern === undefined) {
-    throw new KafdoError('INVALID_REQUEST', 'give topics or a pattern to subscribe to', { issues: [{ path: 'topics', message: 'give topics or a pattern' }] })
-  }
-  return checked
+  return check(consumerOptionsSchema, options)
 }
 
 export function checkPollOptions(options: PollOptions, maxPollRecords: number): { maxRecords: number; maxWaitMs: number } {

@@ -24,7 +24,7 @@ export const consumerOptionsSchema = z
     groupId: groupIdSchema,
     clientId: z.string().min(1).max(255).optional(),
     /** The topics to subscribe to (the client's; the in-Worker consumer subscribes with `subscribe`). */
-    topics: z.array(topicNameSchema).min(1).max(1000).optional(),
+    topics: z.array(topicNameSchema).max(1000).optional(),
     /** A regular expression matched against whole topic names, instead of `topics`. */
     pattern: patternSchema.optional(),
     sessionTimeoutMs: z.number().int().min(MIN_SESSION_TIMEOUT_MS).max(MAX_SESSION_TIMEOUT_MS).default(DEFAULT_SESSION_TIMEOUT_MS),
@@ -38,7 +38,7 @@ export const consumerOptionsSchema = z
     fromBeginning: z.boolean().default(false),
     strategy: z.enum(['range', 'roundrobin', 'sticky', 'uniform']).optional(),
   })
-  .refine((options) => options.topics === undefined || options.pattern === undefined, {
+  .refine((options) => !options.topics?.length || options.pattern === undefined, {
     message: 'give topics or a pattern, not both',
     path: ['topics'],
   })

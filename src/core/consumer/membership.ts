@@ -48,7 +48,7 @@ export class Membership {
     this.#options = options
     this.#listener = listener
     this.#positions = positions
-    if (options.topics) this.#subscription = { topics: options.topics }
+    if (options.topics?.length) this.#subscription = { topics: options.topics }
     else if (options.pattern !== undefined) this.#subscription = { pattern: options.pattern }
   }
 
@@ -166,7 +166,7 @@ export class Membership {
 
   async #join(): Promise<JoinGroupResult> {
     const subscription = this.#subscription
-    if (!subscription) throw new KafdoError('INVALID_REQUEST', 'subscribe to topics before polling')
+    if (!subscription) throw new KafdoError('INVALID_REQUEST', `give topics or a pattern to join group '${this.#options.groupId}'`)
     const { clientId, sessionTimeoutMs, rebalanceTimeoutMs, strategy } = this.#options
     const request = (memberId: string | undefined) => ({
       ...(memberId !== undefined ? { memberId } : {}),
