@@ -119,7 +119,11 @@ export class KafdoConsumer {
 
   /** The earliest (log start) and latest (next to be written) offsets of one partition. */
   getOffsets(topic: string, partition: number): Promise<PartitionOffsetsResponse> {
-    return this.#http.request<PartitionOffsetsResponse>({ method: 'GET', path: ['topics', topic, 'partitions', partition, 'offsets'], idempotent: true })
+    return this.#http.request<PartitionOffsetsResponse>({
+      method: 'GET',
+      path: ['topics', topic, 'partitions', partition, 'offsets'],
+      idempotent: true,
+    })
   }
 
   /** The group's committed offsets (all partitions, whoever committed them). */

@@ -103,7 +103,8 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     if (again) return again
     const now = Date.now()
     this.ctx.storage.transactionSync(() => {
-      for (const o of offsets) this.#store.writeOffset({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? null, committedAt: now })
+      for (const o of offsets)
+        this.#store.writeOffset({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? null, committedAt: now })
     })
     return ok({ committed: offsets.length })
   }

@@ -72,7 +72,9 @@ describe('KafdoClient > consumer positions and commits', () => {
     expect(refused).toBeInstanceOf(KafdoError)
     expect(refused).toMatchObject({ code: 'PARTITION_NOT_ASSIGNED', details: { topic: other, partition: 1 } })
     const commits = requests.filter((r) => r.url.endsWith('/commit'))
-    expect(commits.map((r) => r.body)).toEqual([{ memberId: consumer.memberId, memberEpoch: consumer.memberEpoch, offsets: [{ topic: owned, partition: 0, offset: 2 }] }])
+    expect(commits.map((r) => r.body)).toEqual([
+      { memberId: consumer.memberId, memberEpoch: consumer.memberEpoch, offsets: [{ topic: owned, partition: 0, offset: 2 }] },
+    ])
     await consumer.disconnect()
   })
 

@@ -24,7 +24,10 @@ describe('KafdoClient > consumer groups', () => {
     expect([consumer.memberId, consumer.memberEpoch]).toEqual([joined.memberId, joined.memberEpoch])
     expect(consumer.assignment()).toEqual([{ topic, partitions: [0, 1, 2] }])
     const described = await client.admin().describeGroup(groupId)
-    expect(described).toMatchObject({ state: 'Stable', members: [{ memberId: joined.memberId, clientId: 'solo-app', memberEpoch: joined.memberEpoch }] })
+    expect(described).toMatchObject({
+      state: 'Stable',
+      members: [{ memberId: joined.memberId, clientId: 'solo-app', memberEpoch: joined.memberEpoch }],
+    })
     await consumer.disconnect()
   })
 
@@ -122,7 +125,8 @@ describe('KafdoClient > consumer groups', () => {
     const second = member(testClient(), { groupId, topics: [topic] })
     await second.connect()
     // The first member's background heartbeats alone give up a partition.
-    for (let waited = 0; partitionsOf(first.assignment()).length > 1 && waited < 3_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
+    for (let waited = 0; partitionsOf(first.assignment()).length > 1 && waited < 3_000; waited += 10)
+      await new Promise((resolve) => setTimeout(resolve, 10))
     expect(partitionsOf(first.assignment())).toHaveLength(1)
     await first.disconnect()
     const atDisconnect = heartbeats()
@@ -145,9 +149,13 @@ describe('KafdoClient > consumer groups', () => {
       return workerFetch(input, { ...init, body: JSON.stringify({ ...body, memberEpoch: body.memberEpoch + 5 }) })
     })
     const lost: string[] = []
-    const consumer = member(testClient({ fetch }), { groupId: uniqueTopic('group'), topics: [topic], autoCommit: false }, {
-      onPartitionsLost: (partitions) => void lost.push(...partitions.map((tp) => `${tp.topic}/${tp.partition}`)),
-    })
+    const consumer = member(
+      testClient({ fetch }),
+      { groupId: uniqueTopic('group'), topics: [topic], autoCommit: false },
+      {
+        onPartitionsLost: (partitions) => void lost.push(...partitions.map((tp) => `${tp.topic}/${tp.partition}`)),
+      },
+    )
     const joined = await consumer.connect()
     expect((await consumer.poll({ maxRecords: 1 })).map((r) => r.offset)).toEqual([0])
     await consumer.commit()

@@ -16,10 +16,13 @@ export async function produce(client: KafdoClient, topic: string, partitions: nu
 }
 
 /** A consumer whose background heartbeat stays out of the way: the test heartbeats explicitly. */
-export function member(client: KafdoClient, options: Omit<ConsumerOptions, 'groupId'> & { groupId: string }, listener?: RebalanceListener): KafdoConsumer {
+export function member(
+  client: KafdoClient,
+  options: Omit<ConsumerOptions, 'groupId'> & { groupId: string },
+  listener?: RebalanceListener,
+): KafdoConsumer {
   return client.consumer({ heartbeatIntervalMs: 60_000, sessionTimeoutMs: 120_000, fromBeginning: true, ...options }, listener)
 }
 
 export const partitionsOf = (assignment: TopicPartitions[]) => assignment.flatMap((tp) => tp.partitions).sort((a, b) => a - b)
 export const values = (records: Array<{ value: unknown }>) => records.map((r) => r.value).sort()
-

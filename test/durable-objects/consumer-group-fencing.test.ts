@@ -50,20 +50,31 @@ describe('ConsumerGroup > fenced commits and fetches', () => {
     expect(res.body.error).toMatchObject({ code: 'PARTITION_NOT_ASSIGNED', details: { topic, partition: theirs } })
     expect(await committed(group)).toEqual([])
     // A group with members takes no commit without a member.
-    expect((await request('POST', `/consumer-groups/${group}/commit`, { offsets: [{ topic, partition: 0, offset: 1 }] })).body.error.code).toBe('UNKNOWN_MEMBER_ID')
+    expect((await request('POST', `/consumer-groups/${group}/commit`, { offsets: [{ topic, partition: 0, offset: 1 }] })).body.error.code).toBe(
+      'UNKNOWN_MEMBER_ID',
+    )
   })
 
   it('fetches through the group only what the member owns, at its epoch, and long-polls across its partitions', async () => {
     const topic = uniqueName('gfetch')
     const group = uniqueName('g')
     await createTopic(topic, 2)
-    await produceBatch(topic, [0, 1, 2].map((i) => ({ value: i, partition: 0 })))
+    await produceBatch(
+      topic,
+      [0, 1, 2].map((i) => ({ value: i, partition: 0 })),
+    )
     const a = await join(group, { topics: [topic] })
     const read = await groupFetch(a, [
       { topic, partition: 0, offset: 1 },
       { topic, partition: 1, offset: 'earliest' },
     ])
-    expect(read.body.partitions.map((p: { partition: number; messages: Array<{ value: number }>; nextOffset: number }) => [p.partition, p.messages.map((m) => m.value), p.nextOffset])).toEqual([
+    expect(
+      read.body.partitions.map((p: { partition: number; messages: Array<{ value: number }>; nextOffset: number }) => [
+        p.partition,
+        p.messages.map((m) => m.value),
+        p.nextOffset,
+      ]),
+    ).toEqual([
       [0, [1, 2], 3],
       [1, [], 0],
     ])
@@ -71,10 +82,14 @@ describe('ConsumerGroup > fenced commits and fetches', () => {
     expect((await groupFetch(a, [{ topic, partition: 2, offset: 0 }])).body.error.code).toBe('PARTITION_NOT_ASSIGNED')
     expect((await groupFetch({ ...a, memberId: 'ghost' }, [{ topic, partition: 0, offset: 0 }])).body.error.code).toBe('UNKNOWN_MEMBER_ID')
 
-    const waiting = groupFetch(a, [
-      { topic, partition: 0, offset: 3 },
-      { topic, partition: 1, offset: 'latest' },
-    ], { maxWaitMs: 5_000 })
+    const waiting = groupFetch(
+      a,
+      [
+        { topic, partition: 0, offset: 3 },
+        { topic, partition: 1, offset: 'latest' },
+      ],
+      { maxWaitMs: 5_000 },
+    )
     await new Promise((resolve) => setTimeout(resolve, 30))
     await produceBatch(topic, [{ value: 'late', partition: 1 }])
     const answered = (await waiting).body.partitions.find((p: { partition: number }) => p.partition === 1)
@@ -85,7 +100,10 @@ describe('ConsumerGroup > fenced commits and fetches', () => {
     const topic = uniqueName('alo')
     const group = uniqueName('g')
     await createTopic(topic, 1)
-    await produceBatch(topic, Array.from({ length: 10 }, (_, i) => ({ value: i })))
+    await produceBatch(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ value: i })),
+    )
     const first = await join(group, { clientId: 'first', topics: [topic], sessionTimeoutMs: 2_000 })
     expect((await groupFetch(first, [{ topic, partition: 0, offset: 0 }])).body.partitions[0].messages).toHaveLength(10)
     // Processed 0-4 and committed; crashed while processing 5-9.
@@ -131,8 +149,14 @@ describe('ConsumerGroup > lag, reset and delete', () => {
     const topic = uniqueName('lag')
     const group = uniqueName('g')
     await createTopic(topic, 2)
-    await produceBatch(topic, [...Array(5)].map((_, i) => ({ value: i, partition: 0 })))
-    await produceBatch(topic, [...Array(3)].map((_, i) => ({ value: i, partition: 1 })))
+    await produceBatch(
+      topic,
+      [...Array(5)].map((_, i) => ({ value: i, partition: 0 })),
+    )
+    await produceBatch(
+      topic,
+      [...Array(3)].map((_, i) => ({ value: i, partition: 1 })),
+    )
     const m = await join(group, { topics: [topic] })
     await commit(m, [{ topic, partition: 0, offset: 2 }])
     const described = (await request('GET', `/admin/groups/${group}`)).body
@@ -149,7 +173,10 @@ describe('ConsumerGroup > lag, reset and delete', () => {
     const topic = uniqueName('reset')
     const group = uniqueName('g')
     await createTopic(topic, 2)
-    await produceBatch(topic, [...Array(4)].map((_, i) => ({ value: i, partition: 0 })))
+    await produceBatch(
+      topic,
+      [...Array(4)].map((_, i) => ({ value: i, partition: 0 })),
+    )
     const m = await join(group, { topics: [topic] })
     const busy = await request('POST', `/admin/groups/${group}/reset-offsets`, { topic, to: 'latest' })
     expect(busy.body.error.code).toBe('NON_EMPTY_GROUP')

@@ -16,7 +16,12 @@ describe('ConsumerGroup > joining without stopping the group', () => {
     const group = uniqueName('g')
     await createTopic(topic, 6)
     const a = await join(group, { clientId: 'a', topics: [topic] })
-    expect(a.response.body).toMatchObject({ groupId: group, memberEpoch: 1, state: 'Stable', assignment: [{ topic, partitions: [0, 1, 2, 3, 4, 5] }] })
+    expect(a.response.body).toMatchObject({
+      groupId: group,
+      memberEpoch: 1,
+      state: 'Stable',
+      assignment: [{ topic, partitions: [0, 1, 2, 3, 4, 5] }],
+    })
 
     // One round trip, no held join: b gets what is free now (nothing: a holds everything).
     const b = await join(group, { clientId: 'b', topics: [topic] })
@@ -27,7 +32,14 @@ describe('ConsumerGroup > joining without stopping the group', () => {
     const asked = await heartbeat(a, { revoke: false })
     expect(asked.body).toMatchObject({ memberEpoch: 1, state: 'UnrevokedPartitions' })
     expect(partitionsOf(asked.body.assignment)).toHaveLength(3)
-    expect((await commit(a, [0, 1, 2, 3, 4, 5].map((partition) => ({ topic, partition, offset: 0 })))).status).toBe(200)
+    expect(
+      (
+        await commit(
+          a,
+          [0, 1, 2, 3, 4, 5].map((partition) => ({ topic, partition, offset: 0 })),
+        )
+      ).status,
+    ).toBe(200)
     // ... revoked, it says so at once (the client's next heartbeat, without waiting an interval) ...
     a.owned = asked.body.assignment
     expect((await heartbeat(a)).body).toMatchObject({ memberEpoch: 2, state: 'Stable' })
@@ -38,7 +50,13 @@ describe('ConsumerGroup > joining without stopping the group', () => {
 
     const described = await describeGroup(group)
     expect(described).toMatchObject({ state: 'Stable', groupEpoch: 2, assignmentEpoch: 2, protocol: 'sticky' })
-    expect(described.members.map((m: { clientId: string; memberEpoch: number; pendingRevocation: unknown[] }) => [m.clientId, m.memberEpoch, m.pendingRevocation])).toEqual([
+    expect(
+      described.members.map((m: { clientId: string; memberEpoch: number; pendingRevocation: unknown[] }) => [
+        m.clientId,
+        m.memberEpoch,
+        m.pendingRevocation,
+      ]),
+    ).toEqual([
       ['a', 2, []],
       ['b', 2, []],
     ])
@@ -61,7 +79,9 @@ describe('ConsumerGroup > joining without stopping the group', () => {
     a.owned = (await heartbeat(a)).body.assignment
     expect(partitionsOf((await heartbeat(a)).body.assignment)).toHaveLength(4)
     // b, back from the dead, is told it is no longer a member.
-    expect((await request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: 'nobody', memberEpoch: 1 })).body.error.code).toBe('UNKNOWN_MEMBER_ID')
+    expect((await request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: 'nobody', memberEpoch: 1 })).body.error.code).toBe(
+      'UNKNOWN_MEMBER_ID',
+    )
   })
 
   it('fences a member that never revokes from just those partitions after its rebalance timeout; it stays a member', async () => {
@@ -126,7 +146,9 @@ describe('ConsumerGroup > joining without stopping the group', () => {
     expect(other.status).toBe(409)
     expect(other.body.error).toMatchObject({ code: 'INCONSISTENT_GROUP_PROTOCOL', details: { protocol: 'range' } })
     expect((await request('POST', `/consumer-groups/${group}/join`, { topics: [topic], pattern: 'x.*' })).status).toBe(400)
-    expect((await request('POST', `/consumer-groups/${group}/join`, { memberId: 'nobody', topics: [topic] })).body.error.code).toBe('UNKNOWN_MEMBER_ID')
+    expect((await request('POST', `/consumer-groups/${group}/join`, { memberId: 'nobody', topics: [topic] })).body.error.code).toBe(
+      'UNKNOWN_MEMBER_ID',
+    )
     expect((await request('POST', `/consumer-groups/${uniqueName('g')}/heartbeat`, { memberId: 'x', memberEpoch: 1 })).status).toBe(409)
   })
 })
@@ -161,7 +183,12 @@ describe('ConsumerGroup > topic changes', () => {
     await createTopic(t1, 1)
     await createTopic(t2, 2)
     const m = await join(group, { topics: [t1] })
-    const changed = await request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: m.memberId, memberEpoch: m.memberEpoch, owned: m.owned, topics: [t2] })
+    const changed = await request('POST', `/consumer-groups/${group}/heartbeat`, {
+      memberId: m.memberId,
+      memberEpoch: m.memberEpoch,
+      owned: m.owned,
+      topics: [t2],
+    })
     // It must first give up t1 (it still reports owning it), then it gets t2.
     expect(changed.body).toMatchObject({ state: 'UnrevokedPartitions', assignment: [] })
     m.owned = []

@@ -20,7 +20,8 @@ async function storeAsVersion1(group: string, topic: string): Promise<void> {
     const sql = state.storage.sql
     sql.exec('DROP TABLE group_state')
     sql.exec('DROP TABLE group_members')
-    for (const statement of GROUP_MIGRATIONS[0]!.filter((s) => !s.includes('TABLE offsets') && !s.includes('TABLE IF NOT EXISTS timers'))) sql.exec(statement)
+    for (const statement of GROUP_MIGRATIONS[0]!.filter((s) => !s.includes('TABLE offsets') && !s.includes('TABLE IF NOT EXISTS timers')))
+      sql.exec(statement)
     sql.exec(
       `INSERT INTO group_meta (id, tenant, group_id, state, generation, strategy, leader, subscribed, created_at)
        VALUES (1, ?, ?, 'Stable', 5, 'sticky', 'old-member', ?, 1)`,
@@ -32,9 +33,17 @@ async function storeAsVersion1(group: string, topic: string): Promise<void> {
       `INSERT INTO members (member_id, client_id, topics, pattern, session_timeout_ms, rebalance_timeout_ms, rejoined, assignment, joined_at)
        VALUES ('old-member', 'old', ?, NULL, 30000, 60000, 0, ?, 1)`,
       JSON.stringify([topic]),
-      JSON.stringify([{ topic, partition: 0 }, { topic, partition: 1 }]),
+      JSON.stringify([
+        { topic, partition: 0 },
+        { topic, partition: 1 },
+      ]),
     )
-    sql.exec('INSERT INTO offsets (topic, partition, committed_offset, metadata, committed_at) VALUES (?, 0, 7, NULL, 1), (?, 1, 3, ?, 1)', topic, topic, 'meta')
+    sql.exec(
+      'INSERT INTO offsets (topic, partition, committed_offset, metadata, committed_at) VALUES (?, 0, 7, NULL, 1), (?, 1, 3, ?, 1)',
+      topic,
+      topic,
+      'meta',
+    )
     sql.exec("INSERT INTO timers (kind, key, due_at, payload) VALUES ('session', '', 1, NULL), ('rebalance', '', 1, NULL)")
     sql.exec('UPDATE _schema_version SET version = 1')
   })
@@ -56,8 +65,12 @@ describe('ConsumerGroupDO > schema migrations', () => {
     expect(described).toMatchObject({ state: 'Empty', groupEpoch: 5, members: [] })
     expect(described.offsets[1]).toMatchObject({ metadata: 'meta' })
     // The old member's client is told to upgrade; a heartbeat of the new protocol with its id is unknown.
-    expect((await request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: 'old-member', generationId: 5 })).body.error.code).toBe('UNSUPPORTED_VERSION')
-    expect((await request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: 'old-member', memberEpoch: 5 })).body.error.code).toBe('UNKNOWN_MEMBER_ID')
+    expect((await request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: 'old-member', generationId: 5 })).body.error.code).toBe(
+      'UNSUPPORTED_VERSION',
+    )
+    expect((await request('POST', `/consumer-groups/${group}/heartbeat`, { memberId: 'old-member', memberEpoch: 5 })).body.error.code).toBe(
+      'UNKNOWN_MEMBER_ID',
+    )
 
     // A new member joins (the group reads the topic list it never had) and owns both partitions.
     const member = await join(group, { topics: [topic] })
@@ -65,7 +78,10 @@ describe('ConsumerGroupDO > schema migrations', () => {
     expect(member.memberEpoch).toBeGreaterThan(5)
     const version = await runInDurableObject(groupStub(env, DEFAULT_TENANT, group), (_i: ConsumerGroupDO, state) => ({
       version: state.storage.sql.exec<{ v: number }>('SELECT version AS v FROM _schema_version').one().v,
-      timers: state.storage.sql.exec<{ kind: string }>('SELECT kind FROM timers ORDER BY kind').toArray().map((t) => t.kind),
+      timers: state.storage.sql
+        .exec<{ kind: string }>('SELECT kind FROM timers ORDER BY kind')
+        .toArray()
+        .map((t) => t.kind),
     }))
     expect(version.version).toBe(GROUP_MIGRATIONS.length)
     expect(version.timers).not.toContain('rebalance')
@@ -87,6 +103,9 @@ describe('ConsumerGroupDO > schema migrations', () => {
       sql.exec('UPDATE _schema_version SET version = ?', GROUP_MIGRATIONS.length)
       return { message: error instanceof Error ? error.message : String(error), version }
     })
-    expect(outcome).toEqual({ message: `storage schema version ${GROUP_MIGRATIONS.length + 1} is newer than this code knows (${GROUP_MIGRATIONS.length})`, version: GROUP_MIGRATIONS.length + 1 })
+    expect(outcome).toEqual({
+      message: `storage schema version ${GROUP_MIGRATIONS.length + 1} is newer than this code knows (${GROUP_MIGRATIONS.length})`,
+      version: GROUP_MIGRATIONS.length + 1,
+    })
   })
 })

@@ -127,7 +127,12 @@ const CASES: Case[] = [
     message: 'offsets[0].offset is required',
     paths: ['offsets[0].offset'],
   },
-  { method: 'POST', path: fixed('/consumer-groups/g1/heartbeat'), body: { memberId: 'm', memberEpoch: -1 }, message: 'memberEpoch must be a non-negative integer' },
+  {
+    method: 'POST',
+    path: fixed('/consumer-groups/g1/heartbeat'),
+    body: { memberId: 'm', memberEpoch: -1 },
+    message: 'memberEpoch must be a non-negative integer',
+  },
   {
     method: 'POST',
     path: fixed('/consumer-groups/g1/heartbeat'),
@@ -140,7 +145,12 @@ const CASES: Case[] = [
     body: { memberId: 'm', memberEpoch: 1, partitions: [{ topic: 't', partition: 0, offset: 'soon' }] },
     message: 'partitions[0].offset must be a non-negative integer, "earliest" or "latest"',
   },
-  { method: 'POST', path: fixed('/consumer-groups/g1/fetch'), body: { memberId: 'm', memberEpoch: 1, partitions: [] }, message: 'partitions must not be empty' },
+  {
+    method: 'POST',
+    path: fixed('/consumer-groups/g1/fetch'),
+    body: { memberId: 'm', memberEpoch: 1, partitions: [] },
+    message: 'partitions must not be empty',
+  },
   { method: 'POST', path: fixed('/consumer-groups/g1/commit'), body: { memberId: 'm', memberEpoch: 1 }, message: 'offsets is required' },
   { method: 'POST', path: fixed('/consumer-groups/g%20h/leave'), body: { memberId: 'm' }, message: 'groupId must be printable ASCII without spaces' },
   // queues

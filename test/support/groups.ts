@@ -31,7 +31,11 @@ export async function join(group: string, body: Record<string, unknown>): Promis
  */
 export async function heartbeat(member: Member, options: { revoke?: boolean; owned?: TopicPartitions[] | null } = {}): Promise<JsonResponse> {
   const owned = options.owned === null ? {} : { owned: options.owned ?? member.owned }
-  const response = await request('POST', `/consumer-groups/${member.group}/heartbeat`, { memberId: member.memberId, memberEpoch: member.memberEpoch, ...owned })
+  const response = await request('POST', `/consumer-groups/${member.group}/heartbeat`, {
+    memberId: member.memberId,
+    memberEpoch: member.memberEpoch,
+    ...owned,
+  })
   if (response.status === 200) {
     member.memberEpoch = response.body.memberEpoch
     if (options.revoke !== false) member.owned = response.body.assignment
@@ -39,11 +43,16 @@ export async function heartbeat(member: Member, options: { revoke?: boolean; own
   return response
 }
 
-export const commit = (member: Pick<Member, 'group' | 'memberId' | 'memberEpoch'>, offsets: Array<{ topic: string; partition: number; offset: number }>) =>
-  request('POST', `/consumer-groups/${member.group}/commit`, { memberId: member.memberId, memberEpoch: member.memberEpoch, offsets })
+export const commit = (
+  member: Pick<Member, 'group' | 'memberId' | 'memberEpoch'>,
+  offsets: Array<{ topic: string; partition: number; offset: number }>,
+) => request('POST', `/consumer-groups/${member.group}/commit`, { memberId: member.memberId, memberEpoch: member.memberEpoch, offsets })
 
-export const groupFetch = (member: Pick<Member, 'group' | 'memberId' | 'memberEpoch'>, partitions: Array<{ topic: string; partition: number; offset: number | 'earliest' | 'latest' }>, extra: Record<string, unknown> = {}) =>
-  request('POST', `/consumer-groups/${member.group}/fetch`, { memberId: member.memberId, memberEpoch: member.memberEpoch, partitions, ...extra })
+export const groupFetch = (
+  member: Pick<Member, 'group' | 'memberId' | 'memberEpoch'>,
+  partitions: Array<{ topic: string; partition: number; offset: number | 'earliest' | 'latest' }>,
+  extra: Record<string, unknown> = {},
+) => request('POST', `/consumer-groups/${member.group}/fetch`, { memberId: member.memberId, memberEpoch: member.memberEpoch, partitions, ...extra })
 
 export const committed = async (group: string) =>
   (await request('GET', `/consumer-groups/${group}/offsets`)).body.offsets as Array<{ topic: string; partition: number; offset: number }>

@@ -123,10 +123,14 @@ export class ConsumerCore {
     const explicit = offsets?.map(({ topic, partition, offset }) => ({ topic, partition, offset }))
     const foreign = explicit?.find((tp) => !this.#membership.owns(tp))
     if (foreign) {
-      throw new KafdoError('PARTITION_NOT_ASSIGNED', `cannot commit partition ${foreign.partition} of '${foreign.topic}': this member does not own it`, {
-        topic: foreign.topic,
-        partition: foreign.partition,
-      })
+      throw new KafdoError(
+        'PARTITION_NOT_ASSIGNED',
+        `cannot commit partition ${foreign.partition} of '${foreign.topic}': this member does not own it`,
+        {
+          topic: foreign.topic,
+          partition: foreign.partition,
+        },
+      )
     }
     const list = explicit ?? this.#positions.uncommitted(this.assignment())
     if (list.length > 0) await this.#send(list)
@@ -169,7 +173,10 @@ export class ConsumerCore {
     const reset = this.#options.fromBeginning ? 'earliest' : 'latest'
     // Each poll starts at another partition, so a busy one cannot starve the rest.
     const start = this.#rotation++ % active.length
-    const issued: IssuedRead[] = [...active.slice(start), ...active.slice(0, start)].map((tp) => ({ ...tp, offset: this.#positions.position(tp) ?? reset }))
+    const issued: IssuedRead[] = [...active.slice(start), ...active.slice(0, start)].map((tp) => ({
+      ...tp,
+      offset: this.#positions.position(tp) ?? reset,
+    }))
     try {
       const answers = await retrying(() => this.#port.fetch({ memberId, memberEpoch, partitions: issued, maxRecords, maxWaitMs, reset }))
       return this.#positions.take(answers, issued, maxRecords, (tp) => this.#membership.owns(tp))

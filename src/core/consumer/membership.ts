@@ -158,9 +158,13 @@ export class Membership {
 
   requireMember(action: string): void {
     if (!this.joined) {
-      throw new KafdoError('INVALID_REQUEST', `cannot ${action}: the consumer is not a member of group '${this.#options.groupId}' (${this.#options.joinHint})`, {
-        groupId: this.#options.groupId,
-      })
+      throw new KafdoError(
+        'INVALID_REQUEST',
+        `cannot ${action}: the consumer is not a member of group '${this.#options.groupId}' (${this.#options.joinHint})`,
+        {
+          groupId: this.#options.groupId,
+        },
+      )
     }
   }
 

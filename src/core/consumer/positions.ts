@@ -37,7 +37,9 @@ export class Positions {
 
   /** Numeric positions (those not yet pinned to an offset are left out). */
   numeric(): TopicPartitionOffset[] {
-    return [...this.#positions.values()].flatMap((p) => (typeof p.offset === 'number' ? [{ topic: p.topic, partition: p.partition, offset: p.offset }] : []))
+    return [...this.#positions.values()].flatMap((p) =>
+      typeof p.offset === 'number' ? [{ topic: p.topic, partition: p.partition, offset: p.offset }] : [],
+    )
   }
 
   /** Newly owned partitions start at the group's committed offsets, or at `reset` when it has none. */
@@ -85,7 +87,12 @@ export class Positions {
    * position is still the one the read started from (a seek or a new owner meanwhile wins); moves each
    * such position past what it handed out, or to the first record held back.
    */
-  take(responses: readonly FetchResponse[], issued: readonly IssuedRead[], maxRecords: number, owns: (tp: TopicPartition) => boolean): ConsumerRecord[] {
+  take(
+    responses: readonly FetchResponse[],
+    issued: readonly IssuedRead[],
+    maxRecords: number,
+    owns: (tp: TopicPartition) => boolean,
+  ): ConsumerRecord[] {
     const records: ConsumerRecord[] = []
     for (const response of responses) {
       const { topic, partition, messages } = response

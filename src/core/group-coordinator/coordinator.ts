@@ -12,16 +12,16 @@
  * Heartbeat times live in memory only, as in Kafka's coordinator: a restarted group grants fresh sessions.
  */
 import { fail, ok, type Result } from '../../protocol/errors.js'
-import type { CommitRequest, GroupState, HeartbeatRequest, HeartbeatResult, JoinGroupInput, TopicPartition } from '../../protocol/groups.js'
-import { DEFAULT_HEARTBEAT_INTERVAL_MS, MAX_GROUP_MEMBERS, RECONCILE_HEARTBEAT_INTERVAL_MS } from '../../protocol/limits.js'
+import type { CommitRequest, GroupState, HeartbeatRequest, JoinGroupInput, TopicPartition } from '../../protocol/groups.js'
+import { MAX_GROUP_MEMBERS } from '../../protocol/limits.js'
+import { answerFor, type MemberAnswer } from './answers.js'
 import { fenceEpoch, fenceHeartbeat, fenceOwnership, unknownMember } from './fencing.js'
-import { byTopic, keysOf, minus, sameKeys, type PartitionKey } from './partition-sets.js'
+import { keysOf, sameKeys, type PartitionKey } from './partition-sets.js'
 import { reconcile } from './reconcile.js'
-import { computeTarget, partitionExists, subscribedTopics } from './target.js'
+import { computeTarget, existingOnly, partitionExists, subscribedView } from './target.js'
 import type { CoordinatorChanges, GroupRecord, MemberRecord, TopicsSnapshot } from './types.js'
 
-/** A join's or heartbeat's answer, before the object adds the group's id. */
-export type MemberAnswer = HeartbeatResult & { memberId: string }
+export type { MemberAnswer }
 
 export class GroupCoordinator {
   readonly groupId: string
@@ -107,7 +107,7 @@ export class GroupCoordinator {
     this.#changed.add(member.memberId)
     this.#bumpGroupEpoch()
     this.#reconcile(member, new Set(), now)
-    return ok(this.#answer(member, undefined))
+    return ok(answerFor(member, undefined))
   }
 
   heartbeat(request: HeartbeatRequest, now: number): Result<MemberAnswer> {
@@ -125,7 +125,7 @@ export class GroupCoordinator {
       this.#bumpGroupEpoch()
     }
     this.#reconcile(member, owned, now)
-    return ok(this.#answer(member, owned))
+    return ok(answerFor(member, owned))
   }
 
   leave(memberId: string, memberEpoch: number | undefined): Result<null> {
@@ -227,19 +227,6 @@ export class GroupCoordinator {
     return changes
   }
 
-  #answer(member: MemberRecord, owned: ReadonlySet<PartitionKey> | undefined): MemberAnswer {
-    const lost = owned === undefined ? [] : [...minus(minus(owned, member.assigned), member.pendingRevocation)]
-    const stableInterval = Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(member.sessionTimeoutMs / 3))
-    return {
-      memberId: member.memberId,
-      memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: member.state === 'Stable' ? stableInterval : Math.min(stableInterval, RECONCILE_HEARTBEAT_INTERVAL_MS),
-      assignment: byTopic(member.assigned),
-      state: member.state,
-      ...(lost.length > 0 ? { lost: byTopic(lost) } : {}),
-    }
-  }
-
   #reconcile(member: MemberRecord, owned: ReadonlySet<PartitionKey> | undefined, now: number): void {
     const next = reconcile(member, {
       target: member.target,
@@ -283,21 +270,12 @@ export class GroupCoordinator {
   }
 
   #setTopics(snapshot: TopicsSnapshot): void {
-    const before = this.#subscribedView()
+    const before = subscribedView(this.#members.values(), this.#partitions)
     this.#group.topics = { version: snapshot.version, partitions: { ...snapshot.partitions } }
     this.#partitions = new Map(Object.entries(snapshot.partitions))
     this.#groupChanged = true
-    if (this.#subscribedView() !== before) this.#bumpGroupEpoch()
+    if (subscribedView(this.#members.values(), this.#partitions) !== before) this.#bumpGroupEpoch()
     else this.#dropMissingPartitions()
-  }
-
-  /** The subscribed topics and their partition counts, as one comparable string. */
-  #subscribedView(): string {
-    const topics = new Set([...this.#members.values()].flatMap((m) => subscribedTopics(m, this.#partitions)))
-    return [...topics]
-      .sort()
-      .map((topic) => `${topic}:${this.#partitions.get(topic)}`)
-      .join(',')
   }
 
   #bumpGroupEpoch(): void {
@@ -319,13 +297,9 @@ export class GroupCoordinator {
 
   /** A partition that no longer exists leaves its owner at once: nobody else can be given it. */
   #dropMissingPartitions(): void {
-    const exists = (key: PartitionKey) => {
-      const at = key.lastIndexOf('\u0000')
-      return partitionExists(this.#partitions, key.slice(0, at), Number(key.slice(at + 1)))
-    }
     for (const member of this.#members.values()) {
-      const assigned = new Set([...member.assigned].filter(exists))
-      const pending = new Set([...member.pendingRevocation].filter(exists))
+      const assigned = existingOnly(member.assigned, this.#partitions)
+      const pending = existingOnly(member.pendingRevocation, this.#partitions)
       if (assigned.size !== member.assigned.size || pending.size !== member.pendingRevocation.size) this.#setOwnership(member, assigned, pending)
     }
   }

@@ -6,7 +6,7 @@
 import { assign } from '../assignors.js'
 import { isInternalTopic } from '../../protocol/topics.js'
 import { compilePattern, type AssignmentStrategy } from '../../protocol/groups.js'
-import { keysOfList, listOf, type PartitionKey } from './partition-sets.js'
+import { keysOfList, listOf, parseKey, type PartitionKey } from './partition-sets.js'
 
 export interface Subscription {
   topics: readonly string[]
@@ -43,4 +43,23 @@ export function computeTarget(
 /** Whether the partition exists in the cluster's topics as last heard. */
 export function partitionExists(partitions: ReadonlyMap<string, number>, topic: string, partition: number): boolean {
   return partition < (partitions.get(topic) ?? 0)
+}
+
+/** The subscribed topics and their partition counts, as one comparable string: a change re-targets the group. */
+export function subscribedView(members: Iterable<Subscription>, partitions: ReadonlyMap<string, number>): string {
+  const topics = new Set([...members].flatMap((m) => subscribedTopics(m, partitions)))
+  return [...topics]
+    .sort()
+    .map((topic) => `${topic}:${partitions.get(topic)}`)
+    .join(',')
+}
+
+/** The partitions of `keys` that still exist. */
+export function existingOnly(keys: ReadonlySet<PartitionKey>, partitions: ReadonlyMap<string, number>): Set<PartitionKey> {
+  return new Set(
+    [...keys].filter((key) => {
+      const { topic, partition } = parseKey(key)
+      return partitionExists(partitions, topic, partition)
+    }),
+  )
 }

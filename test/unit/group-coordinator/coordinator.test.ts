@@ -43,9 +43,9 @@ describe('GroupCoordinator > join and reconcile', () => {
     const asked = value(g.heartbeat({ memberId: a.memberId, memberEpoch: 1, owned: a.assignment }, T0))
     expect(asked).toMatchObject({ memberEpoch: 1, state: 'UnrevokedPartitions' })
     expect(count(asked.assignment)).toBe(3)
-    expect(g.fenceCommit({ memberId: a.memberId, memberEpoch: 1, offsets: [0, 1, 2, 3, 4, 5].map((p) => ({ topic: 't', partition: p, offset: 1 })) })).toBe(
-      undefined,
-    )
+    expect(
+      g.fenceCommit({ memberId: a.memberId, memberEpoch: 1, offsets: [0, 1, 2, 3, 4, 5].map((p) => ({ topic: 't', partition: p, offset: 1 })) }),
+    ).toBe(undefined)
     // b asks before a has revoked: still nothing.
     expect(value(g.heartbeat({ memberId: b.memberId, memberEpoch: 2, owned: [] }, T0)).assignment).toEqual([])
 
@@ -75,12 +75,18 @@ describe('GroupCoordinator > join and reconcile', () => {
     expect(g.size).toBe(2)
     // Its commit of a lost partition is refused; of a kept one, accepted.
     const lostPartition = [0, 1, 2, 3, 4, 5].find((p) => !asked.assignment[0]!.partitions.includes(p))!
-    expect(g.fenceCommit({ memberId: a.memberId, memberEpoch: a.memberEpoch, offsets: [{ topic: 't', partition: lostPartition, offset: 9 }] })).toMatchObject({
+    expect(
+      g.fenceCommit({ memberId: a.memberId, memberEpoch: a.memberEpoch, offsets: [{ topic: 't', partition: lostPartition, offset: 9 }] }),
+    ).toMatchObject({
       error: { code: 'PARTITION_NOT_ASSIGNED' },
     })
-    expect(g.fenceCommit({ memberId: a.memberId, memberEpoch: a.memberEpoch, offsets: [{ topic: 't', partition: asked.assignment[0]!.partitions[0]!, offset: 9 }] })).toBe(
-      undefined,
-    )
+    expect(
+      g.fenceCommit({
+        memberId: a.memberId,
+        memberEpoch: a.memberEpoch,
+        offsets: [{ topic: 't', partition: asked.assignment[0]!.partitions[0]!, offset: 9 }],
+      }),
+    ).toBe(undefined)
     // b gets them; a hears they are lost.
     expect(count(value(g.heartbeat({ memberId: b.memberId, memberEpoch: b.memberEpoch, owned: [] }, T0 + 5_000)).assignment)).toBe(3)
     const told = value(g.heartbeat({ memberId: a.memberId, memberEpoch: a.memberEpoch, owned: a.assignment }, T0 + 5_000))
@@ -107,11 +113,22 @@ describe('GroupCoordinator > fencing', () => {
     const asked = value(g.heartbeat({ memberId: a.memberId, memberEpoch: 1, owned: a.assignment }, T0))
     value(g.heartbeat({ memberId: a.memberId, memberEpoch: 1, owned: asked.assignment }, T0))
     const offsets = asked.assignment[0]!.partitions.map((partition) => ({ topic: 't', partition, offset: 1 }))
-    expect(g.fenceCommit({ memberId: a.memberId, memberEpoch: 1, offsets })).toMatchObject({ error: { code: 'STALE_MEMBER_EPOCH', details: { memberEpoch: 2 } } })
+    expect(g.fenceCommit({ memberId: a.memberId, memberEpoch: 1, offsets })).toMatchObject({
+      error: { code: 'STALE_MEMBER_EPOCH', details: { memberEpoch: 2 } },
+    })
     expect(g.fenceCommit({ memberId: a.memberId, memberEpoch: 3, offsets })).toMatchObject({ error: { code: 'FENCED_MEMBER_EPOCH' } })
     expect(g.fenceCommit({ memberId: 'ghost', memberEpoch: 2, offsets })).toMatchObject({ error: { code: 'UNKNOWN_MEMBER_ID' } })
     expect(g.fenceCommit({ offsets })).toMatchObject({ error: { code: 'UNKNOWN_MEMBER_ID' } })
-    expect(g.fenceCommit({ memberId: a.memberId, memberEpoch: 2, offsets: [{ topic: 't', partition: 0, offset: 1 }, { topic: 't', partition: 1, offset: 1 }] })).toMatchObject({
+    expect(
+      g.fenceCommit({
+        memberId: a.memberId,
+        memberEpoch: 2,
+        offsets: [
+          { topic: 't', partition: 0, offset: 1 },
+          { topic: 't', partition: 1, offset: 1 },
+        ],
+      }),
+    ).toMatchObject({
       error: { code: 'PARTITION_NOT_ASSIGNED' },
     })
     expect(g.fenceCommit({ memberId: a.memberId, memberEpoch: 2, offsets })).toBe(undefined)
@@ -135,7 +152,9 @@ describe('GroupCoordinator > fencing', () => {
   it('refuses a mixed strategy, a full group and an unknown member id', () => {
     const g = group()
     value(g.join(joinRequest({ strategy: 'range' }), T0, newId))
-    expect(g.join(joinRequest({ strategy: 'roundrobin' }), T0, newId)).toMatchObject({ error: { code: 'INCONSISTENT_GROUP_PROTOCOL', details: { protocol: 'range' } } })
+    expect(g.join(joinRequest({ strategy: 'roundrobin' }), T0, newId)).toMatchObject({
+      error: { code: 'INCONSISTENT_GROUP_PROTOCOL', details: { protocol: 'range' } },
+    })
     expect(g.join(joinRequest({ memberId: 'nobody' }), T0, newId)).toMatchObject({ error: { code: 'UNKNOWN_MEMBER_ID' } })
     const full = group()
     for (let i = 0; i < MAX_GROUP_MEMBERS; i++) value(full.join(joinRequest(), T0, newId))
@@ -166,6 +185,8 @@ describe('GroupCoordinator > topics', () => {
     expect(hb.lost).toEqual([{ topic: 'gone', partitions: [0, 1] }])
     expect(hb.assignment).toEqual([{ topic: 'kept', partitions: [0] }])
     // A late commit naming the deleted topic is not refused for it (the object drops that offset).
-    expect(g.fenceCommit({ memberId: a.memberId, memberEpoch: hb.memberEpoch, offsets: [{ topic: 'gone', partition: 0, offset: 1 }] })).toBe(undefined)
+    expect(g.fenceCommit({ memberId: a.memberId, memberEpoch: hb.memberEpoch, offsets: [{ topic: 'gone', partition: 0, offset: 1 }] })).toBe(
+      undefined,
+    )
   })
 })

@@ -22,11 +22,25 @@ type Op =
 const SUBSCRIPTIONS: Array<SimClient['subscription']> = [{ topics: ['t0'] }, { topics: ['t0', 't1'] }, { pattern: 't[12]' }, { pattern: 't.*' }]
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('join' as const), subscription: fc.nat(3), session: fc.integer({ min: 5, max: 40 }), rebalance: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 20 })) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('join' as const),
+      subscription: fc.nat(3),
+      session: fc.integer({ min: 5, max: 40 }),
+      rebalance: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 20 })),
+    }),
+  },
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('heartbeat' as const), who: fc.nat(), revokeNow: fc.boolean(), reportOwned: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stale' as const), who: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('leave' as const), who: fc.nat() }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 25_000 })) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      ms: fc.oneof(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 25_000 })),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lagging-round' as const), ms: fc.integer({ min: 0, max: 4_000 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('topics' as const), topic: fc.nat(2), partitions: fc.integer({ min: 0, max: 9 }) }) },
 )
@@ -117,7 +131,10 @@ describe('GroupCoordinator > reconciliation properties', () => {
             const members = sim.coordinator.members()
             const total = members.reduce((sum, m) => sum + m.target.size, 0)
             const kept = members.map((m) => [...(targets.get(m.memberId) ?? [])].filter((key) => subscribedNow(sim, key)).length)
-            const moved = members.reduce((sum, m) => sum + [...(targets.get(m.memberId) ?? [])].filter((k) => subscribedNow(sim, k) && !m.target.has(k)).length, 0)
+            const moved = members.reduce(
+              (sum, m) => sum + [...(targets.get(m.memberId) ?? [])].filter((k) => subscribedNow(sim, k) && !m.target.has(k)).length,
+              0,
+            )
             if (members.length > 0) expect(moved).toBe(minimalMoves(kept, total))
           }
           epoch = record.assignmentEpoch

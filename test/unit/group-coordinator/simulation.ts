@@ -55,7 +55,12 @@ export class Simulation {
     }
     const answer = this.coordinator.join(request, this.now, () => `m${++this.#counter}`)
     if (!answer.ok) return undefined
-    const client: SimClient = { memberId: answer.value.memberId, epoch: answer.value.memberEpoch, held: keysOf(answer.value.assignment), subscription }
+    const client: SimClient = {
+      memberId: answer.value.memberId,
+      epoch: answer.value.memberEpoch,
+      held: keysOf(answer.value.assignment),
+      subscription,
+    }
     const existing = this.clients.findIndex((c) => c.memberId === client.memberId)
     if (existing >= 0) this.clients[existing] = client
     else this.clients.push(client)
