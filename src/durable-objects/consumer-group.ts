@@ -194,8 +194,9 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     const firedFor = this.#timers.alarmFired()
     const now = Math.max(Date.now(), firedFor ?? 0)
     for (const timer of this.#timers.due(now)) {
-      this.#timers.delete(timer.kind, timer.key)
+      // Removed once its handler ran (a failed one runs again when the runtime retries the alarm).
       await this.#onTimer[timer.kind as TimerKind]?.(now)
+      this.#timers.delete(timer.kind, timer.key)
     }
     await this.#save()
   }
