@@ -225,10 +225,17 @@ export async function runBlock(
     case 'worker-fragment': {
       const queue = block.options.handler === 'queue'
       const bodies = queue ? messageBodies(block, context.blocks) : undefined
-      const response = await fetch(`${servers.host.url}/__block/${index}${queue ? '?handler=queue' : ''}`, {
-        method: queue ? 'POST' : 'GET',
-        ...(bodies ? { body: JSON.stringify(bodies) } : {}),
-        signal: AbortSignal.timeout(60_000),
+      const send = () =>
+        fetch(`${servers.host.url}/__block/${index}${queue ? '?handler=queue' : ''}`, {
+          method: queue ? 'POST' : 'GET',
+          ...(bodies ? { body: JSON.stringify(bodies) } : {}),
+          signal: AbortSignal.timeout(60_000),
+        })
+      // A keep-alive connection the server closed while idle (blocks in between ran against the other
+      // servers for a while) fails before the request reaches it: send it again on a fresh one.
+      const response = await send().catch((err: unknown) => {
+        if ((err as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET') return send()
+        throw err
       })
       const output = await response.text()
       if (!response.ok) throw new Error(`${where(block)}: the Worker answered ${response.status}:\n${output}\n${servers.host.log().slice(-4000)}`)
