@@ -139,7 +139,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   /**
    * Deletes the topic now; its partitions' storage and the tenant's groups' committed offsets for it go as
    * soon as those objects answer (retried by a timer, and before the name is created again). Told of the
-   * deletion, the groups subscribed to it rebalance.
+   * deletion (with the tenant's topic list), the groups drop its partitions from their members at once.
    */
   deleteTopic(tenant: string, name: string): Promise<Result<TopicMetadata>> {
     return this.#deleteTopic(tenant, name, this.#store.groups(tenant))
