@@ -94,6 +94,8 @@ export class KafdoConsumer {
 
   /** Heartbeats now (the background does so every `heartbeatIntervalMs`) and reconciles; the group's answer. */
   async heartbeat(): Promise<HeartbeatResult | undefined> {
+    if (!this.#lastJoin) throw this.#notConnected('heartbeat')
+    // Fenced or removed since: it joins again first (as the background heartbeat would).
     if (!this.#core.joined) await this.#core.ensureJoined()
     return this.#core.heartbeat()
   }

@@ -177,6 +177,7 @@ describe('KafdoClient > consumer positions and commits', () => {
 
     await expect(consumer.poll()).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
     await expect(consumer.commit([{ topic: 't', partition: 0, offset: 1 }])).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+    await expect(consumer.heartbeat()).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
     expect(() => testClient().consumer({ groupId: 'g', topics: ['t'], pattern: 't.*' })).toThrow(KafdoError)
     expect(() => testClient().consumer({ groupId: 'g', topics: ['t'], sessionTimeoutMs: 5_000, heartbeatIntervalMs: 5_000 })).toThrow(
       'heartbeatIntervalMs must be shorter than sessionTimeoutMs',
