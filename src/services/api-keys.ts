@@ -6,7 +6,7 @@
 import { covers, formatGrant, grantsFrom, type Grant } from '../core/permissions.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError, type ErrorPayload } from '../protocol/errors.js'
-import type { ApiKeyDescription } from '../protocol/tenants.js'
+import type { ApiKeyDescription, CreatedApiKey } from '../protocol/tenants.js'
 import type { ApiKeyRecord } from '../storage/metadata-store.js'
 import { attempt, call, clusterStub } from './stubs.js'
 
@@ -45,10 +45,7 @@ export async function verifyApiKey(env: KafdoBindings, presented: string, now = 
   return { ok: true, record }
 }
 
-export interface CreatedApiKey extends ApiKeyDescription {
-  /** The key itself: shown only in this response. */
-  key: string
-}
+export type { CreatedApiKey }
 
 /** Creates a key for `tenant` holding `permissions`, each of which the creator must hold itself. */
 export async function createApiKey(
