@@ -1,7 +1,7 @@
 /**
  * Where a command connects and how it prints: `--url`/`KAFDO_URL`, `--token`/`KAFDO_TOKEN`,
- * `--tenant`/`KAFDO_TENANT`, each over the current profile's setting (or `--profile`/`KAFDO_PROFILE`'s),
- * and `--output`. Every command talks to Kafdo through one `KafdoClient`, never by building URLs.
+ * `--tenant`/`KAFDO_TENANT`, each over the current profile's setting (or `KAFDO_PROFILE`'s), and
+ * `--output`. A profile named with the `--profile` flag wins over the environment, as a flag does. Every command talks to Kafdo through one `KafdoClient`, never by building URLs.
  */
 import type { Command } from 'commander'
 import { KafdoClient } from '../kafdo-client.js'
@@ -35,14 +35,17 @@ export interface Context {
 
 export function resolveSettings(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Settings {
   const file = readProfiles()
-  const named = options.profile ?? env.KAFDO_PROFILE
+  const named = options.profile ?? (env.KAFDO_PROFILE || undefined)
   if (named !== undefined && !Object.hasOwn(file.profiles, named)) throw new UsageError(`no profile '${named}' (see: kafdo profile list)`)
   const name = named ?? file.current
   const profile: Profile = (name !== undefined ? file.profiles[name] : undefined) ?? {}
-  const url = options.url ?? (env.KAFDO_URL || undefined) ?? profile.url ?? DEFAULT_URL
+  // A profile named by the --profile flag is as explicit as a flag: it wins over the environment.
+  const pick = (flag: string | undefined, fromEnv: string | undefined, fromProfile: string | undefined) =>
+    flag ?? (options.profile !== undefined ? (fromProfile ?? (fromEnv || undefined)) : ((fromEnv || undefined) ?? fromProfile))
+  const url = pick(options.url, env.KAFDO_URL, profile.url) ?? DEFAULT_URL
   if (!/^https?:\/\/[^/]/.test(url)) throw new UsageError(`--url must be an http:// or https:// URL, got '${url}'`)
-  const token = options.token ?? (env.KAFDO_TOKEN || undefined) ?? profile.token
-  const tenant = options.tenant ?? (env.KAFDO_TENANT || undefined) ?? profile.tenant
+  const token = pick(options.token, env.KAFDO_TOKEN, profile.token)
+  const tenant = pick(options.tenant, env.KAFDO_TENANT, profile.tenant)
   return { url, ...(token ? { token } : {}), ...(tenant ? { tenant } : {}), ...(name !== undefined ? { profile: name } : {}) }
 }
 
