@@ -29,8 +29,8 @@ export function createProgram(): Command {
     .addOption(new Option('-o, --output <format>', 'table for people, json for scripts').choices(['table', 'json']).default('table'))
     .option('--timeout <ms>', 'how long one call may take, retries included (default 30000)')
     .showHelpAfterError('(add --help for usage)')
+    // Subcommands inherit these: commander throws instead of exiting, and main() picks the exit code.
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) })
   for (const add of [
     topicsCommand,
     produceCommand,
@@ -43,10 +43,6 @@ export function createProgram(): Command {
     profileCommand,
   ])
     add(program)
-  for (const command of program.commands) {
-    command.exitOverride()
-    for (const sub of command.commands) sub.exitOverride()
-  }
   return program
 }
 

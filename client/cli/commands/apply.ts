@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { parse as parseYaml } from 'yaml'
 import { KafdoError } from '../../../src/protocol/errors.js'
-import { parseApplyDocument, type ApplyChange, type ApplyItem, type ApplyResult } from '../../../src/protocol/apply.js'
+import { parseApplyDocument, type ApplyChange, type ApplyDocument, type ApplyItem, type ApplyResult } from '../../../src/protocol/apply.js'
 import { contextOf } from '../context.js'
 import { paint, printJson, ReportedFailure, UsageError, type Output } from '../output.js'
 
@@ -33,7 +33,7 @@ export function applyCommand(program: Command): void {
       parseApplyDocument(document)
       let result: ApplyResult
       try {
-        result = await client.admin().apply(document as Parameters<ReturnType<typeof client.admin>['apply']>[0], {
+        result = await client.admin().apply(document as ApplyDocument, {
           dryRun: options.dryRun === true,
           prune: options.prune === true,
           rotateKeys: options.rotateKeys === true,
