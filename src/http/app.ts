@@ -5,6 +5,7 @@ import { KafdoError } from '../protocol/errors.js'
 import { MAX_REQUEST_BODY_BYTES } from '../protocol/limits.js'
 import { VERSION } from '../version.js'
 import { adminRoutes } from './admin.js'
+import { applyRoutes } from './apply.js'
 import { authenticate } from './auth/authenticate.js'
 import type { AppEnv } from './context.js'
 import { onError, unmatched } from './errors.js'
@@ -70,6 +71,7 @@ export function createApp(): Hono<AppEnv> {
           'GET /admin/tenants',
           'POST /admin/tenants/:tenant/provision',
           'DELETE /admin/tenants/:tenant',
+          'POST /admin/apply',
         ],
         queues: [
           'POST /queues',
@@ -112,6 +114,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/consumer-groups', groupRoutes)
   app.route('/admin', adminRoutes)
   app.route('/admin', securityRoutes)
+  app.route('/admin', applyRoutes)
   app.route('/queues', queueRoutes)
   app.route('/', registryRoutes)
   app.notFound(unmatched(() => app.routes))
