@@ -16,7 +16,7 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { AUTH_MODE: 'none' } } })],
         test: {
           name: 'workers',
-          include: ['test/{unit,durable-objects,http,api,client,security,integrations}/**/*.test.ts'],
+          include: ['test/{unit,durable-objects,http,api,client,security,integrations,kafkajs}/**/*.test.ts'],
         },
       },
       {
