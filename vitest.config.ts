@@ -5,6 +5,7 @@
  * Queues simulated by Miniflare).
  */
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -14,6 +15,8 @@ export default defineConfig({
         // The suite runs the Worker with AUTH_MODE=none, as `npm start` does; tests/security drive the
         // app with authentication on by passing their own env to it.
         plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { AUTH_MODE: 'none' } } })],
+        // kafkajs's documented examples import 'kafdo/kafkajs' as a user would; here that is the source.
+        resolve: { alias: { 'kafdo/kafkajs': fileURLToPath(new URL('./kafkajs/index.ts', import.meta.url)) } },
         test: {
           name: 'workers',
           include: ['test/{unit,durable-objects,http,api,client,security,integrations,kafkajs}/**/*.test.ts'],

@@ -114,14 +114,14 @@ export class KafdoKafkaConsumer implements Consumer {
       this.#logger.warn('consumer#run was called, but the consumer is already running', { groupId: this.#config.groupId })
       return
     }
-    const transport = await this.#transportOrThrow()
-    const runner = this.#newRunner(transport, config, (error) => this.#crash(error, config))
+    // Set up before the first await, as kafkajs's: seek() and pause() may follow an un-awaited run().
+    const runner = this.#newRunner(this.#transportOrThrow(), config, (error) => this.#crash(error, config))
     this.#runner = runner
     this.#logger.info('Starting', { groupId: this.#config.groupId })
     try {
       await runner.start()
     } catch (err) {
-      const error = kafkaJSError(err, transport.broker)
+      const error = kafkaJSError(err)
       // A failed join has not reached the loop, whose crashes the runner reports itself.
       if (!runner.running && this.#runner === runner && !runner.crashed) await this.#crash(error, config)
       if (this.#context.runBudgetMs !== undefined) throw error
@@ -205,7 +205,7 @@ export class KafdoKafkaConsumer implements Consumer {
     return this.#logger
   }
 
-  #newRunner(transport: Transport, config: ConsumerRunConfig, onCrash: (error: Error) => Promise<void>): Runner {
+  #newRunner(transport: Promise<Transport>, config: ConsumerRunConfig, onCrash: (error: Error) => Promise<void>): Runner {
     const { groupId, sessionTimeout = 30_000, rebalanceTimeout = 60_000, heartbeatInterval = 3_000, maxWaitTimeInMs = 5_000 } = this.#config
     const everyFromBeginning = [...this.#topics.values()].some(Boolean)
     let options

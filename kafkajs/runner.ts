@@ -20,12 +20,12 @@ import { toKafkaMessage } from './messages.js'
 import { partitionKey } from './offsets.js'
 import { PauseState } from './pause-state.js'
 import { retrying, sleep } from './retry.js'
-import type { Transport } from './transport.js'
+import { lazyGroupPort, type Transport } from './transport.js'
 import type { Logger, RetryOptions, TopicPartition } from './types/common.js'
 import type { ConsumerEvents, ConsumerRunConfig } from './types/consumer.js'
 
 export interface RunnerSettings {
-  transport: Transport
+  transport: Promise<Transport>
   logger: Logger
   instrumentation: Instrumentation<ConsumerEvents>
   core: CoreOptions
@@ -53,10 +53,11 @@ export class Runner {
   #loop: Promise<void> | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
   #crash: Error | undefined
+  #transport: Transport | undefined
 
   constructor(settings: RunnerSettings) {
     this.#settings = settings
-    this.core = new ConsumerCore(settings.transport.groupPort(settings.core.groupId), settings.core, {
+    this.core = new ConsumerCore(lazyGroupPort(settings.transport, settings.core.groupId), settings.core, {
       onPartitionsAssigned: (partitions) => this.#assigned(partitions),
       onPartitionsRevoked: (partitions) => this.#revoked(partitions, true),
       onPartitionsLost: (partitions) => this.#revoked(partitions, false),
@@ -76,7 +77,8 @@ export class Runner {
   /** Joins; then consumes in the background, or, with a budget, until it is spent or nothing is left. */
   async start(): Promise<void> {
     const started = Date.now()
-    await retrying(this.#settings.retry, () => this.core.ensureJoined(), { broker: this.#settings.transport.broker })
+    this.#transport = await this.#settings.transport
+    await retrying(this.#settings.retry, () => this.core.ensureJoined(), { broker: this.#transport.broker })
     this.#joined = true
     this.#emitJoin(Date.now() - started)
     this.#running = true
@@ -119,7 +121,8 @@ export class Runner {
   }
 
   async #consume(): Promise<void> {
-    const { retry, transport } = this.#settings
+    const { retry } = this.#settings
+    const transport = this.#transport!
     try {
       while (this.#running) {
         const drained = await retrying(retry, async () => (this.isRunning() ? this.#iteration() : true), {
@@ -137,7 +140,7 @@ export class Runner {
   /** One fetch and its batches; true when nothing was fetched. */
   async #iteration(): Promise<boolean> {
     const { instrumentation: events, maxWaitTimeInMs, run } = this.#settings
-    await this.commits.applySeeks(this.#settings.transport)
+    await this.commits.applySeeks(this.#transport!)
     this.#syncPauses()
     const owned = this.core.assignment().length > 0
     // With a budget, a member that owns partitions reads what is there and stops once they are drained.
@@ -152,6 +155,8 @@ export class Runner {
       for (let batch = queue.shift(); batch; batch = queue.shift()) await this.#track(batch)
     })
     const outcomes = await Promise.allSettled(workers)
+    // A failure leaves the batches not yet started: they are fetched again, from where each stands.
+    for (const batch of queue) this.#rewind(batch)
     const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
     if (failed) throw failed.reason
     return false

@@ -68,3 +68,16 @@ export interface RequestInfo {
 export interface TransportHooks {
   onRequest?: (request: RequestInfo) => void
 }
+
+/** A group port usable before the transport has loaded (a consumer's `run()` is set up synchronously, as kafkajs's). */
+export function lazyGroupPort(transport: Promise<Transport>, groupId: string): GroupPort {
+  const port = transport.then((t) => t.groupPort(groupId))
+  return {
+    join: async (request) => (await port).join(request),
+    heartbeat: async (request) => (await port).heartbeat(request),
+    fetch: async (request, signal) => (await port).fetch(request, signal),
+    commit: async (request) => (await port).commit(request),
+    leave: async (request) => (await port).leave(request),
+    committedOffsets: async () => (await port).committedOffsets(),
+  }
+}
