@@ -92,7 +92,7 @@ export class KafdoAdmin {
    * written so far). Answers each partition's offsets afterwards. Retried like a delete: moving a log
    * start twice to the same offset moves it once.
    */
-  deleteRecords(topic: string, partitions: DeleteRecordsRequest['partitions']): Promise<DeleteRecordsResult> {
+  async deleteRecords(topic: string, partitions: DeleteRecordsRequest['partitions']): Promise<DeleteRecordsResult> {
     const body = check(deleteRecordsRequestSchema, { partitions })
     return this.#http.request<DeleteRecordsResult>({ method: 'POST', path: ['admin', 'topics', topic, 'delete-records'], body, idempotent: true })
   }
