@@ -7,18 +7,9 @@
  */
 import { KafdoError } from '../src/protocol/errors.js'
 import { alterConfigs, describeConfigs } from './admin-configs.js'
+import { asProtocolError, checkConfigEntries, deleteTopicRecords, notSupported } from './admin-topics.js'
 import * as groups from './admin-groups.js'
-import { LATEST_OFFSET } from './constants.js'
-import {
-  KafkaJSAggregateError,
-  KafkaJSCreateTopicError,
-  KafkaJSDeleteTopicRecordsError,
-  KafkaJSError,
-  KafkaJSNonRetriableError,
-  KafkaJSNotImplemented,
-  KafkaJSProtocolError,
-} from './errors.js'
-import { kafkaJSError } from './from-kafdo.js'
+import { KafkaJSAggregateError, KafkaJSCreateTopicError, KafkaJSNonRetriableError, KafkaJSNotImplemented } from './errors.js'
 import { ADMIN_EVENTS, Instrumentation } from './instrumentation.js'
 import type { KafkaContext } from './kafka-context.js'
 import { partitionMetadata } from './producer.js'
@@ -215,36 +206,13 @@ export class KafdoKafkaAdmin implements Admin {
   }
 
   /** Kafka's DeleteRecords: `offset` '-1' deletes everything written so far. Failures come as KafkaJSDeleteTopicRecordsError. */
-  async deleteTopicRecords({ topic, partitions }: { topic: string; partitions: SeekEntry[] }): Promise<void> {
-    if (!topic || typeof topic !== 'string') throw new KafkaJSNonRetriableError(`Invalid topic "${String(topic)}"`)
-    if (!partitions || partitions.length === 0) throw new KafkaJSNonRetriableError('Invalid partitions')
+  async deleteTopicRecords(request: { topic: string; partitions: SeekEntry[] }): Promise<void> {
     const transport = await this.#transportOrThrow()
-    const low = await this.fetchTopicOffsets(topic)
-    for (const { partition, offset } of partitions) {
-      const earliest = low.find((p) => p.partition === partition)?.low
-      if (earliest !== undefined && offset !== LATEST_OFFSET && Number(offset) < Number(earliest)) {
-        this.#logger.warn(
-          'The requested offset is before the earliest offset maintained on the partition - no records will be deleted from this partition',
-          {
-            topic,
-            partition,
-            offset,
-          },
-        )
-      }
-    }
-    const request = partitions.map(({ partition, offset }) => ({
-      partition,
-      offset: offset === LATEST_OFFSET ? ('latest' as const) : Number(offset),
-    }))
-    try {
-      await this.#retrying(transport, () => transport.deleteRecords(topic, request))
-    } catch (err) {
-      const error = err instanceof KafkaJSError ? err : new KafkaJSError(kafkaJSError(err))
-      const named = (err as { kafdo?: { details?: { partition?: unknown } } }).kafdo?.details?.partition
-      const failing = partitions.filter(({ partition }) => named === undefined || named === partition)
-      throw new KafkaJSDeleteTopicRecordsError({ topic, partitions: failing.map(({ partition, offset }) => ({ partition, offset, error })) })
-    }
+    await deleteTopicRecords(transport, request, {
+      logger: this.#logger,
+      retrying: (operation) => this.#retrying(transport, operation),
+      offsets: (topic) => this.fetchTopicOffsets(topic),
+    })
   }
 
   async describeCluster(): Promise<{ brokers: Array<{ nodeId: number; host: string; port: number }>; controller: number | null; clusterId: string }> {
@@ -300,30 +268,4 @@ export class KafdoKafkaAdmin implements Admin {
     })
     return this.#transport
   }
-}
-
-function notSupported(feature: string): KafkaJSNotImplemented {
-  return new KafkaJSNotImplemented(
-    `${feature} are not supported by Kafdo: its access control is role-based permissions on API keys and JWTs (docs/security.md), not Kafka ACLs`,
-  )
-}
-
-function checkConfigEntries(topic: string, configEntries: unknown): void {
-  if (configEntries == null) return
-  if (!Array.isArray(configEntries)) throw new KafkaJSNonRetriableError(`Invalid configEntries for topic "${topic}", must be an array`)
-  configEntries.forEach((entry: unknown, index) => {
-    if (typeof entry !== 'object' || entry == null)
-      throw new KafkaJSNonRetriableError(`Invalid configEntries for topic "${topic}". Entry ${index} must be an object`)
-    for (const property of ['name', 'value']) {
-      if (!Object.hasOwn(entry, property) || typeof (entry as Record<string, unknown>)[property] !== 'string') {
-        throw new KafkaJSNonRetriableError(`Invalid configEntries for topic "${topic}". Entry ${index} must have a valid "${property}" property`)
-      }
-    }
-  })
-}
-
-function asProtocolError(err: unknown): KafkaJSProtocolError {
-  if (err instanceof KafkaJSProtocolError) return err
-  const error = err instanceof Error ? err : new Error(String(err))
-  return new KafkaJSProtocolError({ message: error.message, type: 'UNKNOWN', code: -1, retriable: false })
 }

@@ -12,7 +12,8 @@ import { consumerOptionsSchema } from '../src/protocol/consumer-options.js'
 import { KafdoError } from '../src/protocol/errors.js'
 import { check } from '../src/protocol/validation.js'
 import { EARLIEST_OFFSET, LATEST_OFFSET } from './constants.js'
-import { KafkaJSNonRetriableError, KafkaJSNotImplemented } from './errors.js'
+import { KafkaJSNonRetriableError } from './errors.js'
+import { checkTopicPartitions, offsetOf, rootCause, strategyOf } from './consumer-args.js'
 import { kafkaJSError } from './from-kafdo.js'
 import { toGroupDescription } from './group-description.js'
 import { CONSUMER_EVENTS, Instrumentation } from './instrumentation.js'
@@ -22,7 +23,7 @@ import { Runner } from './runner.js'
 import { subscriptionTopics } from './subscriptions.js'
 import type { Transport } from './transport.js'
 import type { Logger, RetryOptions, TopicPartitionOffset, TopicPartitionOffsetAndMetadata, TopicPartitions } from './types/common.js'
-import type { ConsumerConfig, PartitionAssigner } from './types/config.js'
+import type { ConsumerConfig } from './types/config.js'
 import type {
   Consumer,
   ConsumerEvents,
@@ -31,20 +32,6 @@ import type {
   ConsumerSubscribeTopics,
   GroupDescription,
 } from './types/consumer.js'
-
-/** kafkajs's round-robin assigner; here it asks the server for its round-robin assignor. */
-export const roundRobin: PartitionAssigner = () => ({
-  name: 'RoundRobinAssigner',
-  version: 0,
-  assign: async () => {
-    throw new KafkaJSNotImplemented('Kafdo assigns partitions on the server; a client-side assigner never runs')
-  },
-  protocol: () => {
-    throw new KafkaJSNotImplemented('Kafdo assigns partitions on the server; a client-side assigner never runs')
-  },
-})
-
-export const PartitionAssigners: { roundRobin: PartitionAssigner } = { roundRobin }
 
 const NOT_RUNNING = 'Consumer group was not initialized, consumer#run must be called first'
 
@@ -76,6 +63,9 @@ export class KafdoKafkaConsumer implements Consumer {
     this.#instrumentation = new Instrumentation('consumer', CONSUMER_EVENTS, this.#logger)
     this.#retry = { ...context.retry, ...(config.retry ?? { retries: 5 }) }
     this.#strategy = strategyOf(config.partitionAssigners)
+    if (config.allowAutoTopicCreation === true) {
+      context.warn('allowAutoTopicCreation', 'allowAutoTopicCreation is ignored: subscribing to a topic that does not exist creates nothing')
+    }
     for (const option of ['maxBytesPerPartition', 'minBytes', 'maxBytes', 'rackId', 'maxInFlightRequests'] as const) {
       if (config[option] !== undefined) {
         context.warn(`consumer.${option}`, `${option} is ignored: Kafdo's fetches are sized by record count (at most 500 records per fetch)`)
@@ -276,37 +266,4 @@ export class KafdoKafkaConsumer implements Consumer {
     })
     return this.#transport
   }
-}
-
-function strategyOf(assigners: PartitionAssigner[] | undefined): AssignmentStrategy | undefined {
-  if (assigners === undefined || assigners.length === 0) return undefined
-  const custom = assigners.filter((assigner) => assigner !== roundRobin)
-  if (custom.length > 0) {
-    throw new KafkaJSNotImplemented(
-      "Custom partition assigners (partitionAssigners) are not supported by Kafdo: it assigns partitions on the server, as Kafka 4's consumer protocol does (sticky by default; PartitionAssigners.roundRobin asks for round robin)",
-    )
-  }
-  return 'roundrobin'
-}
-
-function offsetOf(offset: unknown): bigint {
-  try {
-    return BigInt(String(offset))
-  } catch {
-    throw new KafkaJSNonRetriableError(`Invalid offset, expected a long received ${String(offset)}`)
-  }
-}
-
-function checkTopicPartitions(topicPartitions: Array<{ topic: string; partitions?: number[] }>, action: string): void {
-  for (const tp of topicPartitions) {
-    if (!tp || !tp.topic) throw new KafkaJSNonRetriableError(`Invalid topic ${(tp && tp.topic) || String(tp)}`)
-    if (tp.partitions !== undefined && (!Array.isArray(tp.partitions) || tp.partitions.some((p) => Number.isNaN(Number(p))))) {
-      throw new KafkaJSNonRetriableError(`Array of valid partitions required to ${action} specific partitions instead of ${String(tp.partitions)}`)
-    }
-  }
-}
-
-function rootCause(error: Error): Error & { retriable?: boolean } {
-  const cause = (error as { cause?: unknown }).cause
-  return cause instanceof Error ? rootCause(cause) : error
 }

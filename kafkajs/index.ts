@@ -6,7 +6,7 @@
  * and `types/index.d.ts`), names and values, plus the types of the `kafdo` option.
  */
 export { Kafka } from './kafka.js'
-export { PartitionAssigners } from './consumer.js'
+export { PartitionAssigners } from './consumer-args.js'
 export { AssignerProtocol, type ISerializer, type MemberAssignment, type MemberMetadata } from './assigner-protocol.js'
 export { Partitioners } from './partitioners.js'
 export {

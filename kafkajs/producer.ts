@@ -10,7 +10,6 @@ import { KafdoError } from '../src/protocol/errors.js'
 import { CompressionTypes } from './constants.js'
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNotImplemented, KafkaJSProtocolError } from './errors.js'
 import { Instrumentation, PRODUCER_EVENTS } from './instrumentation.js'
-import { warnOnce } from './logger.js'
 import { toRecord } from './messages.js'
 import { Partitioners } from './partitioners.js'
 import { retrying } from './retry.js'
@@ -52,6 +51,12 @@ export class KafdoKafkaProducer implements Producer {
     }
     this.#partition = (config.createPartitioner ?? Partitioners.DefaultPartitioner)()
     this.#metadataMaxAge = config.metadataMaxAge ?? DEFAULT_METADATA_MAX_AGE
+    if (config.allowAutoTopicCreation === true) {
+      context.warn(
+        'allowAutoTopicCreation',
+        'allowAutoTopicCreation is ignored: a topic must exist before kafdo/kafkajs produces to it (admin.createTopics)',
+      )
+    }
     if (config.maxInFlightRequests) {
       context.warn('maxInFlightRequests', 'maxInFlightRequests is ignored: a producer sends one request per topic at a time')
     }

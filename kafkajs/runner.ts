@@ -13,8 +13,8 @@ import type { ConsumerRecord } from '../src/core/consumer/positions.js'
 import type { TopicPartition as KafdoTopicPartition } from '../src/protocol/index.js'
 import { Batch } from './batch.js'
 import { CommitLog } from './commit-log.js'
-import { isKafkaJSError } from './errors.js'
-import { kafkaJSError } from './from-kafdo.js'
+import { eachBatch, eachMessage, type HandlerContext } from './handlers.js'
+import { Heartbeats } from './heartbeats.js'
 import { CONSUMER_EVENTS, type Instrumentation } from './instrumentation.js'
 import { toKafkaMessage } from './messages.js'
 import { partitionKey } from './offsets.js'
@@ -51,7 +51,7 @@ export class Runner {
   #joined = false
   #deadline: number | undefined
   #loop: Promise<void> | undefined
-  #timer: ReturnType<typeof setTimeout> | undefined
+  readonly #heartbeats: Heartbeats
   #crash: Error | undefined
   #transport: Transport | undefined
 
@@ -63,6 +63,7 @@ export class Runner {
       onPartitionsLost: (partitions) => this.#revoked(partitions, false),
     })
     this.commits = new CommitLog(this.core, settings)
+    this.#heartbeats = new Heartbeats(this.core, settings)
   }
 
   get running(): boolean {
@@ -83,7 +84,7 @@ export class Runner {
     this.#emitJoin(Date.now() - started)
     this.#running = true
     if (this.#settings.budgetMs !== undefined) this.#deadline = Date.now() + this.#settings.budgetMs
-    this.#schedule(this.core.msUntilHeartbeat())
+    this.#heartbeats.start()
     this.#loop = this.#consume()
     if (this.#deadline === undefined) {
       // The crash handler stops this runner, which waits for the loop: it runs after the loop ended.
@@ -102,8 +103,7 @@ export class Runner {
     this.#running = false
     this.#stopping.abort()
     await this.#loop?.catch(() => undefined)
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    this.#timer = undefined
+    this.#heartbeats.stop()
     try {
       await this.core.leave()
     } catch (err) {
@@ -205,63 +205,13 @@ export class Runner {
     }
     try {
       events.emit(CONSUMER_EVENTS.START_BATCH_PROCESS, payload)
-      if (run.eachMessage) await this.#eachMessage(batch)
-      else if (run.eachBatch) await this.#eachBatch(batch)
+      if (run.eachMessage) await eachMessage(this.#handlers, batch, run.eachMessage)
+      else if (run.eachBatch) await eachBatch(this.#handlers, batch, run.eachBatch)
       events.emit(CONSUMER_EVENTS.END_BATCH_PROCESS, { ...payload, duration: Date.now() - startedAt })
       await this.commits.autoCommit()
     } finally {
       this.#rewind(batch)
     }
-  }
-
-  async #eachMessage(batch: Batch): Promise<void> {
-    const { topic, partition } = batch
-    const handler = this.#settings.run.eachMessage!
-    for (const message of batch.messages) {
-      if (!this.isRunning() || this.isStale(batch)) break
-      try {
-        await handler({ topic, partition, message, heartbeat: () => this.#heartbeat(), pause: () => this.#pauseOne(batch) })
-      } catch (err) {
-        this.#failed('eachMessage', batch, message.offset, err)
-        await this.commits.autoCommit()
-        throw err
-      }
-      this.commits.offsets.resolve(batch, message.offset)
-      await this.commits.autoCommitIfNecessary()
-      if (this.pauses.isPaused(batch)) break
-    }
-  }
-
-  async #eachBatch(batch: Batch): Promise<void> {
-    const handler = this.#settings.run.eachBatch!
-    try {
-      await handler({
-        batch,
-        resolveOffset: (offset) => this.commits.offsets.resolve(batch, offset),
-        heartbeat: () => this.#heartbeat(),
-        pause: () => this.#pauseOne(batch),
-        commitOffsetsIfNecessary: async (offsets) => (offsets ? this.commits.commit(offsets) : this.commits.commitIfNecessary()),
-        uncommittedOffsets: () => this.commits.offsets.uncommitted(),
-        isRunning: () => this.isRunning(),
-        isStale: () => this.isStale(batch),
-      })
-    } catch (err) {
-      this.#failed('eachBatch', batch, batch.firstOffset(), err)
-      await this.commits.autoCommit()
-      throw err
-    }
-    if (this.#settings.run.eachBatchAutoResolve) this.commits.offsets.resolve(batch, batch.lastOffset())
-  }
-
-  #failed(handler: string, tp: TopicPartition, offset: string | null, err: unknown): void {
-    if (isKafkaJSError(err)) return
-    this.#settings.logger.error(`Error when calling ${handler}`, {
-      topic: tp.topic,
-      partition: tp.partition,
-      offset,
-      stack: err instanceof Error ? err.stack : undefined,
-      error: err,
-    })
   }
 
   /**
@@ -274,6 +224,17 @@ export class Runner {
     const resolved = this.commits.offsets.resolved(batch)
     const next = resolved !== undefined && resolved >= fetched ? resolved : fetched
     if (this.core.position(batch) !== next) this.core.seek(batch, next)
+  }
+
+  /** What the handlers' payloads call back into. */
+  readonly #handlers: HandlerContext = {
+    run: () => this.#settings.run,
+    logger: () => this.#settings.logger,
+    commits: () => this.commits,
+    isPaused: (tp) => this.pauses.isPaused(tp),
+    isRunning: () => this.isRunning(),
+    isStale: (tp) => this.isStale(tp),
+    pause: (tp) => this.#pauseOne(tp),
   }
 
   #pauseOne(tp: TopicPartition): () => void {
@@ -290,36 +251,6 @@ export class Runner {
     const owned = this.core.assignment()
     this.core.pause(owned.filter((tp) => this.pauses.isPaused(tp)))
     this.core.resume(owned.filter((tp) => !this.pauses.isPaused(tp)))
-  }
-
-  /** Heartbeats run in the background; a handler's `heartbeat()` has nothing left to do. */
-  async #heartbeat(): Promise<void> {}
-
-  #schedule(delay: number): void {
-    const timer = setTimeout(() => void this.#tick(), Math.max(delay, 10))
-    ;(timer as { unref?: () => void }).unref?.()
-    this.#timer = timer
-  }
-
-  async #tick(): Promise<void> {
-    if (this.#timer === undefined) return
-    let delay: number
-    try {
-      await this.core.tick()
-      if (this.core.memberId !== undefined) {
-        this.#settings.instrumentation.emit(CONSUMER_EVENTS.HEARTBEAT, {
-          groupId: this.#settings.core.groupId,
-          memberId: this.core.memberId,
-          groupGenerationId: this.core.memberEpoch,
-        })
-      }
-      delay = this.core.msUntilHeartbeat()
-    } catch (err) {
-      // A lost heartbeat is retried after an interval; the session timeout allows for several.
-      this.#settings.logger.debug(`Heartbeat failed: ${kafkaJSError(err).message}`, { groupId: this.#settings.core.groupId })
-      delay = this.#settings.core.heartbeatIntervalMs || 1_000
-    }
-    if (this.#timer !== undefined) this.#schedule(delay)
   }
 
   #assigned(partitions: KafdoTopicPartition[]): void {

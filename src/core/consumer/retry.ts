@@ -17,6 +17,7 @@ export async function retrying<T>(operation: () => Promise<T>, policy: RetryPoli
     } catch (err) {
       if (!(err instanceof KafdoError) || !err.retriable || exhausted(policy, attempt) || signal?.aborted) throw err
       await sleep(retryDelay(policy, attempt))
+      if (signal?.aborted) throw err
     }
   }
 }
