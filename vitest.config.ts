@@ -13,7 +13,10 @@ export default defineConfig({
       {
         // The suite runs the Worker with AUTH_MODE=none, as `npm start` does; tests/security drive the
         // app with authentication on by passing their own env to it.
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { AUTH_MODE: 'none' } } })],
+        // Request log lines are off (one per request would bury the output); test/monitoring turns them on where it checks them.
+        plugins: [
+          cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { AUTH_MODE: 'none', REQUEST_LOGS: 'off' } } }),
+        ],
         test: {
           name: 'workers',
           include: ['test/{unit,durable-objects,http,api,client,security,integrations}/**/*.test.ts'],

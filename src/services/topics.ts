@@ -10,6 +10,7 @@ import {
   type TopicMetadata,
   type TopicSummary,
 } from '../protocol/topics.js'
+import { watchHealth } from './monitoring/alerts.js'
 import { offsetsOf } from './read.js'
 import { attempt, call, clusterStub } from './stubs.js'
 import { forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
@@ -55,10 +56,17 @@ export async function alterTopicConfig(
   request: AlterTopicConfigRequest,
   dryRun: boolean,
 ): Promise<AlterTopicConfigResult> {
-  const input = { config: request.set ?? {}, reset: request.delete ?? [] }
+  const input = { config: request.set ?? {}, reset: request.delete ?? [], ...(request.health ? { health: request.health.thresholds } : {}) }
   const { before, after } = await call(() => clusterStub(env).updateTopic(tenant, name, input, dryRun))
   if (!dryRun) rememberTopic(tenant, after)
-  return { topic: name, before: topicConfigToStrings(before.config), after: topicConfigToStrings(after.config), applied: !dryRun }
+  if (!dryRun && (after.health ?? []).length > 0) await watchHealth(env, tenant)
+  return {
+    topic: name,
+    before: topicConfigToStrings(before.config),
+    after: topicConfigToStrings(after.config),
+    ...(request.health ? { health: { before: before.health ?? [], after: after.health ?? [] } } : {}),
+    applied: !dryRun,
+  }
 }
 
 export async function deleteTopic(env: KafdoBindings, tenant: string, name: string): Promise<TopicSummary> {
