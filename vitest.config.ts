@@ -19,7 +19,9 @@ export default defineConfig({
         ],
         test: {
           name: 'workers',
-          include: ['test/{unit,durable-objects,http,api,client,security,integrations}/**/*.test.ts'],
+          include: ['test/{unit,durable-objects,http,api,client,security,integrations,monitoring}/**/*.test.ts'],
+          // A local HTTP server the alert webhook tests deliver to.
+          globalSetup: ['test/support/webhook-receiver.ts'],
         },
       },
       {

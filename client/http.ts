@@ -26,7 +26,7 @@ export interface HttpConfig {
 export type QueryValue = string | number | undefined
 
 export interface RequestSpec {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
   /** Path segments, each URL-encoded: `['topics', name, 'produce']`. */
   path: ReadonlyArray<string | number>
   query?: Record<string, QueryValue>
@@ -44,6 +44,8 @@ export interface RequestSpec {
   timeout?: number
   /** Abandons the call: it then fails with REQUEST_TIMED_OUT and `details.aborted`, without retrying. */
   signal?: AbortSignal
+  /** `text`: the answer's body as is (the Prometheus exposition), not parsed as JSON. */
+  responseType?: 'json' | 'text'
 }
 
 /** Statuses that say "try again later"; 429 may carry Retry-After. */
@@ -105,7 +107,7 @@ export class HttpCore {
         signal: controller.signal,
       })
       const text = await response.text()
-      if (response.ok) return { ok: true, value: parseSuccess(text, response.status) }
+      if (response.ok) return { ok: true, value: spec.responseType === 'text' ? text : parseSuccess(text, response.status) }
       return {
         ok: false,
         error: errorFromResponse(response.status, response.statusText, text),

@@ -49,6 +49,8 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
   #requests: MetricState = emptyState()
   #webhookCounts: MetricState = emptyState()
   #webhooks: StoredWebhook[] = []
+  /** The delivery pass under way: a second alarm run meanwhile waits for it rather than send its events again. */
+  #delivering: Promise<void> | undefined
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
@@ -191,6 +193,12 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
 
   /** Sends every subscription's due events, subscriptions in parallel, each one's in order, stopping at a failure. */
   async #deliver(now: number): Promise<void> {
+    if (this.#delivering) return this.#delivering
+    this.#delivering = this.#deliverDue(now).finally(() => (this.#delivering = undefined))
+    return this.#delivering
+  }
+
+  async #deliverDue(now: number): Promise<void> {
     const due = this.#store.heads().filter((head) => head.nextAttemptAt !== null && head.nextAttemptAt <= now)
     await Promise.all(
       due.map(async (first) => {

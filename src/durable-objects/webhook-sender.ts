@@ -46,7 +46,8 @@ export async function attemptDelivery(webhook: StoredWebhook, queued: QueuedEven
     error = (err as Error).name === 'TimeoutError' ? `no answer within ${WEBHOOK_TIMEOUT_MS} ms` : (err as Error).message.slice(0, ERROR_MAX)
   }
   const base = { ...queued, attempts, lastStatus: status, lastAttemptAt: now }
-  if (error === null) return { ...base, status: 'delivered', lastError: null, nextAttemptAt: null, deliveredAt: now }
+  // A delivery that succeeded after failures keeps its last error, so the log shows why it took several attempts.
+  if (error === null) return { ...base, status: 'delivered', nextAttemptAt: null, deliveredAt: now }
   if (attempts >= WEBHOOK_RETRY.maxAttempts) return { ...base, status: 'failed', lastError: error, nextAttemptAt: null }
   return { ...base, status: 'pending', lastError: error, nextAttemptAt: now + retryDelay(WEBHOOK_RETRY, attempts) }
 }

@@ -21,7 +21,7 @@ export const GROUP_HEALTH_METRICS = ['lag', 'maxPartitionLag', 'members', 'rebal
 
 export type TopicHealthMetric = (typeof TOPIC_HEALTH_METRICS)[number]
 export type GroupHealthMetric = (typeof GROUP_HEALTH_METRICS)[number]
-export type HealthStatus = 'ok' | 'degraded' | 'failing'
+export type ResourceHealthStatus = 'ok' | 'degraded' | 'failing'
 
 export const MAX_HEALTH_THRESHOLDS = 20
 /** The longest `forMs` a threshold may ask for (a day). */
@@ -60,6 +60,12 @@ export type GroupHealthPolicy = z.infer<typeof groupHealthPolicySchema>
 
 export type HealthResourceKind = 'topic' | 'queue' | 'group'
 
+/**
+ * What `health()` of the in-Worker and client admins asks about: a topic, a queue (read for share group
+ * `group`, `default` when not given), or a consumer group.
+ */
+export type HealthTarget = { topic: string; group?: string } | { queue: string; group?: string } | { group: string }
+
 /** One threshold as evaluated now. */
 export interface HealthCheck {
   metric: string
@@ -79,7 +85,7 @@ export interface HealthCheck {
 
 export interface HealthReport {
   resource: { kind: HealthResourceKind; name: string }
-  status: HealthStatus
+  status: ResourceHealthStatus
   checkedAt: string
   /** One sentence per threshold that counts now (breached and past its `forMs`). */
   reasons: string[]

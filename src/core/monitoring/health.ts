@@ -4,7 +4,7 @@
  * counted at the last evaluation, and the baselines growth figures are measured from), from which it
  * learns which thresholds were crossed and which recovered since.
  */
-import type { HealthCheck, HealthStatus, HealthThreshold } from '../../protocol/monitoring.js'
+import type { HealthCheck, ResourceHealthStatus, HealthThreshold } from '../../protocol/monitoring.js'
 
 /** Figures by name; null when not known. */
 export type Figures = Record<string, number | null>
@@ -89,9 +89,9 @@ export function evaluateChecks(
 }
 
 /** The worst severity among the checks that count, and a sentence for each. */
-export function summarize(checks: readonly HealthCheck[]): { status: HealthStatus; reasons: string[] } {
+export function summarize(checks: readonly HealthCheck[]): { status: ResourceHealthStatus; reasons: string[] } {
   const counted = checks.filter((check) => check.breached && !check.pending)
-  const status: HealthStatus = counted.some((check) => check.severity === 'failing') ? 'failing' : counted.length > 0 ? 'degraded' : 'ok'
+  const status: ResourceHealthStatus = counted.some((check) => check.severity === 'failing') ? 'failing' : counted.length > 0 ? 'degraded' : 'ok'
   return { status, reasons: counted.map(describeCheck) }
 }
 
