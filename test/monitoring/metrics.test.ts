@@ -151,3 +151,14 @@ describe('Monitoring > GET /metrics', () => {
     expect(batch(after, '1') - batch(before, '1')).toBe(0)
   })
 })
+
+describe('Monitoring > the service index', () => {
+  it('lists the monitoring routes and the webhook routes in GET /', async () => {
+    const { endpoints } = (await request('GET', '/')).body
+    expect(endpoints.monitoring).toEqual(['GET /metrics', 'GET /health/topics/:topic', 'GET /health/queues/:name', 'GET /health/groups/:groupId'])
+    expect(endpoints.admin).toEqual(
+      expect.arrayContaining(['POST /admin/webhooks', 'GET /admin/webhooks/:id/deliveries', 'PUT /admin/groups/:groupId/health']),
+    )
+    expect(endpoints.health).toEqual(['GET /', 'GET /health'])
+  })
+})

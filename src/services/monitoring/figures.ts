@@ -45,15 +45,32 @@ export interface TopicFigures {
 }
 
 /** Every partition's metrics, in partition order; a partition that failed to answer is undefined. */
-export async function partitionsMetrics(env: KafdoBindings, tenant: string, topic: TopicMetadata, groups: readonly string[] = []) {
-  const refs: PartitionRef[] = Array.from({ length: topic.partitions }, (_, partition) => ({
-    tenant,
-    topic: topic.topic,
-    topicId: topic.topicId,
-    partition,
-  }))
+export async function partitionsMetrics(
+  env: KafdoBindings,
+  tenant: string,
+  topic: TopicMetadata,
+  groups: readonly string[] = [],
+): Promise<Array<PartitionMetrics | undefined>> {
+  return (await topicsMetrics(env, tenant, [topic], groups))[0]!
+}
+
+/**
+ * The partitions' metrics of several topics, with at most FANOUT_CONCURRENCY partition calls in flight
+ * in all: per topic, in partition order, undefined where a partition did not answer.
+ */
+export async function topicsMetrics(
+  env: KafdoBindings,
+  tenant: string,
+  topics: readonly TopicMetadata[],
+  groups: readonly string[] = [],
+): Promise<Array<Array<PartitionMetrics | undefined>>> {
+  const refs: PartitionRef[] = topics.flatMap((topic) =>
+    Array.from({ length: topic.partitions }, (_, partition) => ({ tenant, topic: topic.topic, topicId: topic.topicId, partition })),
+  )
   const settled = await settleAll(refs, FANOUT_CONCURRENCY, (ref) => attempt(() => partitionStub(env, ref).metrics(ref, [...groups])))
-  return settled.map((result) => (result.status === 'fulfilled' ? (result.value as PartitionMetrics) : undefined))
+  const flat = settled.map((result) => (result.status === 'fulfilled' ? (result.value as PartitionMetrics) : undefined))
+  let at = 0
+  return topics.map((topic) => flat.slice(at, (at += topic.partitions)))
 }
 
 export async function topicFigures(

@@ -16,7 +16,7 @@ import { DLQ_SUFFIX } from '../../protocol/queues.js'
 import { isInternalTopic, type TopicMetadata } from '../../protocol/topics.js'
 import { VERSION } from '../../version.js'
 import { attempt, clusterStub, groupStub, monitorStub } from '../stubs.js'
-import { partitionsMetrics, queueFigures } from './figures.js'
+import { queueFigures, topicsMetrics } from './figures.js'
 import { flushTenant } from './request-metrics.js'
 
 export const SCRAPE_CACHE_MS = 5_000
@@ -55,7 +55,7 @@ async function tenantSamples(env: KafdoBindings, tenant: string, now: number): P
     monitor ? attempt(() => monitor.metricSnapshot()).catch(() => undefined) : Promise.resolve(undefined),
   ])
   const visible = topics.filter((topic) => !isInternalTopic(topic.topic))
-  const metrics = await Promise.all(visible.map((topic) => partitionsMetrics(env, tenant, topic)))
+  const metrics = await topicsMetrics(env, tenant, visible)
   const samples: Sample[] = []
   let errors = 0
   const logEnds = new Map<string, number>()
