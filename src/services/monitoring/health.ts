@@ -29,7 +29,8 @@ export async function topicHealth(
   kind: Extract<HealthResourceKind, 'topic' | 'queue'>,
   group = DEFAULT_SHARE_GROUP,
 ): Promise<HealthReport> {
-  const topic = await requireTopic(env, tenant, name, true)
+  // The isolate's topic cache (5 s): a health check, like a produce, need not ask the metadata object.
+  const topic = await requireTopic(env, tenant, name)
   const thresholds = topic.health ?? []
   const now = Date.now()
   const [figures, state] = await Promise.all([
