@@ -16,6 +16,17 @@ afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 const check = (root: string) => spawnSync(PROJECT_NODE, [join(root, 'scripts/generate-grafana.mjs'), '--check'], { encoding: 'utf8' })
 
+describe('Generated files > the metric names in the docs', () => {
+  it('names every metric of the catalogue in docs/monitoring.md, and none that is not in it', async () => {
+    const { METRICS } = (await import('../../src/protocol/metric-catalogue')) as typeof import('../../src/protocol/metric-catalogue')
+    const doc = readFileSync(join(ROOT, 'docs/monitoring.md'), 'utf8')
+    expect(METRICS.map((m) => m.name).filter((name) => !doc.includes(`\`${name}\``))).toEqual([])
+    const named = new Set([...doc.matchAll(/`(kafdo_[a-z_]+)`/g)].map((m) => m[1]!))
+    const known = new Set(METRICS.map((m) => m.name))
+    expect([...named].filter((name) => !known.has(name) && !known.has(name.replace(/_(bucket|sum|count)$/, '')))).toEqual([])
+  })
+})
+
 describe('Generated files > the Grafana dashboard', () => {
   it('is current in the tree', () => {
     const result = check(ROOT)
