@@ -15,6 +15,16 @@ import {
   type HealthTarget,
   type WebhookDelivery,
   type WebhookDescription,
+  createApiKeyRequestSchema,
+  parseApplyDocument,
+  quotasSchema,
+  type ApiKeyDescription,
+  type ApplyDocument,
+  type ApplyOptions,
+  type ApplyResult,
+  type CreateApiKeyRequest,
+  type CreatedApiKey,
+  type TenantQuotas,
   type AlterTopicConfigOptions,
   type AlterTopicConfigRequest,
   type AlterTopicConfigResult,
@@ -49,6 +59,12 @@ export class KafdoAdmin {
   async listTopics(): Promise<string[]> {
     const { topics } = await this.#http.request<{ topics: TopicSummary[] }>({ method: 'GET', path: ['admin', 'topics'], idempotent: true })
     return topics.map((topic) => topic.topic)
+  }
+
+  /** The topics with their partition counts and config, in one request. */
+  async listTopicSummaries(): Promise<TopicSummary[]> {
+    const { topics } = await this.#http.request<{ topics: TopicSummary[] }>({ method: 'GET', path: ['admin', 'topics'], idempotent: true })
+    return topics
   }
 
   describeTopic(topic: string): Promise<TopicDescription> {
@@ -207,5 +223,59 @@ export class KafdoAdmin {
       idempotent: true,
     })
     return { thresholds }
+  }
+  /**
+   * Creates an API key holding `permissions` (never more than the caller holds). The answer carries the
+   * key itself, shown only this once. Not retried: a repeat would create a second key.
+   */
+  createApiKey(request: CreateApiKeyRequest): Promise<CreatedApiKey> {
+    check(createApiKeyRequestSchema, request)
+    return this.#http.request<CreatedApiKey>({ method: 'POST', path: ['admin', 'api-keys'], body: request, idempotent: false })
+  }
+
+  /** The tenant's API keys (never their secrets), revoked and expired ones included. */
+  async listApiKeys(): Promise<ApiKeyDescription[]> {
+    const { keys } = await this.#http.request<{ keys: ApiKeyDescription[] }>({ method: 'GET', path: ['admin', 'api-keys'], idempotent: true })
+    return keys
+  }
+
+  /** Revokes a key: within 30 s no request authenticates with it. */
+  async revokeApiKey(keyId: string): Promise<void> {
+    await this.#http.request<unknown>({ method: 'DELETE', path: ['admin', 'api-keys', keyId], idempotent: true })
+  }
+
+  /** The tenant's quotas (only those set). */
+  async getQuotas(): Promise<TenantQuotas> {
+    const { quotas } = await this.#http.request<{ quotas: TenantQuotas }>({ method: 'GET', path: ['admin', 'quotas'], idempotent: true })
+    return quotas
+  }
+
+  /** Replaces the tenant's quotas (platform admins only). */
+  async setQuotas(quotas: TenantQuotas): Promise<TenantQuotas> {
+    check(quotasSchema, quotas)
+    const answer = await this.#http.request<{ quotas: TenantQuotas }>({ method: 'PUT', path: ['admin', 'quotas'], body: quotas, idempotent: true })
+    return answer.quotas
+  }
+
+  /**
+   * Declarative configuration (`POST /admin/apply`): makes the tenant's topics, queues, schemas, quotas
+   * and API keys what `document` declares, or with `dryRun` answers the plan and changes nothing. A plan
+   * with refusals fails with FORBIDDEN or POLICY_VIOLATION, and an apply some of whose changes failed
+   * with the first failure's code; in both cases the error's `details.result` is the ApplyResult. Only a
+   * dry run is retried: an apply creates API keys whose secrets a lost answer would lose.
+   */
+  async apply(document: ApplyDocument, options: ApplyOptions = {}): Promise<ApplyResult> {
+    parseApplyDocument(document)
+    return this.#http.request<ApplyResult>({
+      method: 'POST',
+      path: ['admin', 'apply'],
+      query: {
+        dryRun: options.dryRun ? 'true' : undefined,
+        prune: options.prune ? 'true' : undefined,
+        rotateKeys: options.rotateKeys ? 'true' : undefined,
+      },
+      body: document,
+      idempotent: options.dryRun === true,
+    })
   }
 }

@@ -21,12 +21,14 @@ export interface HttpConfig {
   fetch: FetchLike
   /** How many times a retriable failure of an idempotent call is retried. */
   retries: number
+  /** Sent as `?tenant=` on every request (acting in another tenant needs platform:admin). */
+  tenant?: string | undefined
 }
 
 export type QueryValue = string | number | undefined
 
 export interface RequestSpec {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   /** Path segments, each URL-encoded: `['topics', name, 'produce']`. */
   path: ReadonlyArray<string | number>
   query?: Record<string, QueryValue>
@@ -137,6 +139,7 @@ export class HttpCore {
   #url(spec: RequestSpec): string {
     const path = spec.path.map((segment) => encodeURIComponent(String(segment))).join('/')
     const params = new URLSearchParams()
+    if (this.#config.tenant !== undefined) params.set('tenant', this.#config.tenant)
     for (const [name, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) params.set(name, String(value))
     }

@@ -15,6 +15,7 @@ export {
 } from './consumer.js'
 export type { AssignmentStrategy, HeartbeatOutcome, RejoinReason } from './group-membership.js'
 export { KafdoAdmin } from './admin.js'
+export { KafdoSchemaRegistry, type CompatibilityCheck, type SchemaOptions } from './registry.js'
 export {
   KafdoQueues,
   type CreatedQueue,
@@ -34,9 +35,24 @@ export { DEFAULT_QUEUE_POLICY, DEFAULT_SHARE_GROUP, DLQ_HEADERS, DLQ_SUFFIX } fr
 export type { CreateQueueRequest, QueueMessage, QueuePolicy, QueueStats, UpdateQueueRequest } from '../src/protocol/queues.js'
 export type { RetryPolicy } from '../src/core/backoff.js'
 export type { FetchLike } from './http.js'
-export { ERROR_CODES, KafdoError, isErrorCode } from '../src/protocol/index.js'
+export { APPLY_SECTIONS, ERROR_CODES, KafdoError, isErrorCode, parseApplyDocument } from '../src/protocol/index.js'
 export type {
   AlterTopicConfigOptions,
+  ApiKeyDescription,
+  ApplyAction,
+  ApplyChange,
+  ApplyDocument,
+  ApplyItem,
+  ApplyKind,
+  ApplyOptions,
+  ApplyResult,
+  ApplySummary,
+  CompatibilityMode,
+  CreateApiKeyRequest,
+  CreatedApiKey,
+  SchemaType,
+  SchemaVersion,
+  TenantQuotas,
   AlterTopicConfigRequest,
   AlterTopicConfigResult,
   CommittedOffsetDescription,

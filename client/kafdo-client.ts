@@ -9,6 +9,7 @@ import { KafdoConsumer, type ConsumerOptions } from './consumer.js'
 import { KafdoProducer, type ProducerOptions } from './producer.js'
 import { KafdoQueueConsumer, type QueueConsumerOptions } from './queue-consumer.js'
 import { KafdoQueues } from './queues.js'
+import { KafdoSchemaRegistry } from './registry.js'
 
 export interface KafdoClientConfig {
   /** Where the Kafdo Worker answers, e.g. `https://kafdo.your-domain.workers.dev`. */
@@ -23,6 +24,11 @@ export interface KafdoClientConfig {
   fetch?: FetchLike
   /** Retries of a retriable failure (429, 503, 504, network error) of an idempotent call (default 3). */
   retries?: number
+  /**
+   * The tenant to act in, sent as `?tenant=` on every request. Only a platform admin may name a tenant
+   * other than its credential's own; without it, requests act in the credential's tenant.
+   */
+  tenant?: string
 }
 
 export interface HealthStatus {
@@ -39,7 +45,15 @@ export class KafdoClient {
   readonly #http: HttpCore
 
   constructor(config: KafdoClientConfig) {
-    const { baseUrl, clientId, timeout = DEFAULT_TIMEOUT_MS, headers = {}, fetch, retries = DEFAULT_RETRIES } = config ?? ({} as KafdoClientConfig)
+    const {
+      baseUrl,
+      clientId,
+      timeout = DEFAULT_TIMEOUT_MS,
+      headers = {},
+      fetch,
+      retries = DEFAULT_RETRIES,
+      tenant,
+    } = config ?? ({} as KafdoClientConfig)
     if (!isAbsoluteUrl(baseUrl)) throw new TypeError(`KafdoClient: baseUrl must be an absolute URL, got ${String(baseUrl)}`)
     if (!(Number.isFinite(timeout) && timeout > 0)) throw new TypeError('KafdoClient: timeout must be a positive number of milliseconds')
     if (!(Number.isInteger(retries) && retries >= 0)) throw new TypeError('KafdoClient: retries must be a non-negative integer')
@@ -51,6 +65,7 @@ export class KafdoClient {
       // Resolved per call and never called as a method: some runtimes reject fetch invoked with another `this`.
       fetch: fetch ?? ((input, init) => globalThis.fetch(input, init)),
       retries,
+      tenant,
     })
   }
 
@@ -78,6 +93,11 @@ export class KafdoClient {
   /** The `/queues` admin: queues, their messages, share-group cursors and dead-letter queues. */
   queues(): KafdoQueues {
     return new KafdoQueues(this.#http)
+  }
+
+  /** The schema registry (`/subjects`, `/config`, `/compatibility`). */
+  registry(): KafdoSchemaRegistry {
+    return new KafdoSchemaRegistry(this.#http)
   }
 
   /** A queue consumer: leases records of a queue, shared with the other consumers of its group. */

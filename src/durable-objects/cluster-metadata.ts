@@ -18,9 +18,9 @@ import { TimerStore } from '../storage/timers.js'
 import type { CompatibilityMode, SchemaType, SchemaVersion } from '../protocol/schemas.js'
 import { SchemaRegistry } from './schema-registry.js'
 import { purgeBeforeReuse, purgeDeletedTopic } from './topic-deletion.js'
-import { changedTopic, checkTopicQuotas, newTopic, tenantTopicDefaults, type CreateTopicInput, type UpdateTopicInput } from './topic-rules.js'
+import { changedTopic, checkTopicQuotas, newTopic, tenantTopicDefaults, type CreateTopicInput, type UpdateTopicInput } from '../core/topic-rules.js'
 
-export type { CreateTopicInput, UpdateTopicInput } from './topic-rules.js'
+export type { CreateTopicInput, UpdateTopicInput } from '../core/topic-rules.js'
 
 const PURGE_TIMER = 'purge-topic'
 const PURGE_RETRY_MS = 30_000
@@ -199,6 +199,11 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
 
   schemaVersion(tenant: string, subject: string, version: number | 'latest'): Result<SchemaVersion> {
     return this.#registry.version(tenant, subject, version)
+  }
+
+  /** Every live version of a subject, oldest first; empty when it has none. */
+  schemaHistory(tenant: string, subject: string): SchemaVersion[] {
+    return this.#registry.history(tenant, subject)
   }
 
   latestSchema(tenant: string, subject: string): SchemaVersion | null {

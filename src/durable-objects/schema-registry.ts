@@ -4,14 +4,13 @@
  * distinct schema, shared by subjects), soft deletes, and compatibility modes checked on registration.
  */
 import { checkCompatibility, compileSchema } from '../core/schemas/index.js'
+import { admitSchema, canonicalSchema } from '../core/schemas/registration.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { DEFAULT_COMPATIBILITY, type CompatibilityMode, type SchemaType, type SchemaVersion } from '../protocol/schemas.js'
 import type { MetadataStore, StoredSchemaVersion } from '../storage/metadata-store.js'
 
 /** The tenant-wide default lives under this subject name. */
 const GLOBAL = ''
-/** Registration compares against and loads every live version; keep that bounded. */
-const MAX_VERSIONS_PER_SUBJECT = 100
 
 export class SchemaRegistry {
   readonly #store: MetadataStore
@@ -21,41 +20,19 @@ export class SchemaRegistry {
   }
 
   register(tenant: string, subject: string, schemaType: SchemaType, schema: string): Result<{ id: number; version: number }> {
-    const compiled = compileSchema(schemaType, schema)
-    if (!compiled.ok) return fail('INVALID_SCHEMA', `invalid ${schemaType} schema: ${compiled.error}`, { confluentErrorCode: 42201 })
-    const fingerprint = canonical(schema)
-    const existing = this.#store.subjectVersions(tenant, subject)
-    const same = existing.find((v) => v.schemaType === schemaType && canonical(v.schema) === fingerprint)
+    const admitted = admitSchema(subject, this.#store.subjectVersions(tenant, subject), schemaType, schema, this.compatibility(tenant, subject))
+    if (!admitted.ok) return admitted
+    const same = admitted.value.existing
     if (same) return ok({ id: same.id, version: same.version })
-    if (existing.length >= MAX_VERSIONS_PER_SUBJECT) {
-      return fail('POLICY_VIOLATION', `subject '${subject}' already has ${MAX_VERSIONS_PER_SUBJECT} versions; delete old ones first`, {
-        limit: MAX_VERSIONS_PER_SUBJECT,
-      })
-    }
-    const mode = this.compatibility(tenant, subject)
-    if (mode !== 'NONE' && existing.length > 0) {
-      if (existing.some((v) => v.schemaType !== schemaType)) {
-        return fail('INCOMPATIBLE_SCHEMA', `subject '${subject}' holds ${existing[0]!.schemaType} schemas; a ${schemaType} schema is incompatible`, {
-          confluentErrorCode: 409,
-        })
-      }
-      const checked = checkCompatibility(
-        schemaType,
-        schema,
-        existing.map((v) => v.schema),
-        mode,
-      )
-      if (!checked.compatible) {
-        return fail('INCOMPATIBLE_SCHEMA', `schema is incompatible with an earlier version under ${mode}: ${checked.messages.join('; ')}`, {
-          confluentErrorCode: 409,
-          messages: checked.messages,
-        })
-      }
-    }
-    const id = this.#store.schemaId(tenant, schemaType, schema, fingerprint)
+    const id = this.#store.schemaId(tenant, schemaType, schema, canonicalSchema(schema))
     const version = this.#store.nextVersion(tenant, subject)
     this.#store.addVersion(tenant, subject, version, id)
     return ok({ id, version })
+  }
+
+  /** Every live version of the subject, oldest first (what the declarative planner compares against). */
+  history(tenant: string, subject: string): SchemaVersion[] {
+    return this.#store.subjectVersions(tenant, subject).map(toVersion)
   }
 
   subjects(tenant: string): string[] {
@@ -136,25 +113,4 @@ function toVersion(v: StoredSchemaVersion): SchemaVersion {
 
 function subjectNotFound(subject: string): Result<never> {
   return fail('SUBJECT_NOT_FOUND', `subject '${subject}' not found`, { confluentErrorCode: 40401 })
-}
-
-/** A schema's identity ignores formatting and key order. */
-function canonical(schema: string): string {
-  try {
-    return JSON.stringify(sortKeys(JSON.parse(schema)))
-  } catch {
-    return schema.trim()
-  }
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys)
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-    )
-  }
-  return value
 }

@@ -6,6 +6,7 @@ import { MAX_REQUEST_BODY_BYTES } from '../protocol/limits.js'
 import { VERSION } from '../version.js'
 import { adminRoutes } from './admin.js'
 import { alertRoutes } from './alerts.js'
+import { applyRoutes } from './apply.js'
 import { authenticate } from './auth/authenticate.js'
 import type { AppEnv } from './context.js'
 import { onError, unmatched } from './errors.js'
@@ -81,6 +82,7 @@ export function createApp(): Hono<AppEnv> {
           'POST /admin/webhooks/:id/test',
           'GET /admin/groups/:groupId/health',
           'PUT /admin/groups/:groupId/health',
+          'POST /admin/apply',
         ],
         queues: [
           'POST /queues',
@@ -124,6 +126,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/consumer-groups', groupRoutes)
   app.route('/admin', adminRoutes)
   app.route('/admin', securityRoutes)
+  app.route('/admin', applyRoutes)
   app.route('/queues', queueRoutes)
   app.route('/', registryRoutes)
   app.route('/', monitoringRoutes)

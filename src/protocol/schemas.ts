@@ -42,6 +42,8 @@ export interface SchemaVersion {
 /** TopicNameStrategy: the subjects a topic's values and keys are validated against. */
 export const valueSubjectOf = (topic: string) => `${topic}-value`
 export const keySubjectOf = (topic: string) => `${topic}-key`
+/** The topic a subject belongs to (its name without `-value`/`-key`): permissions on it cover the subject. */
+export const topicOfSubject = (subject: string) => subject.replace(/-(value|key)$/, '')
 
 /** The header a validated record carries: the id of the schema it was checked against. */
 export const SCHEMA_ID_HEADER = 'kafdo-schema-id'

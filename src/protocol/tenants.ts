@@ -30,6 +30,8 @@ export const createApiKeyRequestSchema = z.strictObject({
     .optional(),
 })
 
+export type CreateApiKeyRequest = z.input<typeof createApiKeyRequestSchema>
+
 export interface ApiKeyDescription {
   keyId: string
   tenant: string
@@ -39,6 +41,11 @@ export interface ApiKeyDescription {
   createdAt: number
   expiresAt: number | null
   revokedAt: number | null
+}
+
+/** A key as its creation answers it: with the key itself, shown only in that answer. */
+export interface CreatedApiKey extends ApiKeyDescription {
+  key: string
 }
 
 export interface TopicTemplate {

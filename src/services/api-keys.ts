@@ -5,8 +5,8 @@
  */
 import { covers, formatGrant, grantsFrom, type Grant } from '../core/permissions.js'
 import type { KafdoBindings } from '../env.js'
-import { KafdoError } from '../protocol/errors.js'
-import type { ApiKeyDescription } from '../protocol/tenants.js'
+import { KafdoError, type ErrorPayload } from '../protocol/errors.js'
+import type { ApiKeyDescription, CreatedApiKey } from '../protocol/tenants.js'
 import type { ApiKeyRecord } from '../storage/metadata-store.js'
 import { attempt, call, clusterStub } from './stubs.js'
 
@@ -45,10 +45,7 @@ export async function verifyApiKey(env: KafdoBindings, presented: string, now = 
   return { ok: true, record }
 }
 
-export interface CreatedApiKey extends ApiKeyDescription {
-  /** The key itself: shown only in this response. */
-  key: string
-}
+export type { CreatedApiKey }
 
 /** Creates a key for `tenant` holding `permissions`, each of which the creator must hold itself. */
 export async function createApiKey(
@@ -58,13 +55,8 @@ export async function createApiKey(
   request: { name: string; permissions: string[]; expiresInSeconds?: number | undefined },
   roles?: Record<string, string[]>,
 ): Promise<CreatedApiKey> {
-  const grants = grantsFrom(request.permissions, roles)
-  const unknown = request.permissions.filter((permission) => grantsFrom([permission], roles).length === 0)
-  if (unknown.length > 0) throw new KafdoError('INVALID_REQUEST', `unknown permissions or roles: ${unknown.join(', ')}`, { unknown })
-  const excess = grants.filter((grant) => !covers(creator.grants, grant)).map(formatGrant)
-  if (excess.length > 0) {
-    throw new KafdoError('FORBIDDEN', `an API key cannot get permissions its creator does not hold: ${excess.join(', ')}`, { missing: excess })
-  }
+  const problem = keyPermissionProblem(creator.grants, request.permissions, roles)
+  if (problem) throw KafdoError.from(problem)
   const keyId = hex(crypto.getRandomValues(new Uint8Array(8)))
   const key = `${API_KEY_PREFIX}${keyId}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`
   const now = Date.now()
@@ -81,6 +73,25 @@ export async function createApiKey(
   }
   await attempt(() => clusterStub(env).insertApiKey(record))
   return { ...describeApiKey(record), key }
+}
+
+/** Why a key cannot hold `permissions`: an unknown permission or role, or one its creator does not hold. */
+export function keyPermissionProblem(
+  creatorGrants: readonly Grant[],
+  permissions: readonly string[],
+  roles?: Record<string, string[]>,
+): ErrorPayload | undefined {
+  const unknown = permissions.filter((permission) => grantsFrom([permission], roles).length === 0)
+  if (unknown.length > 0) return { code: 'INVALID_REQUEST', message: `unknown permissions or roles: ${unknown.join(', ')}`, details: { unknown } }
+  const excess = grantsFrom(permissions, roles)
+    .filter((grant) => !covers(creatorGrants, grant))
+    .map(formatGrant)
+  if (excess.length === 0) return undefined
+  return {
+    code: 'FORBIDDEN',
+    message: `an API key cannot get permissions its creator does not hold: ${excess.join(', ')}`,
+    details: { missing: excess },
+  }
 }
 
 export async function listApiKeys(env: KafdoBindings, tenant: string): Promise<ApiKeyDescription[]> {

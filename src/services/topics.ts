@@ -1,5 +1,5 @@
 /** Topic administration for the HTTP API and the in-Worker admin, through ClusterMetadataDO. */
-import type { CreateTopicInput } from '../durable-objects/cluster-metadata.js'
+import type { CreateTopicInput, UpdateTopicInput } from '../durable-objects/cluster-metadata.js'
 import type { KafdoBindings } from '../env.js'
 import { topicConfigToStrings } from '../protocol/topic-config.js'
 import {
@@ -57,9 +57,7 @@ export async function alterTopicConfig(
   dryRun: boolean,
 ): Promise<AlterTopicConfigResult> {
   const input = { config: request.set ?? {}, reset: request.delete ?? [], ...(request.health ? { health: request.health.thresholds } : {}) }
-  const { before, after } = await call(() => clusterStub(env).updateTopic(tenant, name, input, dryRun))
-  if (!dryRun) rememberTopic(tenant, after)
-  if (!dryRun && (after.health ?? []).length > 0) await watchHealth(env, tenant)
+  const { before, after } = await updateTopic(env, tenant, name, input, dryRun)
   return {
     topic: name,
     before: topicConfigToStrings(before.config),
@@ -67,6 +65,21 @@ export async function alterTopicConfig(
     ...(request.health ? { health: { before: before.health ?? [], after: after.health ?? [] } } : {}),
     applied: !dryRun,
   }
+}
+
+/** Changes a topic's partition count, config and queue policy at once (what a declarative apply does). */
+export async function updateTopic(
+  env: KafdoBindings,
+  tenant: string,
+  name: string,
+  input: UpdateTopicInput,
+  dryRun: boolean,
+): Promise<{ before: TopicMetadata; after: TopicMetadata }> {
+  const result = await call(() => clusterStub(env).updateTopic(tenant, name, input, dryRun))
+  if (!dryRun) rememberTopic(tenant, result.after)
+  // Thresholds set: the tenant's monitor evaluates them periodically (for forMs and alerts).
+  if (!dryRun && (result.after.health ?? []).length > 0) await watchHealth(env, tenant)
+  return result
 }
 
 export async function deleteTopic(env: KafdoBindings, tenant: string, name: string): Promise<TopicSummary> {

@@ -8,7 +8,7 @@
  *
  * | kind | block | what the test does |
  * | --- | --- | --- |
- * | `bash` | bash | runs it with `bash -euo pipefail` against Kafdo with authentication off (as `npm start`); `localhost:8787` becomes the test server. It fails on a non-zero exit, and on an error body (`"error":{"code":"X"`) in its output whose code X the block does not name (in a comment, say). `server=deployed`: against Kafdo with authentication on instead, standing in for a deployment: `https://kafdo.example.workers.dev` becomes that server and `$BOOTSTRAP_API_KEY` holds its bootstrap key |
+ * | `bash` | bash | runs it with `bash -euo pipefail` against Kafdo with authentication off (as `npm start`); `localhost:8787` becomes the test server, and the `kafdo` CLI is on the PATH (the packed package's bin), its profiles in a scratch directory, `KAFDO_URL` naming the test server as its default `http://localhost:8787` would. It fails on a non-zero exit, and on an error body (`"error":{"code":"X"`) in its output whose code X the block does not name (in a comment, say). `server=deployed`: against Kafdo with authentication on instead, standing in for a deployment: `https://kafdo.example.workers.dev` becomes that server and `$BOOTSTRAP_API_KEY` holds its bootstrap key |
  * | `node` | ts | runs it as an ES module (`example.mts`) with Node 22, which strips its types, in a Node project with the packed `kafdo` installed; fails on a non-zero exit |
  * | `worker` | ts | a whole Worker module: bundled into a Worker project (the docs' own `worker-config`, the packed `kafdo`) served by `wrangler dev`, and its `fetch` called; fails unless it answers 2xx. `handler=queue messages=<id>,...`: its `queue` handler gets a batch of the `json` blocks with those ids, and fails if it retries any |
  * | `worker-fragment` | ts | statements inside a `fetch(request, env: Env, ctx)` handler (imports are hoisted), run as `worker` |
@@ -44,6 +44,7 @@ const DOCUMENTS = [
   'docs/queues.md',
   'docs/schemas.md',
   'docs/client.md',
+  'docs/cli.md',
   'docs/worker-api.md',
   'docs/integrations.md',
   'docs/security.md',

@@ -30,6 +30,10 @@ describe('Package > npm pack on a fresh clone', () => {
 
     for (const target of targets) expect(files).toContain(`package/${target.replace(/^\.\//, '')}`)
     expect(files).toContain('package/README.md')
+    // The kafdo CLI (and its alias kqctl), as the bin field names it.
+    const { bin } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+    expect(Object.keys(bin).sort()).toEqual(['kafdo', 'kqctl'])
+    for (const target of Object.values(bin)) expect(files).toContain(`package/${target.replace(/^\.\//, '')}`)
     expect(files).toContain('package/LICENSE')
     expect(run('tar', ['-xOzf', tarball, 'package/LICENSE'], work)).toMatch(/^MIT License\n\nCopyright \(c\) 2026 The Kafdo authors\n/)
     // What the package does not need stays out: sources, tests, the Worker's local settings.

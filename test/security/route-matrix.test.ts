@@ -278,6 +278,11 @@ const ROUTES: Route[] = [
     request: () => ({ method: 'PUT', path: '/admin/quotas', body: { maxTopics: 1000 } }),
     grants: () => ['platform:admin'],
   },
+  {
+    name: 'POST /admin/apply',
+    request: (f) => ({ method: 'POST', path: '/admin/apply', body: { topics: { [f.fresh]: { partitions: 1 } } } }),
+    grants: (f) => ['topic:read', `topic:create@${f.fresh}`],
+  },
   { name: 'GET /admin/tenants', request: () => ({ method: 'GET', path: '/admin/tenants' }), grants: () => ['platform:admin'] },
   {
     name: 'POST provision',

@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { codeBlocks, where, type CodeBlock } from './markdown'
 import { plainEnv, ROOT } from './project'
 import { PROJECT_NODE, type WranglerServer } from './wrangler'
@@ -203,7 +203,17 @@ export async function runBlock(
         throw new Error(`${where(block)}: server=${String(block.options.server)}: only server=deployed is known`)
       const script = join(context.scratch, `${slug(block)}.sh`)
       writeFileSync(script, block.code.replaceAll(LOCAL_ADDRESS, `127.0.0.1:${servers.local.port}`).replaceAll(DEPLOYED_URL, servers.deployed.url))
-      const env = deployed ? { ...plainEnv, BOOTSTRAP_API_KEY: servers.bootstrapKey } : plainEnv
+      // `kafdo` is on the PATH (the packed package's bin, as after `npm install -g kafdo`), keeps its profiles
+      // in the scratch directory, and reaches the local server as its default http://localhost:8787 would.
+      const cli = {
+        PATH: `${join(context.app, 'node_modules', '.bin')}${delimiter}${plainEnv.PATH ?? ''}`,
+        XDG_CONFIG_HOME: join(context.scratch, 'config'),
+        KAFDO_URL: servers.local.url,
+        KAFDO_TOKEN: '',
+        KAFDO_PROFILE: '',
+        KAFDO_TENANT: '',
+      }
+      const env = deployed ? { ...plainEnv, ...cli, BOOTSTRAP_API_KEY: servers.bootstrapKey } : { ...plainEnv, ...cli }
       const result = spawnSync('bash', ['-euo', 'pipefail', script], { cwd: context.scratch, env, encoding: 'utf8', timeout: 120_000 })
       const output = `${result.stdout}${result.stderr}`
       if (result.status !== 0) throw new Error(`${where(block)}: bash exited with ${result.status ?? result.signal}:\n${output}`)
@@ -225,10 +235,17 @@ export async function runBlock(
     case 'worker-fragment': {
       const queue = block.options.handler === 'queue'
       const bodies = queue ? messageBodies(block, context.blocks) : undefined
-      const response = await fetch(`${servers.host.url}/__block/${index}${queue ? '?handler=queue' : ''}`, {
-        method: queue ? 'POST' : 'GET',
-        ...(bodies ? { body: JSON.stringify(bodies) } : {}),
-        signal: AbortSignal.timeout(60_000),
+      const call = () =>
+        fetch(`${servers.host.url}/__block/${index}${queue ? '?handler=queue' : ''}`, {
+          method: queue ? 'POST' : 'GET',
+          ...(bodies ? { body: JSON.stringify(bodies) } : {}),
+          signal: AbortSignal.timeout(60_000),
+        })
+      // The host may close a kept-alive connection that sat idle while other blocks ran ("other side
+      // closed"): the request never reached the Worker, so it is sent again once, on a new connection.
+      const response = await call().catch((err: Error) => {
+        if (String((err as { cause?: unknown }).cause).includes('other side closed')) return call()
+        throw err
       })
       const output = await response.text()
       if (!response.ok) throw new Error(`${where(block)}: the Worker answered ${response.status}:\n${output}\n${servers.host.log().slice(-4000)}`)

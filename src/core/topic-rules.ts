@@ -1,5 +1,6 @@
 /**
- * ClusterMetadataDO's rules for topic definitions that need no runtime: what creating or changing a topic
+ * The rules for topic definitions, as pure functions run by ClusterMetadataDO (and by the declarative
+ * planner, to list refusals before anything is applied): what creating or changing a topic
  * makes of it (config, partition count, queue policy), the defaults a tenant's quotas lower (a topic that
  * does not set `retention.ms` gets the tenant's limit, not Kafka's 7 days), and the limits a created or
  * changed topic must keep (422 POLICY_VIOLATION). The object passes in what it stores.

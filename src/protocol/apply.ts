@@ -1,0 +1,178 @@
+/**
+ * Declarative configuration: the document `kafdo apply -f kafdo.yaml` and `POST /admin/apply` take (the
+ * tenant's topics, queues, schemas, quotas and API keys, each section a map keyed by name), and the plan or
+ * result they answer. Sections are a closed list: an unknown one is refused by name rather than ignored,
+ * so a section added later (health thresholds, webhooks) cannot be silently dropped by an older server.
+ */
+import { z } from 'zod'
+import { KafdoError, type ErrorPayload } from './errors.js'
+import { queuePolicyFields, DLQ_SUFFIX } from './queues.js'
+import { COMPATIBILITY_MODES, MAX_SCHEMA_LENGTH, SCHEMA_TYPES, subjectSchema } from './schemas.js'
+import { createApiKeyRequestSchema, quotasSchema } from './tenants.js'
+import { partitionCountSchema, topicConfigInputSchema, topicNameSchema } from './topics.js'
+import { check } from './validation.js'
+
+/** The document's top-level keys; `version` is the format's version, the rest are sections. */
+export const APPLY_SECTIONS = ['topics', 'queues', 'schemas', 'quotas', 'apiKeys'] as const
+export type ApplySection = (typeof APPLY_SECTIONS)[number]
+export const APPLY_FORMAT_VERSION = 1
+
+/** A YAML entry with nothing under it (`orders:`) is null: it declares the item with every setting at its default. */
+const orEmpty = <S extends z.ZodType>(schema: S) => z.preprocess((value) => value ?? {}, schema)
+
+export const topicSpecSchema = z.strictObject({
+  /** Kept as it is when omitted (a new topic gets 1); it can only grow. */
+  partitions: partitionCountSchema.optional(),
+  /** The topic's whole config: keys left out are at their defaults (an apply resets them). */
+  config: topicConfigInputSchema.optional(),
+})
+
+export const queueSpecSchema = z.strictObject({
+  partitions: partitionCountSchema.optional(),
+  /** Shorthand for `config['retention.ms']`. */
+  retentionMs: z.number().int().min(-1).optional(),
+  config: topicConfigInputSchema.optional(),
+  ...queuePolicyFields,
+})
+
+export const schemaSpecSchema = z.strictObject({
+  /** The schema: its JSON text, or (in YAML) the schema itself as a map. */
+  schema: z.union([z.string().min(1).max(MAX_SCHEMA_LENGTH), z.record(z.string(), z.unknown())], 'must be the schema: JSON text or a map'),
+  /** Confluent's default is AVRO. */
+  schemaType: z.enum(SCHEMA_TYPES).optional(),
+  /** The subject's compatibility mode; left as it is when omitted. */
+  compatibility: z.enum(COMPATIBILITY_MODES).optional(),
+})
+
+export const apiKeySpecSchema = z.strictObject({
+  permissions: createApiKeyRequestSchema.shape.permissions,
+  /** Used when the key is created; an existing key keeps its expiry. */
+  expiresInSeconds: createApiKeyRequestSchema.shape.expiresInSeconds,
+})
+
+const queueNameSchema = topicNameSchema.refine(
+  (name) => !name.endsWith(DLQ_SUFFIX),
+  `cannot end in '${DLQ_SUFFIX}', the suffix of dead-letter topics`,
+)
+
+export const applyDocumentSchema = z
+  .strictObject({
+    version: z.literal(APPLY_FORMAT_VERSION, `must be ${APPLY_FORMAT_VERSION}`).optional(),
+    topics: z.record(topicNameSchema, orEmpty(topicSpecSchema)).optional(),
+    queues: z.record(queueNameSchema, orEmpty(queueSpecSchema)).optional(),
+    schemas: z.record(subjectSchema, schemaSpecSchema).optional(),
+    quotas: quotasSchema.optional(),
+    apiKeys: z.record(createApiKeyRequestSchema.shape.name, apiKeySpecSchema).optional(),
+  })
+  .superRefine((document, ctx) => {
+    for (const name of Object.keys(document.queues ?? {})) {
+      if (Object.hasOwn(document.topics ?? {}, name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${name}' is declared both as a topic and as a queue (a queue is a topic: declare it once)`,
+          path: ['queues', name],
+        })
+      }
+    }
+  })
+export type ApplyDocument = z.input<typeof applyDocumentSchema>
+export type CheckedApplyDocument = z.output<typeof applyDocumentSchema>
+export type TopicSpec = z.output<typeof topicSpecSchema>
+export type QueueSpec = z.output<typeof queueSpecSchema>
+export type SchemaSpec = z.output<typeof schemaSpecSchema>
+export type ApiKeySpec = z.output<typeof apiKeySpecSchema>
+
+/** Checks a parsed document: an unknown section is named as such, then every field as any request's are. */
+export function parseApplyDocument(input: unknown): CheckedApplyDocument {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new KafdoError('INVALID_REQUEST', `the document must be a map of sections (${APPLY_SECTIONS.join(', ')})`)
+  }
+  const known: readonly string[] = ['version', ...APPLY_SECTIONS]
+  const unknown = Object.keys(input).filter((key) => !known.includes(key))
+  if (unknown.length > 0) {
+    const names = unknown.map((key) => `'${key}'`).join(', ')
+    throw new KafdoError('INVALID_REQUEST', `unknown section ${names}: a document has version, ${APPLY_SECTIONS.join(', ')}`, {
+      unknownSections: unknown,
+      sections: APPLY_SECTIONS,
+    })
+  }
+  return check(applyDocumentSchema, input, { source: 'body' })
+}
+
+/** `POST /admin/apply` query: a dry run, pruning what the document does not list, rotating changed API keys. */
+export const applyQuerySchema = z.strictObject({
+  dryRun: z.enum(['true', 'false']).optional(),
+  prune: z.enum(['true', 'false']).optional(),
+  rotateKeys: z.enum(['true', 'false']).optional(),
+})
+
+export interface ApplyOptions {
+  /** Plan and answer the plan; change nothing. Needs read permissions only. */
+  dryRun?: boolean
+  /** Delete the topics, subjects and API keys of the sections present that the document does not list. */
+  prune?: boolean
+  /** An API key declared with other permissions than its live key's is revoked and created anew (else refused). */
+  rotateKeys?: boolean
+}
+
+export type ApplyKind = 'quotas' | 'topic' | 'queue' | 'schema' | 'apiKey'
+export type ApplyAction = 'create' | 'update' | 'unchanged' | 'delete'
+
+/** One difference: `from` is absent for something new, `to` for something removed. */
+export interface ApplyChange {
+  field: string
+  from?: unknown
+  to?: unknown
+}
+
+export interface ApplyItem {
+  kind: ApplyKind
+  name: string
+  action: ApplyAction
+  changes: ApplyChange[]
+  /** Why this item cannot be applied as declared; any refusal stops the whole apply before it starts. */
+  refusal?: ErrorPayload
+  /** After an apply (not a dry run), for items that change: whether the change was made. */
+  outcome?: 'applied' | 'failed'
+  /** Why it failed, when `outcome` is `failed`. */
+  error?: ErrorPayload
+  /** A created API key: its secret, shown only in this answer. */
+  secret?: { keyId: string; key: string }
+  note?: string
+}
+
+export interface ApplySummary {
+  create: number
+  update: number
+  delete: number
+  unchanged: number
+  refused: number
+  applied: number
+  failed: number
+}
+
+export interface ApplyResult {
+  tenant: string
+  dryRun: boolean
+  prune: boolean
+  /**
+   * `planned`: a dry run with no refusal; `refused`: refusals, nothing applied; `applied`: every change
+   * made (or none was needed); `incomplete`: some changes failed; `items` says which were made.
+   */
+  status: 'planned' | 'refused' | 'applied' | 'incomplete'
+  summary: ApplySummary
+  items: ApplyItem[]
+}
+
+export function summarizeApply(items: readonly ApplyItem[]): ApplySummary {
+  const count = (test: (item: ApplyItem) => boolean) => items.filter(test).length
+  return {
+    create: count((i) => i.action === 'create'),
+    update: count((i) => i.action === 'update'),
+    delete: count((i) => i.action === 'delete'),
+    unchanged: count((i) => i.action === 'unchanged'),
+    refused: count((i) => i.refusal !== undefined),
+    applied: count((i) => i.outcome === 'applied'),
+    failed: count((i) => i.outcome === 'failed'),
+  }
+}
