@@ -68,7 +68,7 @@ const GROUPS = {
   seedRecords: 2000,
   joinToFirstRecord: { groups: 20, maxMs: 4_000, fetchLimit: 100 },
   commit: { latencyRequests: 300, latencyMaxMs: 1_500, concurrency: 4, throughputMaxMs: 2_000 },
-  rebalance: { members: 8, repeats: 5, maxMs: 2_500, settleMaxMs: 10_000 },
+  rebalance: { members: 8, repeats: 3, maxMs: 6_000, settleMaxMs: 10_000 },
 }
 const QUEUES = {
   receiveAck: { partitions: 4, records: 20_000, consumers: 4, max: 100, maxMs: 8_000 },
@@ -177,7 +177,7 @@ async function measureKafdo() {
   }
 }
 
-async function measureGroupsAndQueues() {
+async function measureGroupsAndQueues({ queues = true } = {}) {
   log('starting Kafdo for consumer groups and queues')
   const server = await startWrangler({ name: 'groups-queues', cwd: KAFDO_SRC, logDir: RESULTS_DIR, vars: KAFDO_VARS })
   try {
@@ -193,6 +193,7 @@ async function measureGroupsAndQueues() {
     log('groups: rebalance')
     const rebalance = await rebalanceScenario(base, { topic, partitions: GROUPS.partitions, ...GROUPS.rebalance })
     const groupsSec = (performance.now() - groupsStarted) / 1000
+    if (!queues) return { groups: { elapsedSec: groupsSec, joinToFirstRecord, commits, rebalance } }
 
     const ra = QUEUES.receiveAck
     await createQueue(base, { name: 'bench-queue-warmup', partitions: ra.partitions })
@@ -274,7 +275,28 @@ function wranglerVersion() {
   }
 }
 
+const USAGE = `npm run bench [-- options]
+  (no option)      everything: ceilings, produce/fetch, consumer groups, queues (about 2 minutes)
+  --groups-only    only the consumer group section (a fresh Kafdo; about 30 s), written to bench/results/latest-groups.json
+  --help           this text`
+
+async function groupsOnly() {
+  fs.mkdirSync(RESULTS_DIR, { recursive: true })
+  KAFDO_SRC = snapshotProject(ROOT)
+  const { groups } = await measureGroupsAndQueues({ queues: false })
+  printGroupsAndQueues({ groups })
+  const file = path.join(RESULTS_DIR, 'latest-groups.json')
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ meta: { startedAt: new Date().toISOString(), node: process.version }, config: { GROUPS }, groups }, null, 2) + '\n',
+  )
+  console.log(`\nWrote ${path.relative(process.cwd(), file)}`)
+}
+
 async function main() {
+  const args = process.argv.slice(2)
+  if (args.includes('--help')) return console.log(USAGE)
+  if (args.includes('--groups-only')) return groupsOnly()
   fs.mkdirSync(RESULTS_DIR, { recursive: true })
   const started = Date.now()
   KAFDO_SRC = snapshotProject(ROOT)

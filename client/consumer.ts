@@ -1,65 +1,60 @@
 /**
- * The HTTP consumer (`client.consumer()`): a member of a consumer group that polls the partitions the
- * group assigns it, and a reader of any partition (`fetch`).
- *
- * It keeps a position per partition (Kafka's "position": the next offset to read). On joining, positions
- * of its partitions start at the group's committed offsets; `poll` reads its partitions from there and
- * advances them; `commit` commits them with the member id and generation, so a group that has moved on
- * refuses a zombie's commit. When a heartbeat learns of a rebalance, the next `poll`, `fetch` or `commit`
- * commits first (with `autoCommit`; the group accepts commits of the ending generation), joins again,
- * and reloads the committed offsets, so it then reads only what it now owns, from where its previous
- * owner committed.
+ * The HTTP consumer (`client.consumer()`): a member of a consumer group, and a reader of any partition
+ * (`fetch`). A thin adapter over the consumer core (`src/core/consumer/`), which the in-Worker consumer
+ * shares: `connect()` joins in one round trip with the partitions free now (possibly none) and starts
+ * heartbeating in the background (timers unref'd in Node). Each background heartbeat reconciles: what
+ * moves away is committed (autoCommit), handed to `onPartitionsRevoked` and reported at once; what
+ * arrives starts at the group's committed offsets. Members whose assignment does not change never stop.
  */
+import { ConsumerCore } from '../src/core/consumer/consumer-core.js'
+import type { RebalanceListener } from '../src/core/consumer/port.js'
+import type { ConsumerRecord, TopicPartitionOffset } from '../src/core/consumer/positions.js'
+import { byTopic, partitionKey } from '../src/core/group-coordinator/partition-sets.js'
 import {
   KafdoError,
-  MAX_FETCH_LIMIT,
   type CommittedOffsetDescription,
   type FetchOptions,
   type FetchResponse,
+  type HeartbeatResult,
   type JoinGroupResult,
   type PartitionOffsets,
+  type TopicPartition,
   type TopicPartitions,
 } from '../src/protocol/index.js'
-import { GroupMembership, type HeartbeatOutcome, type RejoinReason } from './group-membership.js'
-import type { HttpCore } from './http.js'
-import { readPartition, readPartitions, type ReadTarget } from './partition-reader.js'
 import { checkConsumerOptions, checkPollOptions, type ConsumerOptions, type PollOptions } from './consumer-options.js'
-import { OffsetTracker, type ConsumerRecord, type TopicPartitionOffset } from './offset-tracker.js'
+import { httpGroupPort } from './group-port.js'
+import type { HttpCore } from './http.js'
+import { readPartition } from './partition-reader.js'
 
-export type { ConsumerOptions, ConsumerRecord, PollOptions, TopicPartitionOffset }
+export type { ConsumerOptions, ConsumerRecord, PollOptions, RebalanceListener, TopicPartitionOffset }
 
 /** @deprecated use JoinGroupResult */
 export type JoinResult = JoinGroupResult
 
 export type PartitionOffsetsResponse = PartitionOffsets & { topic: string }
 
+/** The background heartbeat waits at least this long, even when the interval is 0. */
+const MIN_BACKGROUND_DELAY_MS = 10
+
 export class KafdoConsumer {
   readonly #http: HttpCore
   readonly #groupId: string
-  readonly #autoCommit: boolean
-  readonly #autoCommitIntervalMs: number
-  readonly #fromBeginning: boolean
-  readonly #membership: GroupMembership
-  readonly #offsets = new OffsetTracker()
+  readonly #maxPollRecords: number
+  readonly #heartbeatIntervalMs: number
+  readonly #core: ConsumerCore
   #lastJoin: JoinGroupResult | undefined
-  #offsetsStale = false
-  /** What this member owned before its latest join, until the committed offsets are loaded for the new one. */
-  #previousAssignment: TopicPartitions[] = []
-  #syncing: Promise<void> | undefined
   #connecting: Promise<JoinGroupResult> | undefined
-  /** Counts joins, so a poll that straddles a rejoin drops what it read under the old assignment. */
-  #epoch = 0
-  #lastCommitAt = 0
-  #pollRotation = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #heartbeating = false
 
-  constructor(http: HttpCore, options: ConsumerOptions) {
+  constructor(http: HttpCore, options: ConsumerOptions, listener: RebalanceListener = {}) {
     const checked = checkConsumerOptions(options)
     this.#http = http
     this.#groupId = checked.groupId
-    this.#autoCommit = checked.autoCommit
-    this.#autoCommitIntervalMs = checked.autoCommitIntervalMs
-    this.#fromBeginning = checked.fromBeginning
-    this.#membership = new GroupMembership(http, checked.membership)
+    this.#maxPollRecords = checked.maxPollRecords
+    this.#heartbeatIntervalMs = checked.heartbeatIntervalMs
+    const clientId = checked.clientId ?? http.clientId
+    this.#core = new ConsumerCore(httpGroupPort(http, checked.groupId), { ...checked, clientId, joinHint: 'call connect() first' }, listener)
   }
 
   get groupId(): string {
@@ -68,73 +63,48 @@ export class KafdoConsumer {
 
   /** This member's id in its group, once `connect()` has joined it. */
   get memberId(): string | undefined {
-    return this.#membership.memberId
+    return this.#core.memberId
   }
 
-  get generationId(): number | undefined {
-    return this.#membership.generationId
-  }
-
-  /** Why the next call will rejoin the group first, if a heartbeat or a refused commit said it must. */
-  get rejoinReason(): RejoinReason | undefined {
-    return this.#membership.rejoinReason
+  /** This member's epoch: commits and fetches carry it, and the group refuses an outdated one. */
+  get memberEpoch(): number | undefined {
+    return this.#core.memberEpoch
   }
 
   /**
-   * Joins the consumer group (waiting while the group completes a rebalance), loads the group's committed
-   * offsets for the assigned partitions, and starts heartbeating in the background.
+   * Joins the group: answers at once with this member's id, epoch and the partitions it may own now (its
+   * share of the others' arrives with later heartbeats), their positions at the group's committed offsets.
+   * Then heartbeats in the background.
    */
   async connect(): Promise<JoinGroupResult> {
-    if (!this.#membership.connected) {
-      // Two concurrent first joins would register two members.
-      this.#connecting ??= this.#join().finally(() => (this.#connecting = undefined))
-      await this.#connecting
-      this.#lastCommitAt = Date.now()
+    if (this.#lastJoin && this.#core.joined) {
+      return { ...this.#lastJoin, memberEpoch: this.#core.memberEpoch!, assignment: this.assignment() }
     }
-    this.#membership.startHeartbeats()
-    // Joined, but loading the committed offsets failed (or a rebalance is due): finish that first.
-    await this.#sync()
-    return this.#lastJoin!
+    // Two concurrent first joins would register two members.
+    this.#connecting ??= this.#core.join().finally(() => (this.#connecting = undefined))
+    this.#lastJoin = await this.#connecting
+    this.#startHeartbeats()
+    return this.#lastJoin
   }
 
-  /** The partitions the group assigned to this member in its current generation. */
+  /** The partitions this member owns now, by topic. */
   assignment(): TopicPartitions[] {
-    return this.#membership.assignment
+    return byTopic(this.#core.assignment().map((tp) => partitionKey(tp.topic, tp.partition)))
   }
 
-  /** Heartbeats now (the background timer does so every `heartbeatIntervalMs`); says whether a rejoin is due. */
-  heartbeat(): Promise<HeartbeatOutcome> {
-    return this.#membership.heartbeat()
+  /** Heartbeats now (the background does so every `heartbeatIntervalMs`) and reconciles; the group's answer. */
+  async heartbeat(): Promise<HeartbeatResult | undefined> {
+    if (!this.#lastJoin) throw this.#notConnected('heartbeat')
+    // Fenced or removed since: it joins again first (as the background heartbeat would).
+    if (!this.#core.joined) await this.#core.ensureJoined()
+    return this.#core.heartbeat()
   }
 
-  /**
-   * Reads records from the partitions this member owns, from their positions, and advances the positions
-   * past the records returned. Rejoins first if the group is rebalancing.
-   */
-  async poll(options: PollOptions = {}): Promise<ConsumerRecord[]> {
-    const { maxRecords, maxWaitMs } = checkPollOptions(options)
-    this.#requireMember('poll')
-    await this.#sync()
-    await this.#autoCommitIfDue()
-    const epoch = this.#epoch
-    const owned = this.assignment().flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })))
-    if (owned.length === 0) {
-      if (maxWaitMs > 0) await new Promise((resolve) => setTimeout(resolve, maxWaitMs))
-      return []
-    }
-    // Start each poll at a different partition, so a busy partition cannot starve the others.
-    const start = this.#pollRotation++ % owned.length
-    const order = [...owned.slice(start), ...owned.slice(0, start)]
-    const reset: 'earliest' | 'latest' = this.#fromBeginning ? 'earliest' : 'latest'
-    const limit = Math.min(maxRecords, MAX_FETCH_LIMIT)
-    const targets = (): ReadTarget[] => order.map((tp) => ({ ...tp, offset: this.#offsets.position(tp.topic, tp.partition) ?? reset }))
-    let responses = await readPartitions(this.#http, targets(), { limit, maxWaitMs: 0, reset })
-    if (maxWaitMs > 0 && responses.every((response) => response.messages.length === 0) && epoch === this.#epoch) {
-      this.#take(responses, 0) // pins where each partition starts, e.g. 'latest'
-      responses = await readPartitions(this.#http, targets(), { limit, maxWaitMs, reset })
-    }
-    if (epoch !== this.#epoch) return []
-    return this.#take(responses, maxRecords)
+  /** Reads records of the partitions this member owns, from their positions, and moves the positions past them. */
+  poll(options: PollOptions = {}): Promise<ConsumerRecord[]> {
+    const { maxRecords, maxWaitMs } = checkPollOptions(options, this.#maxPollRecords)
+    if (!this.#lastJoin) return Promise.reject(this.#notConnected('poll'))
+    return this.#core.poll(maxRecords, maxWaitMs, false)
   }
 
   /**
@@ -142,10 +112,10 @@ export class KafdoConsumer {
    * consumer's position in the partition, or the server's default start if it has none yet.
    */
   async fetch(topic: string, partition: number, options: FetchOptions = {}): Promise<FetchResponse> {
-    if (this.#membership.connected) await this.#sync()
-    const offset = options.offset ?? (options.timestamp === undefined ? this.#offsets.position(topic, partition) : undefined)
+    const position = this.#core.position({ topic, partition })
+    const offset = options.offset ?? (options.timestamp === undefined ? position : undefined)
     const response = await readPartition(this.#http, topic, partition, { ...options, offset })
-    this.#offsets.setPosition(topic, partition, response.nextOffset)
+    this.#core.setPosition({ topic, partition }, response.nextOffset)
     return response
   }
 
@@ -170,144 +140,79 @@ export class KafdoConsumer {
 
   /** The next offset this consumer will read from each partition it has read or been assigned. */
   positions(): TopicPartitionOffset[] {
-    return this.#offsets.positions()
+    return this.#core.positions()
   }
 
   /**
-   * Commits `offsets` (each the next offset to read), or by default the positions of the partitions this
-   * member owns that moved since their last commit. Only owned partitions are ever sent: an explicit
-   * offset for another partition fails with PARTITION_NOT_ASSIGNED before anything is sent. During a
-   * rebalance it commits, then rejoins. If the group already ended this member's generation, nothing can
-   * be committed: it rejoins and fails with ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID (records since the
-   * last commit will be read again). Returns what was committed.
+   * Commits `offsets` (each the next offset to read), or by default the positions of owned partitions that
+   * moved since their last commit. An offset for a partition this member does not own fails with
+   * PARTITION_NOT_ASSIGNED before anything is sent. Returns what was committed.
    */
-  async commit(offsets?: TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
-    this.#requireMember('commit')
-    const explicit = offsets?.map(({ topic, partition, offset }) => ({ topic, partition, offset }))
-    const foreign = explicit?.find(({ topic, partition }) => !this.#membership.owns(topic, partition))
-    if (foreign) {
-      throw new KafdoError(
-        'PARTITION_NOT_ASSIGNED',
-        `cannot commit partition ${foreign.partition} of '${foreign.topic}': it is not assigned to this member`,
-        {
-          topic: foreign.topic,
-          partition: foreign.partition,
-        },
-      )
-    }
-    const fenced = this.#membership.rejoinReason
-    if (fenced === 'ILLEGAL_GENERATION' || fenced === 'UNKNOWN_MEMBER_ID') {
-      await this.#sync()
-      throw new KafdoError(fenced, `commit refused: group '${this.#groupId}' ended this member's generation before it committed; it has rejoined`)
-    }
-    let committed: TopicPartitionOffset[] = []
-    try {
-      committed = await this.#send(explicit ?? this.#uncommitted())
-    } catch (err) {
-      if (!this.#membership.noteRefusal(err)) throw err
-      await this.#sync()
-      throw err
-    }
-    await this.#sync()
-    return committed
+  commit(offsets?: TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
+    if (!this.#lastJoin) return Promise.reject(this.#notConnected('commit'))
+    return this.#core.commit(offsets)
   }
 
-  /** Stops heartbeating, commits (with `autoCommit`) and leaves the group, which rebalances at once. */
+  /** Moves a partition's position: the next poll reads it from `offset`. */
+  seek(tp: TopicPartition, offset: number): void {
+    this.#core.seek(tp, offset)
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    this.#core.pause(partitions)
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    this.#core.resume(partitions)
+  }
+
+  paused(): TopicPartition[] {
+    return this.#core.paused()
+  }
+
+  /** Stops heartbeating, commits (with `autoCommit`), revokes and leaves; the others take its partitions at once. */
   async disconnect(): Promise<void> {
-    if (!this.#membership.connected) return
-    this.#membership.stopHeartbeats()
-    await this.#syncing?.catch(() => undefined)
-    let failure: unknown
-    const reason = this.#membership.rejoinReason
-    if (this.#autoCommit && reason !== 'ILLEGAL_GENERATION' && reason !== 'UNKNOWN_MEMBER_ID') {
-      try {
-        await this.#send(this.#uncommitted())
-      } catch (err) {
-        if (!this.#membership.noteRefusal(err)) failure = err
-      }
-    }
-    await this.#membership.leave()
+    this.#stopHeartbeats()
     this.#lastJoin = undefined
-    if (failure !== undefined) throw failure
+    await this.#core.leave()
   }
 
-  async #join(): Promise<JoinGroupResult> {
-    this.#previousAssignment = [...this.#previousAssignment, ...this.assignment()]
-    const result = await this.#membership.join()
-    this.#epoch += 1
-    this.#lastJoin = result
-    this.#offsetsStale = true
-    await this.#loadCommitted()
-    return result
+  #startHeartbeats(): void {
+    if (this.#timer !== undefined) return
+    this.#schedule(this.#core.msUntilHeartbeat())
   }
 
-  /** Positions of owned partitions start at the group's committed offsets (or, without one, per `fromBeginning`). */
-  async #loadCommitted(): Promise<void> {
-    const committed = await this.committed()
-    this.#offsets.reassigned(this.#previousAssignment, this.assignment(), committed)
-    this.#previousAssignment = []
-    this.#offsetsStale = false
+  #stopHeartbeats(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
   }
 
-  /** Rejoins if the group said so (committing first with `autoCommit`), and loads committed offsets if due. */
-  #sync(): Promise<void> {
-    if (this.#membership.rejoinReason === undefined && !this.#offsetsStale) return Promise.resolve()
-    this.#syncing ??= this.#resync().finally(() => (this.#syncing = undefined))
-    return this.#syncing
+  /** The next background heartbeat; the timer never keeps a Node process alive. */
+  #schedule(delay: number): void {
+    const timer = setTimeout(() => void this.#tick(), Math.max(delay, MIN_BACKGROUND_DELAY_MS))
+    ;(timer as { unref?: () => void }).unref?.()
+    this.#timer = timer
   }
 
-  async #resync(): Promise<void> {
-    if (this.#membership.rejoinReason === undefined) return this.#loadCommitted()
-    if (this.#autoCommit && this.#membership.rejoinReason === 'REBALANCE_IN_PROGRESS') {
-      try {
-        await this.#send(this.#uncommitted())
-      } catch (err) {
-        // Fenced meanwhile: the records since the last commit go to the partitions' next owner again.
-        if (!this.#membership.noteRefusal(err)) throw err
-      }
-    }
-    await this.#join()
-  }
-
-  async #autoCommitIfDue(): Promise<void> {
-    if (!this.#autoCommit || Date.now() - this.#lastCommitAt < this.#autoCommitIntervalMs) return
-    this.#lastCommitAt = Date.now()
+  async #tick(): Promise<void> {
+    if (this.#timer === undefined || this.#heartbeating) return
+    this.#heartbeating = true
+    let delay: number
     try {
-      await this.#send(this.#uncommitted())
-    } catch (err) {
-      // A refusal means a rejoin (done now); any other failure is retried at the next interval.
-      if (this.#membership.noteRefusal(err)) await this.#sync()
+      await this.#core.tick()
+      delay = this.#core.msUntilHeartbeat()
+    } catch {
+      // A lost heartbeat is retried after an interval; the session timeout allows for several.
+      delay = this.#heartbeatIntervalMs || 1_000
+    } finally {
+      this.#heartbeating = false
     }
+    if (this.#timer !== undefined) this.#schedule(delay)
   }
 
-  #uncommitted(): TopicPartitionOffset[] {
-    return this.#offsets.uncommitted(this.assignment())
-  }
-
-  async #send(offsets: TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
-    const { memberId, generationId } = this.#membership
-    if (offsets.length === 0 || memberId === undefined || generationId === undefined) return []
-    await this.#http.request<unknown>({
-      method: 'POST',
-      path: ['consumer-groups', this.#groupId, 'commit'],
-      body: { memberId, generationId, offsets },
-      // Committing the same offsets again leaves them as they are.
-      idempotent: true,
+  #notConnected(action: string): KafdoError {
+    return new KafdoError('INVALID_REQUEST', `cannot ${action}: the consumer has not joined group '${this.#groupId}' (call connect() first)`, {
+      groupId: this.#groupId,
     })
-    this.#offsets.committed(offsets)
-    this.#lastCommitAt = Date.now()
-    return offsets
-  }
-
-  #take(responses: FetchResponse[], maxRecords: number): ConsumerRecord[] {
-    return this.#offsets.take(responses, maxRecords, (topic, partition) => this.#membership.owns(topic, partition))
-  }
-
-  #requireMember(action: string): void {
-    if (!this.#membership.connected) {
-      throw new KafdoError('INVALID_REQUEST', `cannot ${action}: the consumer has not joined group '${this.#groupId}' (call connect() first)`, {
-        groupId: this.#groupId,
-      })
-    }
   }
 }

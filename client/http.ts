@@ -48,6 +48,8 @@ export interface RequestSpec {
   signal?: AbortSignal
   /** `text`: the answer's body as is (the Prometheus exposition), not parsed as JSON. */
   responseType?: 'json' | 'text'
+  /** Retries of this call instead of the client's `retries` (0 where the caller applies the retry rule itself). */
+  retries?: number
 }
 
 /** Statuses that say "try again later"; 429 may carry Retry-After. */
@@ -84,7 +86,7 @@ export class HttpCore {
       const { error, retryAfterMs } = outcome
       if (attempt > 0 && spec.doneIf?.(error, { uncertain })) return undefined as T
       if (outcome.mayHaveReachedServer) uncertain = true
-      if (!outcome.retriable || !spec.idempotent || attempt >= this.#config.retries || spec.signal?.aborted) throw error
+      if (!outcome.retriable || !spec.idempotent || attempt >= (spec.retries ?? this.#config.retries) || spec.signal?.aborted) throw error
       const delay = retryAfterMs ?? backoff(attempt)
       // Waiting past the deadline would only end in a timeout; the real failure says more.
       if (Date.now() + delay >= deadline) throw error

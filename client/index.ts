@@ -11,9 +11,9 @@ export {
   type JoinResult,
   type PartitionOffsetsResponse,
   type PollOptions,
+  type RebalanceListener,
   type TopicPartitionOffset,
 } from './consumer.js'
-export type { AssignmentStrategy, HeartbeatOutcome, RejoinReason } from './group-membership.js'
 export { KafdoAdmin } from './admin.js'
 export { KafdoSchemaRegistry, type CompatibilityCheck, type SchemaOptions } from './registry.js'
 export {
@@ -38,6 +38,7 @@ export type { FetchLike } from './http.js'
 export { APPLY_SECTIONS, ERROR_CODES, KafdoError, isErrorCode, parseApplyDocument } from '../src/protocol/index.js'
 export type {
   AlterTopicConfigOptions,
+  AssignmentStrategy,
   ApiKeyDescription,
   ApplyAction,
   ApplyChange,
@@ -69,6 +70,7 @@ export type {
   GroupState,
   HeartbeatResult,
   JoinGroupResult,
+  MemberState,
   JsonValue,
   PartitionLag,
   PartitionOffsets,
@@ -77,6 +79,7 @@ export type {
   ResetOffsetsRequest,
   TopicDescription,
   TopicOffsets,
+  TopicPartition,
   TopicPartitions,
   TopicSummary,
   CreatedWebhook,

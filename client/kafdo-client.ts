@@ -5,7 +5,7 @@
  */
 import { HttpCore, type FetchLike } from './http.js'
 import { KafdoAdmin } from './admin.js'
-import { KafdoConsumer, type ConsumerOptions } from './consumer.js'
+import { KafdoConsumer, type ConsumerOptions, type RebalanceListener } from './consumer.js'
 import { KafdoProducer, type ProducerOptions } from './producer.js'
 import { KafdoQueueConsumer, type QueueConsumerOptions } from './queue-consumer.js'
 import { KafdoQueues } from './queues.js'
@@ -82,8 +82,9 @@ export class KafdoClient {
     return new KafdoProducer(this.#http, options)
   }
 
-  consumer(options: ConsumerOptions): KafdoConsumer {
-    return new KafdoConsumer(this.#http, options)
+  /** A member of a consumer group; `listener` hears of partitions assigned, revoked and lost, as in Kafka. */
+  consumer(options: ConsumerOptions, listener?: RebalanceListener): KafdoConsumer {
+    return new KafdoConsumer(this.#http, options, listener)
   }
 
   admin(): KafdoAdmin {

@@ -151,27 +151,44 @@ export function printGroupsAndQueues({ groups, queues }) {
     ),
   )
   const rb = groups.rebalance
+  const nm = rb.newMember
   out.push(
-    `  Rebalance to ${rb.members} members (members heartbeat every ${rb.heartbeatMs} ms and rejoin on REBALANCE_IN_PROGRESS; fresh group per run)`,
+    `  Rebalance (Kafka 4's consumer protocol; members heartbeat every ${rb.heartbeatMs} ms, sooner while reconciling, and fetch through the group in between while a producer writes; fresh group per run)`,
   )
   out.push(
     table(
-      ['case', 'runs', 'p50', 'min', 'max', 'generations/run', 'joins/run'],
+      ['case', 'runs', 'join p50', 'owns its share p50', 'settled p50', 'min', 'max'],
       [
-        [`add member ${rb.members} to a stable group of ${rb.members - 1}`, rb.addEighth],
-        [`form a group of ${rb.members} (all join at once)`, rb.fromScratch],
-      ].map(([label, c]) => [
-        label,
-        c.runs.length,
-        ms(c.p50Ms),
-        ms(c.minMs),
-        ms(c.maxMs),
-        c.runs.map((r) => r.generations).join(','),
-        c.runs.map((r) => r.joins).join(','),
-      ]),
+        [
+          `member ${rb.members} joins a stable group of ${rb.members - 1}`,
+          nm.runs.length,
+          ms(nm.join.p50Ms),
+          ms(nm.ownShare.p50Ms),
+          ms(nm.settle.p50Ms),
+          ms(nm.settle.minMs),
+          ms(nm.settle.maxMs),
+        ],
+        [
+          `${rb.members} members join at once`,
+          rb.eightAtOnce.runs.length,
+          ms(rb.eightAtOnce.join.p50Ms),
+          '',
+          ms(rb.eightAtOnce.settle.p50Ms),
+          ms(rb.eightAtOnce.settle.minMs),
+          ms(rb.eightAtOnce.settle.maxMs),
+        ],
+      ],
     ),
   )
+  out.push(
+    `    records/s fetched by the members whose partitions did not move, while member ${rb.members} joined: ` +
+      nm.runs
+        .map((r) => `${int(r.unaffectedRecordsPerSecDuring)} (before: ${int(r.unaffectedRecordsPerSecBefore)}, ${r.unaffectedMembers} members)`)
+        .join('; ') +
+      `; lowest ${int(nm.minUnaffectedRecordsPerSecDuring)}${nm.minUnaffectedRecordsPerSecDuring > 0 ? '' : '  <- DROPPED TO ZERO'}`,
+  )
 
+  if (!queues) return console.log(out.join('\n'))
   const q = queues.receiveAck
   out.push(`\nQueues (HTTP API; ~1 KB records; section took ${fixed(queues.elapsedSec)} s including producing)`)
   out.push(

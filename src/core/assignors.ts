@@ -1,6 +1,6 @@
 /**
- * Partition assignment, computed by the group coordinator (not by a group leader as in Kafka's classic
- * protocol). Three strategies, as Kafka's built-in assignors:
+ * The target assignment, computed by the group coordinator (as Kafka 4's consumer protocol does, not by a
+ * group leader as in the classic one). Three strategies, as Kafka's built-in assignors:
  * - `range`: per topic, members in order get contiguous ranges; the first `partitions % members` get one
  *   more (RangeAssignor). Balanced per topic, not across topics.
  * - `roundrobin`: all partitions in (topic, partition) order dealt to members in order, skipping members
@@ -12,13 +12,9 @@
  * Every strategy assigns each partition of a subscribed topic to exactly one subscribed member.
  */
 
-export type AssignmentStrategy = 'range' | 'roundrobin' | 'sticky'
-export const ASSIGNMENT_STRATEGIES: readonly AssignmentStrategy[] = ['range', 'roundrobin', 'sticky']
+import type { AssignmentStrategy, TopicPartition } from '../protocol/groups.js'
 
-export interface TopicPartition {
-  topic: string
-  partition: number
-}
+export { ASSIGNMENT_STRATEGIES, type AssignmentStrategy, type TopicPartition } from '../protocol/groups.js'
 
 export interface AssignorMember {
   memberId: string
@@ -30,7 +26,7 @@ export interface AssignorInput {
   members: readonly AssignorMember[]
   /** Partition count per topic; topics absent here (deleted, unknown) are not assigned. */
   partitions: ReadonlyMap<string, number>
-  /** The previous generation's assignment, used by `sticky`. */
+  /** The previous target assignment, used by `sticky`. */
   previous?: ReadonlyMap<string, readonly TopicPartition[]>
 }
 

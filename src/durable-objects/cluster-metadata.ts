@@ -2,15 +2,16 @@
  * ClusterMetadataDO: the one cluster-wide object. It owns topic definitions (name, id, partition count,
  * config) per tenant and the registry of consumer groups. It is never on the produce/fetch path: Workers
  * cache what it says, and partition objects ask it once, when they are first used. When topics change it
- * tells the tenant's groups, so pattern subscriptions and partition growth trigger a rebalance; when one
- * is deleted, the groups drop their committed offsets for it (`topic-deletion.ts`).
+ * pushes the tenant's topic list, versioned, to the tenant's groups (which never call back for it), so
+ * pattern subscriptions and partition growth change their target assignments; when one is deleted, the
+ * groups drop their committed offsets for it (`topic-deletion.ts`).
  */
 import { DurableObject } from 'cloudflare:workers'
 import { internalTopicRefusal } from '../core/internal-topics.js'
 import { groupObjectName, partitionObjectName } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
-import type { TopicMetadata } from '../protocol/topics.js'
+import type { TopicMetadata, TopicsSnapshot } from '../protocol/topics.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
 import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord } from '../storage/metadata-store.js'
 import { runMigrations } from '../storage/migrations.js'
@@ -29,6 +30,11 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   #store: MetadataStore
   #timers: TimerStore
   #registry: SchemaRegistry
+  /**
+   * The version of every tenant's topic list: it moves on with each change, and restarts from the clock
+   * (so it keeps increasing across restarts unless changes outran the clock, which only repeats a list).
+   */
+  #topicsVersion = Date.now()
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
@@ -48,6 +54,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     const quota = input.system ? ok(null) : this.#checkQuotas(tenant, topic.value, undefined)
     if (!quota.ok) return quota
     this.#store.insertTopic(tenant, topic.value)
+    this.#topicsChanged()
     await this.#notifyGroups(tenant)
     return topic
   }
@@ -87,6 +94,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     const quota = this.#checkQuotas(tenant, { ...topic, partitions: count }, topic)
     if (!quota.ok) return quota
     this.#store.updatePartitions(tenant, name, count, Date.now())
+    this.#topicsChanged()
     await this.#notifyGroups(tenant)
     return ok({ ...topic, partitions: count })
   }
@@ -117,7 +125,10 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
         return this.env.TOPIC_PARTITION.getByName(partitionObjectName(ref)).applyConfig(ref)
       }),
     )
-    if (after.partitions !== before.partitions) await this.#notifyGroups(tenant)
+    if (after.partitions !== before.partitions) {
+      this.#topicsChanged()
+      await this.#notifyGroups(tenant)
+    }
     const unreached = results.filter((r) => r.status === 'rejected').length
     if (unreached > 0) {
       return fail('SERVICE_UNAVAILABLE', `the change is saved but ${unreached} partitions did not take it yet; repeat the request`, { unreached })
@@ -128,7 +139,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   /**
    * Deletes the topic now; its partitions' storage and the tenant's groups' committed offsets for it go as
    * soon as those objects answer (retried by a timer, and before the name is created again). Told of the
-   * deletion, the groups subscribed to it rebalance.
+   * deletion (with the tenant's topic list), the groups drop its partitions from their members at once.
    */
   deleteTopic(tenant: string, name: string): Promise<Result<TopicMetadata>> {
     return this.#deleteTopic(tenant, name, this.#store.groups(tenant))
@@ -138,7 +149,8 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     const topic = this.#store.topic(tenant, name)
     if (!topic) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
     this.ctx.storage.transactionSync(() => this.#store.markDeleted(tenant, topic, groups, Date.now()))
-    if (!(await purgeDeletedTopic(this.env, this.#store, topic.topicId))) {
+    this.#topicsChanged()
+    if (!(await purgeDeletedTopic(this.env, this.#store, topic.topicId, this.#snapshotOf))) {
       this.#timers.set(PURGE_TIMER, topic.topicId, Date.now() + PURGE_RETRY_MS)
       await this.#timers.arm()
     }
@@ -234,8 +246,15 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     return this.#registry.test(tenant, subject, version, schemaType, schema)
   }
 
-  registerGroup(tenant: string, groupId: string): void {
+  /** Registers a new group and answers the tenant's topic list, which changes are then pushed after. */
+  registerGroup(tenant: string, groupId: string): TopicsSnapshot {
     this.#store.registerGroup(tenant, groupId, Date.now())
+    return this.topicSnapshot(tenant)
+  }
+
+  /** The tenant's topics and partition counts, versioned; a group's periodic check reads it. */
+  topicSnapshot(tenant: string): TopicsSnapshot {
+    return this.#snapshotOf(tenant)
   }
 
   unregisterGroup(tenant: string, groupId: string): void {
@@ -251,7 +270,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     const firedFor = this.#timers.alarmFired()
     for (const timer of this.#timers.due(Math.max(Date.now(), firedFor ?? 0))) {
       if (timer.kind !== PURGE_TIMER) continue
-      if (await purgeDeletedTopic(this.env, this.#store, timer.key)) this.#timers.delete(PURGE_TIMER, timer.key)
+      if (await purgeDeletedTopic(this.env, this.#store, timer.key, this.#snapshotOf)) this.#timers.delete(PURGE_TIMER, timer.key)
       else this.#timers.set(PURGE_TIMER, timer.key, Date.now() + PURGE_RETRY_MS)
     }
     await this.#timers.arm()
@@ -267,7 +286,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
    * still marked for deletion.
    */
   async #purgeOffsetsOf(tenant: string, name: string): Promise<Result<null>> {
-    const { purged, groups } = await purgeBeforeReuse(this.env, this.#store, tenant, name)
+    const { purged, groups } = await purgeBeforeReuse(this.env, this.#store, tenant, name, this.#snapshotOf)
     for (const topicId of purged) this.#timers.delete(PURGE_TIMER, topicId)
     await this.#timers.arm()
     if (groups === 0) return ok(null)
@@ -277,13 +296,23 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     })
   }
 
+  #topicsChanged(): void {
+    this.#topicsVersion = Math.max(this.#topicsVersion + 1, Date.now())
+  }
+
+  readonly #snapshotOf = (tenant: string): TopicsSnapshot => ({
+    version: this.#topicsVersion,
+    partitions: Object.fromEntries(this.#store.topics(tenant).map((topic) => [topic.topic, topic.partitions])),
+  })
+
   /**
-   * Tells each of the tenant's groups that its topics changed, before the admin call returns, so a
-   * member's next heartbeat already sees the rebalance. Best effort: a group that misses it sees the
-   * change when its cached topic list expires (30 s).
+   * Pushes the tenant's topic list to each of its groups before the admin call returns, so a member's
+   * next heartbeat already gets the new target. Best effort: a group that misses it reads the list
+   * itself on its next periodic check.
    */
   async #notifyGroups(tenant: string): Promise<void> {
     const groups = this.#store.groups(tenant)
-    await Promise.allSettled(groups.map((groupId) => this.env.CONSUMER_GROUP.getByName(groupObjectName(tenant, groupId)).topicsChanged()))
+    const snapshot = this.#snapshotOf(tenant)
+    await Promise.allSettled(groups.map((groupId) => this.env.CONSUMER_GROUP.getByName(groupObjectName(tenant, groupId)).topicsChanged(snapshot)))
   }
 }

@@ -7,11 +7,15 @@
  */
 import { groupObjectName, partitionObjectName } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
+import type { TopicsSnapshot } from '../protocol/topics.js'
 import type { MetadataStore } from '../storage/metadata-store.js'
 
+/** The tenant's topics now, pushed to each group with the deletion (so it never has to ask back). */
+export type SnapshotOf = (tenant: string) => TopicsSnapshot
+
 /** Tries every clean-up still recorded for the deleted topic `topicId`; true once none is left. */
-export async function purgeDeletedTopic(env: KafdoEnv, store: MetadataStore, topicId: string): Promise<boolean> {
-  await Promise.all([destroyPartitions(env, store, topicId), purgeGroupOffsets(env, store, topicId)])
+export async function purgeDeletedTopic(env: KafdoEnv, store: MetadataStore, topicId: string, snapshotOf: SnapshotOf): Promise<boolean> {
+  await Promise.all([destroyPartitions(env, store, topicId), purgeGroupOffsets(env, store, topicId, snapshotOf)])
   return store.deletedTopic(topicId) === undefined && store.offsetPurges(topicId).length === 0
 }
 
@@ -24,9 +28,10 @@ export async function purgeBeforeReuse(
   store: MetadataStore,
   tenant: string,
   name: string,
+  snapshotOf: SnapshotOf,
 ): Promise<{ purged: string[]; groups: number }> {
   const purged: string[] = []
-  for (const topicId of store.pendingOffsetPurges(tenant, name)) if (await purgeDeletedTopic(env, store, topicId)) purged.push(topicId)
+  for (const topicId of store.pendingOffsetPurges(tenant, name)) if (await purgeDeletedTopic(env, store, topicId, snapshotOf)) purged.push(topicId)
   const groups = store.pendingOffsetPurges(tenant, name).reduce((sum, topicId) => sum + store.offsetPurges(topicId).length, 0)
   return { purged, groups }
 }
@@ -42,10 +47,10 @@ async function destroyPartitions(env: KafdoEnv, store: MetadataStore, topicId: s
   if (results.every((result) => result.status === 'fulfilled')) store.forgetDeleted(topicId)
 }
 
-async function purgeGroupOffsets(env: KafdoEnv, store: MetadataStore, topicId: string): Promise<void> {
+async function purgeGroupOffsets(env: KafdoEnv, store: MetadataStore, topicId: string, snapshotOf: SnapshotOf): Promise<void> {
   await Promise.allSettled(
     store.offsetPurges(topicId).map(async ({ tenant, topic, groupId }) => {
-      await env.CONSUMER_GROUP.getByName(groupObjectName(tenant, groupId)).topicDeleted(topic)
+      await env.CONSUMER_GROUP.getByName(groupObjectName(tenant, groupId)).topicDeleted(topic, snapshotOf(tenant))
       store.forgetOffsetPurge(topicId, groupId)
     }),
   )

@@ -48,6 +48,7 @@ export function createApp(): Hono<AppEnv> {
         groups: [
           'POST /consumer-groups/:groupId/join',
           'POST /consumer-groups/:groupId/heartbeat',
+          'POST /consumer-groups/:groupId/fetch',
           'POST /consumer-groups/:groupId/commit',
           'POST /consumer-groups/:groupId/leave',
           'GET /consumer-groups/:groupId',

@@ -25,8 +25,12 @@ export const ERROR_CODES = {
   OUT_OF_ORDER_SEQUENCE_NUMBER: { status: 409, retriable: false },
   NON_EMPTY_GROUP: { status: 409, retriable: false },
   UNKNOWN_MEMBER_ID: { status: 409, retriable: false },
-  ILLEGAL_GENERATION: { status: 409, retriable: false },
-  REBALANCE_IN_PROGRESS: { status: 409, retriable: false },
+  /** A commit or group fetch with an epoch older than the member's: it learns the new one from a heartbeat. */
+  STALE_MEMBER_EPOCH: { status: 409, retriable: false },
+  /** The member's epoch is not one the group gave it: it must give up its partitions and join again. */
+  FENCED_MEMBER_EPOCH: { status: 409, retriable: false },
+  /** A request of a protocol this server no longer speaks (a classic consumer group client). 400, so an old client keeps the message. */
+  UNSUPPORTED_VERSION: { status: 400, retriable: false },
   INCONSISTENT_GROUP_PROTOCOL: { status: 409, retriable: false },
   PARTITION_NOT_ASSIGNED: { status: 409, retriable: false },
   GROUP_MAX_SIZE_REACHED: { status: 409, retriable: false },

@@ -53,5 +53,7 @@ export const MAX_SESSION_TIMEOUT_MS = 1_800_000
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000
 export const DEFAULT_REBALANCE_TIMEOUT_MS = 60_000
 export const MAX_REBALANCE_TIMEOUT_MS = 300_000
-/** A join held while the rebalance completes answers after at most this long; the member joins again. */
-export const MAX_JOIN_WAIT_MS = 25_000
+/** How often a stable member heartbeats unless it asks otherwise (at most a third of its session timeout). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000
+/** How soon a member that is reconciling (waiting for partitions, or revoking) is told to heartbeat again. */
+export const RECONCILE_HEARTBEAT_INTERVAL_MS = 250

@@ -115,3 +115,13 @@ export interface TopicMetadata {
   health?: TopicHealthThreshold[]
   createdAt: number
 }
+
+/**
+ * A tenant's topics and partition counts, as the cluster's metadata object pushes them to consumer
+ * groups when they change. `version` increases with every change, so a group ignores one older than the
+ * one it holds (0: none heard yet).
+ */
+export interface TopicsSnapshot {
+  version: number
+  partitions: Record<string, number>
+}

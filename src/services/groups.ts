@@ -1,8 +1,8 @@
 /**
  * Consumer groups for the HTTP API and the in-Worker consumer and admin: each call goes to the group's
- * coordinator object; describing a group adds lag, read from the partitions' high watermarks.
+ * coordinator object; describing a group adds lag, read from the partitions' high watermarks. Fetching
+ * through the group is in `group-fetch.ts`.
  */
-import type { GroupRef, GroupSnapshot } from '../durable-objects/consumer-group.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import type {
@@ -10,10 +10,13 @@ import type {
   CommittedOffsetDescription,
   GroupDescription,
   GroupListing,
+  GroupRef,
+  GroupSnapshot,
   HeartbeatRequest,
   HeartbeatResult,
   JoinGroupInput,
   JoinGroupResult,
+  LeaveRequest,
   PartitionLag,
   ResetOffsetsRequest,
 } from '../protocol/groups.js'
@@ -38,8 +41,8 @@ export async function commitOffsets(env: KafdoBindings, tenant: string, groupId:
   return call(() => groupStub(env, tenant, groupId).commit(ref(tenant, groupId), request))
 }
 
-export async function leaveGroup(env: KafdoBindings, tenant: string, groupId: string, memberId: string): Promise<void> {
-  await call(() => groupStub(env, tenant, groupId).leave(ref(tenant, groupId), memberId))
+export async function leaveGroup(env: KafdoBindings, tenant: string, groupId: string, request: LeaveRequest): Promise<void> {
+  await call(() => groupStub(env, tenant, groupId).leave(ref(tenant, groupId), request))
 }
 
 export async function committedOffsets(env: KafdoBindings, tenant: string, groupId: string): Promise<CommittedOffsetDescription[]> {

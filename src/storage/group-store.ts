@@ -1,10 +1,15 @@
 /**
- * Typed SQL for ConsumerGroupDO: the group row (state, generation, strategy), its members (subscription,
- * timeouts, assignment, whether they have rejoined the rebalance in progress) and committed offsets.
- * Heartbeat times are kept in memory only, as Kafka's coordinator does; a restarted group grants every
- * member a fresh session.
+ * Typed SQL for ConsumerGroupDO: the group row (epochs, assignor, the cluster's topics as last heard),
+ * its members (subscription, timeouts, epoch, reconciliation state, owned and target partitions) and the
+ * committed offsets. Heartbeat times are kept in memory only, as Kafka's coordinator does.
+ *
+ * Version 2 moved groups from the classic protocol (generations) to Kafka 4's consumer protocol: the
+ * `offsets` table is kept as it is, the group row keeps its tenant, name and assignor (its generation
+ * becomes the group epoch), and the old members are dropped: their clients' next call is refused.
  */
-import type { AssignmentStrategy, TopicPartition } from '../core/assignors.js'
+import type { GroupRecord, MemberRecord } from '../core/group-coordinator/types.js'
+import { byTopic, keysOf } from '../core/group-coordinator/partition-sets.js'
+import type { AssignmentStrategy, MemberState, TopicPartitions } from '../protocol/groups.js'
 import type { Migration } from './migrations.js'
 import { TIMERS_TABLE } from './timers.js'
 
@@ -42,32 +47,47 @@ export const GROUP_MIGRATIONS: readonly Migration[] = [
     )`,
     TIMERS_TABLE,
   ],
+  [
+    `CREATE TABLE group_state (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      tenant TEXT NOT NULL,
+      group_id TEXT NOT NULL,
+      group_epoch INTEGER NOT NULL,
+      assignment_epoch INTEGER NOT NULL,
+      strategy TEXT,
+      topics_version INTEGER NOT NULL,
+      topics TEXT NOT NULL,
+      created_at INTEGER NOT NULL
+    )`,
+    `INSERT INTO group_state (id, tenant, group_id, group_epoch, assignment_epoch, strategy, topics_version, topics, created_at)
+      SELECT 1, tenant, group_id, generation, generation, NULL, 0, '{}', created_at FROM group_meta`,
+    'DROP TABLE group_meta',
+    'DROP TABLE members',
+    `CREATE TABLE group_members (
+      member_id TEXT PRIMARY KEY,
+      client_id TEXT NOT NULL,
+      topics TEXT NOT NULL,
+      pattern TEXT,
+      session_timeout_ms INTEGER NOT NULL,
+      rebalance_timeout_ms INTEGER NOT NULL,
+      member_epoch INTEGER NOT NULL,
+      previous_epoch INTEGER NOT NULL,
+      state TEXT NOT NULL,
+      assigned TEXT NOT NULL,
+      pending_revocation TEXT NOT NULL,
+      target TEXT NOT NULL,
+      revoke_deadline INTEGER,
+      joined_at INTEGER NOT NULL
+    )`,
+    // The classic protocol's session and rebalance timers mean nothing any more.
+    'DELETE FROM timers',
+  ],
 ]
 
-export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead'
-
-export interface GroupMeta {
+/** The group row: who it is, and the coordinator's group record. */
+export interface StoredGroup extends GroupRecord {
   tenant: string
   groupId: string
-  state: GroupState
-  generation: number
-  strategy: AssignmentStrategy | null
-  leader: string | null
-  /** Partition counts of the subscribed topics the current assignment was computed from. */
-  subscribed: Record<string, number>
-}
-
-export interface MemberRecord {
-  memberId: string
-  clientId: string
-  topics: string[]
-  pattern: string | null
-  sessionTimeoutMs: number
-  rebalanceTimeoutMs: number
-  /** Joined (or rejoined) during the rebalance in progress. */
-  rejoined: boolean
-  assignment: TopicPartition[]
-  joinedAt: number
 }
 
 export interface CommittedOffset {
@@ -78,14 +98,14 @@ export interface CommittedOffset {
   committedAt: number
 }
 
-type MetaRow = {
+type GroupRow = {
   tenant: string
   group_id: string
-  state: string
-  generation: number
+  group_epoch: number
+  assignment_epoch: number
   strategy: string | null
-  leader: string | null
-  subscribed: string
+  topics_version: number
+  topics: string
 }
 type MemberRow = {
   member_id: string
@@ -94,11 +114,18 @@ type MemberRow = {
   pattern: string | null
   session_timeout_ms: number
   rebalance_timeout_ms: number
-  rejoined: number
-  assignment: string
+  member_epoch: number
+  previous_epoch: number
+  state: string
+  assigned: string
+  pending_revocation: string
+  target: string
+  revoke_deadline: number | null
   joined_at: number
 }
 type OffsetRow = { topic: string; partition: number; committed_offset: number; metadata: string | null; committed_at: number }
+
+const partitions = (json: string) => keysOf(JSON.parse(json) as TopicPartitions[])
 
 export class GroupStore {
   readonly #sql: SqlStorage
@@ -107,40 +134,39 @@ export class GroupStore {
     this.#sql = storage.sql
   }
 
-  readMeta(): GroupMeta | undefined {
-    const row = this.#sql.exec<MetaRow>('SELECT tenant, group_id, state, generation, strategy, leader, subscribed FROM group_meta').toArray()[0]
+  readGroup(): StoredGroup | undefined {
+    const row = this.#sql.exec<GroupRow>('SELECT * FROM group_state').toArray()[0]
     if (!row) return undefined
     return {
       tenant: row.tenant,
       groupId: row.group_id,
-      state: row.state as GroupState,
-      generation: row.generation,
+      groupEpoch: row.group_epoch,
+      assignmentEpoch: row.assignment_epoch,
       strategy: row.strategy as AssignmentStrategy | null,
-      leader: row.leader,
-      subscribed: JSON.parse(row.subscribed) as Record<string, number>,
+      topics: { version: row.topics_version, partitions: JSON.parse(row.topics) as Record<string, number> },
     }
   }
 
-  writeMeta(meta: GroupMeta, now: number): void {
+  writeGroup(group: StoredGroup, now: number): void {
     this.#sql.exec(
-      `INSERT INTO group_meta (id, tenant, group_id, state, generation, strategy, leader, subscribed, created_at)
+      `INSERT INTO group_state (id, tenant, group_id, group_epoch, assignment_epoch, strategy, topics_version, topics, created_at)
        VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET state = excluded.state, generation = excluded.generation, strategy = excluded.strategy,
-         leader = excluded.leader, subscribed = excluded.subscribed`,
-      meta.tenant,
-      meta.groupId,
-      meta.state,
-      meta.generation,
-      meta.strategy,
-      meta.leader,
-      JSON.stringify(meta.subscribed),
+       ON CONFLICT(id) DO UPDATE SET group_epoch = excluded.group_epoch, assignment_epoch = excluded.assignment_epoch,
+         strategy = excluded.strategy, topics_version = excluded.topics_version, topics = excluded.topics`,
+      group.tenant,
+      group.groupId,
+      group.groupEpoch,
+      group.assignmentEpoch,
+      group.strategy,
+      group.topics.version,
+      JSON.stringify(group.topics.partitions),
       now,
     )
   }
 
   readMembers(): MemberRecord[] {
     return this.#sql
-      .exec<MemberRow>('SELECT * FROM members ORDER BY joined_at, member_id')
+      .exec<MemberRow>('SELECT * FROM group_members ORDER BY joined_at, member_id')
       .toArray()
       .map((row) => ({
         memberId: row.member_id,
@@ -149,33 +175,41 @@ export class GroupStore {
         pattern: row.pattern,
         sessionTimeoutMs: row.session_timeout_ms,
         rebalanceTimeoutMs: row.rebalance_timeout_ms,
-        rejoined: row.rejoined === 1,
-        assignment: JSON.parse(row.assignment) as TopicPartition[],
+        memberEpoch: row.member_epoch,
+        previousEpoch: row.previous_epoch,
+        state: row.state as MemberState,
+        assigned: partitions(row.assigned),
+        pendingRevocation: partitions(row.pending_revocation),
+        target: partitions(row.target),
+        revokeDeadline: row.revoke_deadline,
         joinedAt: row.joined_at,
       }))
   }
 
   writeMember(member: MemberRecord): void {
     this.#sql.exec(
-      `INSERT INTO members (member_id, client_id, topics, pattern, session_timeout_ms, rebalance_timeout_ms, rejoined, assignment, joined_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(member_id) DO UPDATE SET client_id = excluded.client_id, topics = excluded.topics, pattern = excluded.pattern,
-         session_timeout_ms = excluded.session_timeout_ms, rebalance_timeout_ms = excluded.rebalance_timeout_ms,
-         rejoined = excluded.rejoined, assignment = excluded.assignment`,
+      `INSERT OR REPLACE INTO group_members (member_id, client_id, topics, pattern, session_timeout_ms, rebalance_timeout_ms, member_epoch,
+         previous_epoch, state, assigned, pending_revocation, target, revoke_deadline, joined_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       member.memberId,
       member.clientId,
       JSON.stringify(member.topics),
       member.pattern,
       member.sessionTimeoutMs,
       member.rebalanceTimeoutMs,
-      member.rejoined ? 1 : 0,
-      JSON.stringify(member.assignment),
+      member.memberEpoch,
+      member.previousEpoch,
+      member.state,
+      JSON.stringify(byTopic(member.assigned)),
+      JSON.stringify(byTopic(member.pendingRevocation)),
+      JSON.stringify(byTopic(member.target)),
+      member.revokeDeadline,
       member.joinedAt,
     )
   }
 
   deleteMember(memberId: string): void {
-    this.#sql.exec('DELETE FROM members WHERE member_id = ?', memberId)
+    this.#sql.exec('DELETE FROM group_members WHERE member_id = ?', memberId)
   }
 
   readOffsets(): CommittedOffset[] {

@@ -244,12 +244,54 @@ console.log('RESULT ' + JSON.stringify({
       const consumer = new KafdoClient({ baseUrl: ${JSON.stringify(baseUrl)} }).consumer({ groupId: 'forgetful', topics: ['events'], heartbeatIntervalMs: 100 })
       const joined = await consumer.connect()
       await new Promise((resolve) => setTimeout(resolve, 350))
-      console.log(JSON.stringify({ generationId: joined.generationId, rejoinReason: consumer.rejoinReason ?? null }))
+      console.log(JSON.stringify({ memberEpoch: joined.memberEpoch, assignment: consumer.assignment() }))
     `)
 
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(JSON.parse(result.stdout)).toEqual({ generationId: expect.any(Number), rejoinReason: null })
+    expect(JSON.parse(result.stdout)).toEqual({ memberEpoch: expect.any(Number), assignment: expect.any(Array) })
     expect(Date.now() - started).toBeLessThan(20_000)
+  })
+
+  it('connects two consumers of one group one after the other in one process: the second joins in one request, the first stays, and they share the partitions', async () => {
+    const created = await fetch(`${baseUrl}/admin/topics`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ topic: 'two-consumers', partitions: 6 }),
+    })
+    expect([201, 409]).toContain(created.status)
+
+    // Default options, as the README writes a consumer: the background heartbeats do the whole rebalance.
+    const result = node(`
+      import { KafdoClient } from 'kafdo/client'
+      const requests = []
+      const client = new KafdoClient({ baseUrl: ${JSON.stringify(baseUrl)}, fetch: (url, init) => (requests.push(new URL(url).pathname), fetch(url, init)) })
+      const groupId = 'two-in-one-process-' + Date.now()
+      const first = client.consumer({ groupId, topics: ['two-consumers'] })
+      const second = client.consumer({ groupId, topics: ['two-consumers'] })
+      await first.connect()
+      requests.length = 0
+      const joined = await second.connect()
+      const connectRequests = [...requests]
+      const count = (c) => c.assignment().reduce((n, tp) => n + tp.partitions.length, 0)
+      for (let waited = 0; (count(first) !== 3 || count(second) !== 3) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100))
+      const group = await client.admin().describeGroup(groupId)
+      console.log(JSON.stringify({
+        connectRequests,
+        secondAtJoin: joined.assignment,
+        shares: [count(first), count(second)],
+        members: group.members.map((m) => m.memberId).sort(),
+        expected: [first.memberId, second.memberId].sort(),
+        state: group.state,
+      }))
+      await first.disconnect()
+      await second.disconnect()
+    `)
+
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    const outcome = JSON.parse(result.stdout) as Record<string, unknown>
+    expect(outcome).toMatchObject({ connectRequests: [expect.stringMatching(/\/join$/)], secondAtJoin: [], shares: [3, 3], state: 'Stable' })
+    expect(outcome.members).toEqual(outcome.expected)
   })
 })

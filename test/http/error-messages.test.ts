@@ -117,7 +117,7 @@ const CASES: Case[] = [
     method: 'POST',
     path: fixed('/consumer-groups/g1/join'),
     body: { topics: ['t'], strategy: 'x' },
-    message: 'strategy must be "range", "roundrobin" or "sticky"',
+    message: 'strategy must be "range", "roundrobin", "sticky" or "uniform"',
   },
   { method: 'POST', path: fixed('/consumer-groups/g1/join'), body: { pattern: '([' }, message: 'pattern must be a valid regular expression' },
   {
@@ -127,7 +127,31 @@ const CASES: Case[] = [
     message: 'offsets[0].offset is required',
     paths: ['offsets[0].offset'],
   },
-  { method: 'POST', path: fixed('/consumer-groups/g1/heartbeat'), body: { memberId: 'm' }, message: 'generationId is required' },
+  {
+    method: 'POST',
+    path: fixed('/consumer-groups/g1/heartbeat'),
+    body: { memberId: 'm', memberEpoch: -1 },
+    message: 'memberEpoch must be a non-negative integer',
+  },
+  {
+    method: 'POST',
+    path: fixed('/consumer-groups/g1/heartbeat'),
+    body: { memberId: 'm', memberEpoch: 1, owned: [{ topic: 't', partitions: ['x'] }] },
+    message: 'owned[0].partitions[0] must be a non-negative integer',
+  },
+  {
+    method: 'POST',
+    path: fixed('/consumer-groups/g1/fetch'),
+    body: { memberId: 'm', memberEpoch: 1, partitions: [{ topic: 't', partition: 0, offset: 'soon' }] },
+    message: 'partitions[0].offset must be a non-negative integer, "earliest" or "latest"',
+  },
+  {
+    method: 'POST',
+    path: fixed('/consumer-groups/g1/fetch'),
+    body: { memberId: 'm', memberEpoch: 1, partitions: [] },
+    message: 'partitions must not be empty',
+  },
+  { method: 'POST', path: fixed('/consumer-groups/g1/commit'), body: { memberId: 'm', memberEpoch: 1 }, message: 'offsets is required' },
   { method: 'POST', path: fixed('/consumer-groups/g%20h/leave'), body: { memberId: 'm' }, message: 'groupId must be printable ASCII without spaces' },
   // queues
   {

@@ -66,10 +66,10 @@ describe('Topic deletion > consumer groups', () => {
     )
 
     await request('DELETE', `/admin/topics/${topic}`)
-    // As a consumer does when it learns of the rebalance: commit everything it held, then rejoin.
+    // A consumer that has not heard of the deletion yet commits everything it held.
     const late = await request('POST', `/consumer-groups/${group}/commit`, {
       memberId: joined.memberId,
-      generationId: joined.generationId,
+      memberEpoch: joined.memberEpoch,
       offsets: [
         { topic, partition: 1, offset: 5 },
         { topic: kept, partition: 0, offset: 2 },

@@ -30,7 +30,7 @@ interface Fixture {
   group: string
   queue: string
   memberId?: string
-  generationId?: number
+  memberEpoch?: number
   leaseId?: string
   keyId?: string
   webhookId?: string
@@ -50,7 +50,7 @@ async function fixture(
   if (needs.member) {
     const joined = await asAdmin(tenant, 'POST', `/consumer-groups/${f.group}/join`, { topics: [f.topic], sessionTimeoutMs: 60_000 })
     f.memberId = joined.body.memberId
-    f.generationId = joined.body.generationId
+    f.memberEpoch = joined.body.memberEpoch
   }
   if (needs.groupOffsets)
     await asAdmin(tenant, 'POST', `/consumer-groups/${f.group}/commit`, { offsets: [{ topic: f.topic, partition: 0, offset: 0 }] })
@@ -138,7 +138,17 @@ const ROUTES: Route[] = [
   {
     name: 'POST heartbeat',
     needs: { member: true },
-    request: (f) => ({ method: 'POST', path: `/consumer-groups/${f.group}/heartbeat`, body: { memberId: f.memberId, generationId: f.generationId } }),
+    request: (f) => ({ method: 'POST', path: `/consumer-groups/${f.group}/heartbeat`, body: { memberId: f.memberId, memberEpoch: f.memberEpoch } }),
+    grants: (f) => [`consume@${f.topic}`],
+  },
+  {
+    name: 'POST fetch through the group',
+    needs: { member: true },
+    request: (f) => ({
+      method: 'POST',
+      path: `/consumer-groups/${f.group}/fetch`,
+      body: { memberId: f.memberId, memberEpoch: f.memberEpoch, partitions: [{ topic: f.topic, partition: 0, offset: 0 }] },
+    }),
     grants: (f) => [`consume@${f.topic}`],
   },
   {

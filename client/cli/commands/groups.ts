@@ -1,6 +1,6 @@
 /** `kafdo groups list|describe|reset-offsets`, over `client.admin()`. */
 import type { Command } from 'commander'
-import type { ResetOffsetsRequest } from '../../../src/protocol/index.js'
+import type { ResetOffsetsRequest, TopicPartitions } from '../../../src/protocol/index.js'
 import { collect, contextOf, nonNegativeInteger } from '../context.js'
 import { emit, formatTime, table, UsageError } from '../output.js'
 
@@ -37,13 +37,13 @@ export function groupsCommand(program: Command): void {
       const group = await client.admin().describeGroup(groupId)
       emit(output, group, (g) =>
         [
-          `group ${g.groupId}: ${g.state}, generation ${g.generationId}, ${g.members.length} member${g.members.length === 1 ? '' : 's'}, total lag ${g.totalLag}`,
+          `group ${g.groupId}: ${g.state}, epoch ${g.groupEpoch}, ${g.members.length} member${g.members.length === 1 ? '' : 's'}, total lag ${g.totalLag}`,
           '',
           g.members.length === 0
             ? 'no members'
             : table(
-                ['member', 'client', 'assignment'],
-                g.members.map((m) => [m.memberId, m.clientId, m.assignment.map((a) => `${a.topic}[${a.partitions.join(',')}]`).join(' ') || '-']),
+                ['member', 'client', 'epoch', 'state', 'assignment', 'revoking'],
+                g.members.map((m) => [m.memberId, m.clientId, m.memberEpoch, m.state, partitions(m.assignment), partitions(m.pendingRevocation)]),
               ),
           '',
           g.lag.length === 0
@@ -79,6 +79,9 @@ export function groupsCommand(program: Command): void {
       )
     })
 }
+
+/** `orders[0,1] logs[3]`, or `-` for none. */
+const partitions = (list: TopicPartitions[]) => list.map((a) => `${a.topic}[${a.partitions.join(',')}]`).join(' ') || '-'
 
 function resetRequest(options: ResetOptions): ResetOffsetsRequest {
   const given = [options.toEarliest, options.toLatest, options.toDatetime, options.toOffset].filter((v) => v !== undefined)

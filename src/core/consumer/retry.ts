@@ -1,0 +1,26 @@
+/**
+ * The consumer's one retry rule: an error is retried only when the error table marks its code
+ * `retriable` (kafkajs's retrier does the same), a few times, with the backoff of `core/backoff.ts`.
+ */
+import { KafdoError } from '../../protocol/errors.js'
+import { exhausted, retryDelay, type RetryPolicy } from '../backoff.js'
+
+export const CONSUMER_RETRY: RetryPolicy = { strategy: 'exponential', delayMs: 100, factor: 2, maxDelayMs: 2_000, jitter: 0.5, maxAttempts: 4 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+export async function retrying<T>(operation: () => Promise<T>, policy: RetryPolicy = CONSUMER_RETRY): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation()
+    } catch (err) {
+      if (!(err instanceof KafdoError) || !err.retriable || exhausted(policy, attempt)) throw err
+      await sleep(retryDelay(policy, attempt))
+    }
+  }
+}
+
+/** Whether `err` is a KafdoError with one of `codes`. */
+export function hasCode(err: unknown, ...codes: string[]): err is KafdoError {
+  return err instanceof KafdoError && codes.includes(err.code)
+}
