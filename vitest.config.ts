@@ -43,7 +43,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './examples/r2-events/wrangler.toml' },
             miniflare: {
-              bindings: { AUTH_MODE: 'none', SIMULATE_R2_NOTIFICATIONS: 'true' },
+              bindings: { AUTH_MODE: 'none', SIMULATE_R2_NOTIFICATIONS: 'true', REQUEST_LOGS: 'off' },
               queueConsumers: {
                 'kafdo-r2-events': { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 5, deadLetterQueue: 'kafdo-r2-events-dlq' },
               },
