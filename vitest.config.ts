@@ -20,6 +20,8 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/{unit,durable-objects,http,api,client,security,integrations,monitoring}/**/*.test.ts'],
+          // Property tests run hundreds of requests; on a loaded 2-core CI machine 5 s is too tight for them.
+          testTimeout: 30_000,
           // A local HTTP server the alert webhook tests deliver to.
           globalSetup: ['test/support/webhook-receiver.ts'],
         },
