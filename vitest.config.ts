@@ -14,12 +14,19 @@ export default defineConfig({
       {
         // The suite runs the Worker with AUTH_MODE=none, as `npm start` does; tests/security drive the
         // app with authentication on by passing their own env to it.
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { AUTH_MODE: 'none' } } })],
+        // Request log lines are off (one per request would bury the output); test/monitoring turns them on where it checks them.
+        plugins: [
+          cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { AUTH_MODE: 'none', REQUEST_LOGS: 'off' } } }),
+        ],
         // kafkajs's documented examples import 'kafdo/kafkajs' as a user would; here that is the source.
         resolve: { alias: { 'kafdo/kafkajs': fileURLToPath(new URL('./kafkajs/index.ts', import.meta.url)) } },
         test: {
           name: 'workers',
-          include: ['test/{unit,durable-objects,http,api,client,security,integrations,kafkajs}/**/*.test.ts'],
+          include: ['test/{unit,durable-objects,http,api,client,security,integrations,monitoring,kafkajs}/**/*.test.ts'],
+          // Property tests run hundreds of requests; on a loaded 2-core CI machine 5 s is too tight for them.
+          testTimeout: 30_000,
+          // A local HTTP server the alert webhook tests deliver to.
+          globalSetup: ['test/support/webhook-receiver.ts'],
         },
       },
       {
@@ -41,7 +48,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './examples/r2-events/wrangler.toml' },
             miniflare: {
-              bindings: { AUTH_MODE: 'none', SIMULATE_R2_NOTIFICATIONS: 'true' },
+              bindings: { AUTH_MODE: 'none', SIMULATE_R2_NOTIFICATIONS: 'true', REQUEST_LOGS: 'off' },
               queueConsumers: {
                 'kafdo-r2-events': { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 5, deadLetterQueue: 'kafdo-r2-events-dlq' },
               },

@@ -22,9 +22,18 @@ import { fileURLToPath } from 'node:url'
 import { analyse } from './lib/analysis.mjs'
 import { httpInCeiling, httpOutCeiling, sqliteCeiling } from './lib/ceilings.mjs'
 import { countStoredBatchRows } from './lib/cost.mjs'
-import { closeHttp } from './lib/http.mjs'
+import { closeHttp, requestJson } from './lib/http.mjs'
 import { commitScenario, joinToFirstRecordScenario, rebalanceScenario, seedTopic } from './lib/groups.mjs'
 import { createTopic, fetchScenario, latencyScenario, produceScenario } from './lib/kafdo.mjs'
+import {
+  alternatingProduce,
+  deleteWebhooks,
+  hangingReceiver,
+  printMonitoring,
+  queueHangingDeliveries,
+  scrapeScenario,
+  seedPartitions,
+} from './lib/monitoring.mjs'
 import { createQueue, dlqScenario, fillQueue, receiveAckScenario } from './lib/queues.mjs'
 import { RECORD_BYTES } from './lib/records.mjs'
 import { printGroupsAndQueues, printReport } from './lib/report.mjs'
@@ -73,6 +82,17 @@ const QUEUES = {
     ],
   },
 }
+
+/** Monitoring (bench/lib/monitoring.mjs): about 1.5 minutes. */
+const MONITORING = {
+  counting: { batchSizes: [1, 100], concurrency: CONCURRENCY, rounds: 4, sliceMs: 1_500 },
+  hanging: { subscriptions: 5, events: 20, batchSize: 100, rounds: 4, sliceMs: 1_500 },
+  scrape: { partitions: 1_000, repeats: 2, cacheMs: 5_000 },
+}
+
+/** `--only=monitoring` (or `kafdo`, with its ceilings, or `groups`) runs one section; the default runs them all. */
+const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length)
+const runs = (section) => ONLY === undefined || ONLY === section
 
 /**
  * Vars for every Kafdo server: authentication off (the documented local-development setting), so the
@@ -200,6 +220,53 @@ async function measureGroupsAndQueues({ queues = true } = {}) {
   }
 }
 
+async function measureMonitoring() {
+  log('starting two Kafdo servers: per-request metrics on, and METRICS=off')
+  const quiet = { ...KAFDO_VARS, REQUEST_LOGS: 'off' }
+  const on = await startWrangler({ name: 'metrics-on', cwd: KAFDO_SRC, logDir: RESULTS_DIR, vars: quiet })
+  const off = await startWrangler({ name: 'metrics-off', cwd: KAFDO_SRC, logDir: RESULTS_DIR, vars: { ...quiet, METRICS: 'off' } })
+  const receiver = await hangingReceiver()
+  try {
+    const counting = []
+    for (const batchSize of MONITORING.counting.batchSizes) {
+      const topic = `bench-metrics-${batchSize}`
+      await Promise.all([createTopic(on.base, topic, 1), createTopic(off.base, topic, 1)])
+      log(`monitoring: cost of counting, batch ${batchSize}`)
+      const arms = [
+        { label: 'on', base: on.base, topic },
+        { label: 'off', base: off.base, topic },
+      ]
+      counting.push({ batchSize, ...(await alternatingProduce(arms, { batchSize, ...MONITORING.counting })) })
+    }
+    await off.stop()
+
+    const h = MONITORING.hanging
+    await createTopic(on.base, 'bench-hanging', 1)
+    await requestJson(on.base, 'POST', '/admin/topics?tenant=bench-quiet', { topic: 'bench-hanging', partitions: 1 })
+    const ids = await queueHangingDeliveries(on.base, receiver.url, { count: h.subscriptions, events: h.events })
+    for (let i = 0; i < 100 && receiver.held() < h.subscriptions; i++) await new Promise((r) => setTimeout(r, 100))
+    log(`monitoring: produce while ${receiver.held()} webhook requests hang`)
+    const arms = [
+      { label: 'hanging', base: on.base, topic: 'bench-hanging' },
+      { label: 'quiet', base: on.base, topic: 'bench-hanging', tenant: 'bench-quiet' },
+    ]
+    const hanging = {
+      ...(await alternatingProduce(arms, { batchSize: h.batchSize, concurrency: CONCURRENCY, rounds: h.rounds, sliceMs: h.sliceMs })),
+      heldRequests: receiver.held(),
+    }
+    await deleteWebhooks(on.base, ids)
+
+    log(`monitoring: seeding ${MONITORING.scrape.partitions} partitions`)
+    await seedPartitions(on.base, 'bench-scrape', MONITORING.scrape.partitions)
+    log('monitoring: scraping /metrics')
+    const scrape = await scrapeScenario(on.base, MONITORING.scrape)
+    return { counting, hanging, scrape }
+  } finally {
+    await receiver.close()
+    await Promise.all([on.stop(), off.stop()])
+  }
+}
+
 function wranglerVersion() {
   try {
     return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'wrangler', 'package.json'), 'utf8')).version
@@ -240,13 +307,17 @@ async function main() {
     cpus: os.cpus().length,
     recordBytes: RECORD_BYTES,
   }
-  const ceilings = await measureCeilings()
-  const kafdo = await measureKafdo()
-  const { groups, queues } = await measureGroupsAndQueues()
-  const analysis = analyse({ ceilings, produce: kafdo.produce, fetch: kafdo.fetch, storedRows: kafdo.storedRows })
+  if (ONLY !== undefined && !['kafdo', 'groups', 'monitoring'].includes(ONLY)) throw new Error(`--only=${ONLY}: no such section`)
+  // Kafdo's produce/fetch figures are reported against the ceilings: the two run together.
+  const ceilings = runs('kafdo') ? await measureCeilings() : undefined
+  const kafdo = runs('kafdo') ? await measureKafdo() : undefined
+  const { groups, queues } = runs('groups') ? await measureGroupsAndQueues() : {}
+  const monitoring = runs('monitoring') ? await measureMonitoring() : undefined
+  const analysis = kafdo ? analyse({ ceilings, produce: kafdo.produce, fetch: kafdo.fetch, storedRows: kafdo.storedRows }) : undefined
   meta.durationSec = (Date.now() - started) / 1000
-  printReport({ meta, ceilings, analysis, latency: kafdo.latency })
-  printGroupsAndQueues({ groups, queues })
+  if (analysis) printReport({ meta, ceilings, analysis, latency: kafdo.latency })
+  if (groups) printGroupsAndQueues({ groups, queues })
+  if (monitoring) printMonitoring({ ...monitoring, config: MONITORING })
   const config = {
     BATCH_SIZES,
     CONCURRENCY,
@@ -259,19 +330,21 @@ async function main() {
     LATENCY_MAX_MS,
     GROUPS,
     QUEUES,
+    MONITORING,
   }
   const results = {
     meta,
     config,
     ceilings,
-    produce: analysis.produce,
-    latency: kafdo.latency,
-    fetch: analysis.fetch,
-    targets: analysis.targets,
+    produce: analysis?.produce,
+    latency: kafdo?.latency,
+    fetch: analysis?.fetch,
+    targets: analysis?.targets,
     groups,
     queues,
+    monitoring,
   }
-  const file = path.join(RESULTS_DIR, 'latest.json')
+  const file = path.join(RESULTS_DIR, ONLY === undefined ? 'latest.json' : `latest-${ONLY}.json`)
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
   console.log(`\nWrote ${path.relative(process.cwd(), file)} (run took ${meta.durationSec.toFixed(0)} s)`)
 }

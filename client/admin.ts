@@ -1,10 +1,20 @@
 /**
  * The HTTP admin (`client.admin()`): topics, partitions, offsets and consumer groups on `/admin/...`,
+ * metrics and health (`/metrics`, `/health/...`) and alert webhooks,
  * with the method names of the Kafdo README (and kafkajs's `createPartitions` as an alias).
  */
 import {
   alterTopicConfigRequestSchema,
   check,
+  createWebhookRequestSchema,
+  groupHealthPolicySchema,
+  type CreatedWebhook,
+  type CreateWebhookRequest,
+  type GroupHealthPolicy,
+  type HealthReport,
+  type HealthTarget,
+  type WebhookDelivery,
+  type WebhookDescription,
   createApiKeyRequestSchema,
   deleteRecordsRequestSchema,
   parseApplyDocument,
@@ -166,6 +176,80 @@ export class KafdoAdmin {
     })
   }
 
+  /** The tenant's metrics in the Prometheus text format (`GET /metrics`). */
+  async metrics(): Promise<string> {
+    return this.#http.request<string>({ method: 'GET', path: ['metrics'], idempotent: true, responseType: 'text' })
+  }
+
+  /** A topic's, a queue's (for share group `group`) or a consumer group's health, checked against its thresholds. */
+  async health(target: HealthTarget): Promise<HealthReport> {
+    if ('topic' in target || 'queue' in target) {
+      const path = 'topic' in target ? ['health', 'topics', target.topic] : ['health', 'queues', target.queue]
+      return this.#http.request<HealthReport>({ method: 'GET', path, query: { group: target.group }, idempotent: true })
+    }
+    return this.#http.request<HealthReport>({ method: 'GET', path: ['health', 'groups', target.group], idempotent: true })
+  }
+
+  /** Subscribes a URL to alert events; the answer holds the signing secret, shown this once. Not retried (a retry would subscribe twice). */
+  async createWebhook(request: CreateWebhookRequest): Promise<CreatedWebhook> {
+    check(createWebhookRequestSchema, request)
+    return this.#http.request<CreatedWebhook>({ method: 'POST', path: ['admin', 'webhooks'], body: request, idempotent: false })
+  }
+
+  async listWebhooks(): Promise<WebhookDescription[]> {
+    const { webhooks } = await this.#http.request<{ webhooks: WebhookDescription[] }>({
+      method: 'GET',
+      path: ['admin', 'webhooks'],
+      idempotent: true,
+    })
+    return webhooks
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    await this.#http.request<unknown>({
+      method: 'DELETE',
+      path: ['admin', 'webhooks', id],
+      idempotent: true,
+      doneIf: (error) => error.code === 'NOT_FOUND',
+    })
+  }
+
+  /** The subscription's delivery log, newest first: status, attempts, last error. */
+  async webhookDeliveries(id: string, limit?: number): Promise<WebhookDelivery[]> {
+    const { deliveries } = await this.#http.request<{ deliveries: WebhookDelivery[] }>({
+      method: 'GET',
+      path: ['admin', 'webhooks', id, 'deliveries'],
+      query: { limit },
+      idempotent: true,
+    })
+    return deliveries
+  }
+
+  /** Sends the subscription a `webhook.test` event. */
+  async testWebhook(id: string): Promise<{ eventId: string }> {
+    return this.#http.request<{ eventId: string }>({ method: 'POST', path: ['admin', 'webhooks', id, 'test'], idempotent: false })
+  }
+
+  /** Replaces a consumer group's health thresholds (`{ thresholds: [] }` clears them). */
+  async setGroupHealth(groupId: string, policy: GroupHealthPolicy): Promise<GroupHealthPolicy> {
+    check(groupHealthPolicySchema, policy)
+    const { thresholds } = await this.#http.request<GroupHealthPolicy>({
+      method: 'PUT',
+      path: ['admin', 'groups', groupId, 'health'],
+      body: policy,
+      idempotent: true,
+    })
+    return { thresholds }
+  }
+
+  async groupHealthPolicy(groupId: string): Promise<GroupHealthPolicy> {
+    const { thresholds } = await this.#http.request<GroupHealthPolicy>({
+      method: 'GET',
+      path: ['admin', 'groups', groupId, 'health'],
+      idempotent: true,
+    })
+    return { thresholds }
+  }
   /**
    * Creates an API key holding `permissions` (never more than the caller holds). The answer carries the
    * key itself, shown only this once. Not retried: a repeat would create a second key.

@@ -46,6 +46,8 @@ export interface RequestSpec {
   timeout?: number
   /** Abandons the call: it then fails with REQUEST_TIMED_OUT and `details.aborted`, without retrying. */
   signal?: AbortSignal
+  /** `text`: the answer's body as is (the Prometheus exposition), not parsed as JSON. */
+  responseType?: 'json' | 'text'
   /** Retries of this call instead of the client's `retries` (0 where the caller applies the retry rule itself). */
   retries?: number
 }
@@ -109,7 +111,7 @@ export class HttpCore {
         signal: controller.signal,
       })
       const text = await response.text()
-      if (response.ok) return { ok: true, value: parseSuccess(text, response.status) }
+      if (response.ok) return { ok: true, value: spec.responseType === 'text' ? text : parseSuccess(text, response.status) }
       return {
         ok: false,
         error: errorFromResponse(response.status, response.statusText, text),

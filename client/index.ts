@@ -84,4 +84,20 @@ export type {
   TopicPartition,
   TopicPartitions,
   TopicSummary,
+  CreatedWebhook,
+  CreateWebhookRequest,
+  GroupHealthPolicy,
+  GroupHealthThreshold,
+  HealthCheck,
+  HealthReport,
+  HealthTarget,
+  ResourceHealthStatus,
+  TopicHealthPolicy,
+  TopicHealthThreshold,
+  WebhookDelivery,
+  WebhookDescription,
+  WebhookEvent,
+  WebhookEventType,
 } from '../src/protocol/index.js'
+export { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, WEBHOOK_EVENT_TYPES } from '../src/protocol/monitoring.js'
+export { verifySignature } from '../src/core/monitoring/webhook-signature.js'

@@ -4,6 +4,7 @@
  */
 import type { ClusterMetadataDO } from './durable-objects/cluster-metadata.js'
 import type { ConsumerGroupDO } from './durable-objects/consumer-group.js'
+import type { TenantMonitorDO } from './durable-objects/tenant-monitor.js'
 import type { TopicPartitionDO } from './durable-objects/topic-partition.js'
 
 export interface KafdoEnv {
@@ -15,6 +16,17 @@ export interface KafdoEnv {
   DEFAULT_PARTITIONS?: string
   /** Optional: per-tenant rate quotas need it (see README, "Quotas"). */
   TENANT_QUOTA?: DurableObjectNamespace<import('./durable-objects/tenant-quota.js').TenantQuotaDO>
+  /**
+   * Optional: per-request metrics, alert webhooks, group health thresholds and periodic health evaluation
+   * need it (see docs/monitoring.md, "Without TENANT_MONITOR").
+   */
+  TENANT_MONITOR?: DurableObjectNamespace<TenantMonitorDO>
+  /** "off" turns the per-request JSON log lines off; on by default. */
+  REQUEST_LOGS?: string
+  /** Lowest level logged: debug, info (default), warn or error. Request lines are info (2xx/3xx), warn (4xx), error (5xx). */
+  LOG_LEVEL?: string
+  /** "off" stops counting per-request metrics (requests, errors, latency, batch sizes); partition counters stay. */
+  METRICS?: string
   /** Authentication and authorization settings; see README.md, "Security". Secrets via `wrangler secret put`. */
   AUTH_MODE?: string
   JWT_SECRET?: string
@@ -38,6 +50,8 @@ export interface KafdoBindings {
   TOPIC_PARTITION: DurableObjectNamespace<TopicPartitionDO> | DurableObjectNamespace
   CONSUMER_GROUP: DurableObjectNamespace<ConsumerGroupDO> | DurableObjectNamespace
   CLUSTER_METADATA: DurableObjectNamespace<ClusterMetadataDO> | DurableObjectNamespace
+  /** Optional: webhooks, group health thresholds and request metrics (docs/monitoring.md). */
+  TENANT_MONITOR?: DurableObjectNamespace<TenantMonitorDO> | DurableObjectNamespace
   AUTO_CREATE_TOPICS?: string
   DEFAULT_PARTITIONS?: string
 }

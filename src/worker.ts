@@ -6,6 +6,7 @@ export { TopicPartitionDO } from './durable-objects/topic-partition.js'
 export { ConsumerGroupDO } from './durable-objects/consumer-group.js'
 export { ClusterMetadataDO } from './durable-objects/cluster-metadata.js'
 export { TenantQuotaDO } from './durable-objects/tenant-quota.js'
+export { TenantMonitorDO } from './durable-objects/tenant-monitor.js'
 
 const app = createApp()
 

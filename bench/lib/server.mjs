@@ -53,6 +53,8 @@ function killGroup(pid, signal) {
  */
 export async function startWrangler({ name, cwd, configPath, logDir, vars = {} }) {
   const port = await freePort()
+  // A port of its own for the inspector too: two servers (or another project's) on the default 9229 collide.
+  const inspectorPort = await freePort()
   const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), `kafdo-bench-${name}-`))
   const logFile = path.join(logDir, `wrangler-${name}.log`)
   const log = fs.openSync(logFile, 'w')
@@ -64,6 +66,8 @@ export async function startWrangler({ name, cwd, configPath, logDir, vars = {} }
     '127.0.0.1',
     '--port',
     String(port),
+    '--inspector-port',
+    String(inspectorPort),
     '--persist-to',
     persistDir,
     ...Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`]),

@@ -1,4 +1,4 @@
-/** The in-Worker admin (`createAdmin(env, config?)`): topics, partitions, offsets and groups. */
+/** The in-Worker admin (`createAdmin(env, config?)`): topics, partitions, offsets, groups, metrics, health and alert webhooks. */
 import { DEFAULT_TENANT } from '../core/object-names.js'
 import type { KafdoBindings } from '../env.js'
 import { check } from '../protocol/validation.js'
@@ -19,7 +19,22 @@ import {
 } from '../protocol/topics.js'
 import type { GroupDescription, GroupListing, ResetOffsetsRequest, CommittedOffsetDescription } from '../protocol/groups.js'
 import { groupIdSchema, resetOffsetsRequestSchema } from '../protocol/groups.js'
+import {
+  createWebhookRequestSchema,
+  groupHealthPolicySchema,
+  webhookIdSchema,
+  type CreatedWebhook,
+  type CreateWebhookRequest,
+  type GroupHealthPolicy,
+  type HealthReport,
+  type HealthTarget,
+  type WebhookDelivery,
+  type WebhookDescription,
+} from '../protocol/monitoring.js'
 import * as groups from '../services/groups.js'
+import * as alerts from '../services/monitoring/alerts.js'
+import { groupHealth, topicHealth } from '../services/monitoring/health.js'
+import { scrape } from '../services/monitoring/scrape.js'
 import { topicOffsets } from '../services/read.js'
 import * as topics from '../services/topics.js'
 
@@ -115,6 +130,58 @@ export class Admin {
   /** Resets an inactive group's offsets on one topic to earliest, latest, a timestamp or given offsets. */
   resetOffsets(groupId: string, request: ResetOffsetsRequest): Promise<CommittedOffsetDescription[]> {
     return groups.resetOffsets(this.#env, this.#tenant, check(groupIdSchema, groupId, { at: ['groupId'] }), check(resetOffsetsRequestSchema, request))
+  }
+
+  /** This tenant's metrics in the Prometheus text format: what `GET /metrics` answers. */
+  async metrics(): Promise<string> {
+    return scrape(this.#env, [this.#tenant])
+  }
+
+  /** A topic's, a queue's (for share group `group`) or a consumer group's health, checked against its thresholds. */
+  async health(target: HealthTarget): Promise<HealthReport> {
+    if ('topic' in target || 'queue' in target) {
+      const [kind, name] = 'topic' in target ? (['topic', target.topic] as const) : (['queue', target.queue] as const)
+      const group = target.group === undefined ? undefined : check(groupIdSchema, target.group, { at: ['group'] })
+      return topicHealth(this.#env, this.#tenant, check(topicNameSchema, name, { at: [kind] }), kind, group)
+    }
+    return groupHealth(this.#env, this.#tenant, check(groupIdSchema, target.group, { at: ['group'] }))
+  }
+
+  /** Subscribes a URL to alert events; the answer holds the signing secret, shown this once. */
+  async createWebhook(request: CreateWebhookRequest): Promise<CreatedWebhook> {
+    return alerts.createWebhook(this.#env, this.#tenant, check(createWebhookRequestSchema, request))
+  }
+
+  async listWebhooks(): Promise<WebhookDescription[]> {
+    return alerts.listWebhooks(this.#env, this.#tenant)
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    return alerts.deleteWebhook(this.#env, this.#tenant, check(webhookIdSchema, id, { at: ['id'] }))
+  }
+
+  /** The subscription's delivery log, newest first: status, attempts, last error. */
+  async webhookDeliveries(id: string, limit?: number): Promise<WebhookDelivery[]> {
+    return alerts.webhookDeliveries(this.#env, this.#tenant, check(webhookIdSchema, id, { at: ['id'] }), limit)
+  }
+
+  /** Sends the subscription a `webhook.test` event. */
+  async testWebhook(id: string): Promise<{ eventId: string }> {
+    return alerts.testWebhook(this.#env, this.#tenant, check(webhookIdSchema, id, { at: ['id'] }))
+  }
+
+  /** Replaces a consumer group's health thresholds (`{ thresholds: [] }` clears them). */
+  async setGroupHealth(groupId: string, policy: GroupHealthPolicy): Promise<GroupHealthPolicy> {
+    return alerts.setGroupHealthPolicy(
+      this.#env,
+      this.#tenant,
+      check(groupIdSchema, groupId, { at: ['groupId'] }),
+      check(groupHealthPolicySchema, policy),
+    )
+  }
+
+  async groupHealthPolicy(groupId: string): Promise<GroupHealthPolicy> {
+    return alerts.groupHealthPolicy(this.#env, this.#tenant, check(groupIdSchema, groupId, { at: ['groupId'] }))
   }
 
   async close(): Promise<void> {}

@@ -16,12 +16,16 @@ export const ACTIONS = [
   'group:read',
   'group:admin',
   'apikey:admin',
+  /** Read `/metrics` and health answers of the whole tenant (a Prometheus scrape credential needs only this). */
+  'metrics:read',
+  /** Manage alert webhook subscriptions. */
+  'webhook:admin',
   'admin',
   'platform:admin',
 ] as const
 export type Action = (typeof ACTIONS)[number]
 
-const TENANT_WIDE: readonly Action[] = ['admin', 'platform:admin', 'apikey:admin']
+const TENANT_WIDE: readonly Action[] = ['admin', 'platform:admin', 'apikey:admin', 'metrics:read', 'webhook:admin']
 
 export interface Grant {
   action: Action
@@ -33,8 +37,10 @@ export interface Grant {
 export const DEFAULT_ROLES: Record<string, string[]> = {
   'kafka_producer:write': ['produce', 'topic:read'],
   'kafka_consumer:read': ['consume', 'topic:read', 'group:read'],
-  'kafdo:viewer': ['topic:read', 'group:read'],
-  'kafdo:operator': ['topic:create', 'topic:delete', 'topic:config', 'topic:read', 'group:read', 'group:admin'],
+  'kafdo:viewer': ['topic:read', 'group:read', 'metrics:read'],
+  'kafdo:operator': ['topic:create', 'topic:delete', 'topic:config', 'topic:read', 'group:read', 'group:admin', 'metrics:read', 'webhook:admin'],
+  /** For a Prometheus scrape credential: `/metrics` and health, nothing else. */
+  'kafdo:metrics': ['metrics:read'],
   'kafdo:admin': ['admin'],
   'kafdo:platform-admin': ['platform:admin'],
 }

@@ -192,7 +192,8 @@ function scan(body: string): string[] {
 function resync(piece: string): string[] {
   if (parses(piece)) return [piece]
   const starts = [...piece.matchAll(RECORD_START)].map((m) => m.index + (m[0].startsWith(',') ? 1 : 0))
-  if (starts.length <= 1) return [piece]
+  // Garbage before the first record start (the tail of a garbled neighbour) cannot be addressed: dropped.
+  if (starts.length === 0 || (starts.length === 1 && starts[0] === 0)) return [piece]
   return starts.map((start, i) => piece.slice(start, i + 1 < starts.length ? starts[i + 1]! - 1 : piece.length).trim())
 }
 

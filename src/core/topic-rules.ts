@@ -8,6 +8,7 @@
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { DEFAULT_TOPIC_PARTITIONS } from '../protocol/limits.js'
 import { DEFAULT_QUEUE_POLICY, mergeQueuePolicy, type QueuePolicyUpdate } from '../protocol/queues.js'
+import type { TopicHealthThreshold } from '../protocol/monitoring.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
 import { changeTopicConfig, DEFAULT_TOPIC_CONFIG, parseTopicConfig, type TopicConfig, type TopicConfigInput } from '../protocol/topic-config.js'
 import { isInternalTopic, type TopicMetadata } from '../protocol/topics.js'
@@ -17,6 +18,7 @@ export interface CreateTopicInput {
   partitions?: number
   config?: TopicConfigInput
   queue?: QueuePolicyUpdate
+  health?: TopicHealthThreshold[]
   /** Created by Kafdo itself (a dead-letter topic, the audit trail): tenant quotas and reserved names do not apply. */
   system?: boolean
 }
@@ -27,6 +29,8 @@ export interface UpdateTopicInput {
   /** Config keys put back to their defaults (Kafka's DELETE alter-config operation). */
   reset?: string[]
   queue?: QueuePolicyUpdate
+  /** Replaces the health thresholds when given. */
+  health?: TopicHealthThreshold[]
 }
 
 /** The topic `input` creates, its unset config keys at the tenant's defaults. */
@@ -39,6 +43,7 @@ export function newTopic(input: CreateTopicInput, defaults: TopicConfig): Result
     partitions: input.partitions ?? DEFAULT_TOPIC_PARTITIONS,
     config: parsed.config,
     queue: mergeQueuePolicy(DEFAULT_QUEUE_POLICY, input.queue ?? {}),
+    health: input.health ?? [],
     createdAt: Date.now(),
   })
 }
@@ -58,6 +63,7 @@ export function changedTopic(before: TopicMetadata, input: UpdateTopicInput, def
     partitions: input.partitions ?? before.partitions,
     config: parsed.config,
     queue: mergeQueuePolicy(before.queue, input.queue ?? {}),
+    health: input.health ?? before.health ?? [],
   })
 }
 

@@ -27,8 +27,8 @@ export interface DeadLetterSource {
   env: KafdoEnv
   /** The dead record's stored text, or undefined when retention has removed it. */
   record(offset: number): string | undefined
-  /** Called after each record is safely in the DLQ (or found gone). */
-  done(delivery: Delivery, written: boolean): void
+  /** Called after each record is safely in the DLQ (`dlq` says where; its offset is null when an earlier pass wrote it), or found gone. */
+  done(delivery: Delivery, written: boolean, dlq?: { topic: string; partition: number; offset: number | null }): void
 }
 
 /**
@@ -112,11 +112,11 @@ export async function routeDeadLetters(source: DeadLetterSource, dead: Delivery[
       records: [{ body, bytes: utf8Length(body), timestamp }],
       producerId,
       sequence,
-    })) as Result<unknown>
+    })) as Result<{ baseOffset: number }>
     if (!written.ok) {
       // A sequence the DLQ partition has already passed was written by an earlier pass.
       if (written.error.code === 'DUPLICATE_SEQUENCE_NUMBER') {
-        source.done(delivery, true)
+        source.done(delivery, true, { topic: dlq.topic, partition, offset: null })
         continue
       }
       // Retry what may pass later; give up on what never will, rather than block every later record.
@@ -127,7 +127,7 @@ export async function routeDeadLetters(source: DeadLetterSource, dead: Delivery[
       source.done(delivery, false)
       continue
     }
-    source.done(delivery, true)
+    source.done(delivery, true, { topic: dlq.topic, partition, offset: written.value.baseOffset })
   }
   return true
 }

@@ -65,6 +65,18 @@ export interface QueueHost {
   logEnd(): number
   /** The stored texts of the records at these offsets that are still stored and not expired. */
   recordTexts(offsets: readonly number[], now: number): Map<number, string>
+  /** Told of every failed attempt (for metrics and alerts); called inside the transaction, so memory only. */
+  onFailure?(failure: QueueFailure): void
+}
+
+/** A failed attempt and what became of the record. */
+export interface QueueFailure {
+  delivery: Delivery
+  outcome: 'delayed' | 'dead-lettered' | 'dropped'
+  /** The lease ran out (rather than a nack, reject or an undeliverable record). */
+  expired: boolean
+  /** The record used up the retry policy's attempts (a reject or an undeliverable record has not). */
+  exhausted: boolean
 }
 
 export class PartitionQueue {
@@ -234,7 +246,10 @@ export class PartitionQueue {
       lastFailureAt: now,
       lastError: error.slice(0, 4096),
     }
-    if (options.dead || exhausted(policy.retry, delivery.attempts)) {
+    const used = !options.dead && exhausted(policy.retry, delivery.attempts)
+    const told = (outcome: QueueFailure['outcome'], d: Delivery) =>
+      this.#host.onFailure?.({ delivery: d, outcome, expired: options.expired === true, exhausted: used })
+    if (options.dead || used) {
       if (options.expired && delivery.token !== null) {
         const outcome = policy.deadLetter.enabled ? 'dead-lettered' : 'dropped'
         deliveries.rememberExpiredLease(
@@ -248,15 +263,18 @@ export class PartitionQueue {
       if (!policy.deadLetter.enabled) {
         // No DLQ: a record that used up its attempts is dropped, as a share group archives it.
         deliveries.deleteDelivery(delivery.group, delivery.offset)
+        told('dropped', failed)
         return { ...failed, state: 'dead' }
       }
       const deadLetter: Delivery = { ...failed, state: 'dead', visibleAt: null, dlqSequence: this.#host.store.nextDlqSequence() }
       deliveries.writeDelivery(deadLetter)
+      told('dead-lettered', deadLetter)
       return deadLetter
     }
     const delay = options.delayMs ?? retryDelay(policy.retry, delivery.attempts)
     const delayed: Delivery = { ...failed, state: 'delayed', visibleAt: now + delay }
     deliveries.writeDelivery(delayed)
+    told('delayed', delayed)
     return delayed
   }
 

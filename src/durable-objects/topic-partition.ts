@@ -16,46 +16,17 @@ import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { runMigrations } from '../storage/migrations.js'
 import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-store.js'
-import { TimerStore } from '../storage/timers.js'
+import { KindTimers } from '../storage/timers.js'
 import { DeadLetterDrain } from './dead-letters.js'
+import { MonitorOutbox } from './monitor-outbox.js'
+import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, type PartitionMetrics } from './partition-activity.js'
 import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
-import { PartitionQueue, type LeaseRef, type ReceivedMessages, type ReceiveRequest, type ShareGroupStats } from './partition-queue.js'
+import { PartitionQueue, type LeaseRef, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
+import type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
 import { Waiters } from './waiters.js'
 
 export type { AppendRequest, AppendResult }
-
-export interface PartitionFetchRequest {
-  offset?: number | 'earliest' | 'latest'
-  timestamp?: number
-  maxRecords: number
-  maxBytes: number
-  maxWaitMs: number
-  reset?: 'earliest' | 'latest' | 'none'
-}
-
-export interface PartitionFetchResult {
-  /** JSON array elements, without the brackets. */
-  records: string
-  count: number
-  nextOffset: number
-  highWatermark: number
-  logStartOffset: number
-}
-
-export interface PartitionOffsetsResult {
-  earliest: number
-  latest: number
-}
-
-export interface PartitionQueueStats extends ShareGroupStats {
-  logStart: number
-  logEnd: number
-  expired: number
-  deadLettered: number
-  deadPending: number
-  /** Timestamp (epoch ms) of the oldest record the group has not finished. */
-  oldestTimestamp: number | null
-}
+export type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
 
 /** Kafka checks retention every 5 minutes (log.retention.check.interval.ms); we re-check at most this often. */
 const RETENTION_CHECK_INTERVAL_MS = 60_000
@@ -77,20 +48,23 @@ const PRODUCER_PRUNE_INTERVAL_MS = 3_600_000
 
 export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #log: PartitionLog
-  #timers: TimerStore
+  #timers: KindTimers
   #queue: PartitionQueue
   #destroyed = false
-  /** Pending timers by kind, so the hot path need not read the timers table. */
-  #scheduled = new Map<string, number>()
   /** Fetch long polls, woken by appends; queue long polls, woken by anything that may make a record deliverable. */
   #appended = new Waiters()
   #deliverable = new Waiters()
   #deadLetters: DeadLetterDrain
+  /** Counters for /metrics, and alert events for the tenant's monitor (see partition-activity.ts, monitor-outbox.ts). */
+  #activity: PartitionActivity
+  #outbox: MonitorOutbox
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
     this.#log = new PartitionLog(ctx.storage)
-    this.#timers = new TimerStore(ctx.storage)
+    this.#timers = new KindTimers(ctx.storage)
+    this.#activity = new PartitionActivity(this.#log.store)
+    this.#outbox = new MonitorOutbox(env)
     this.#queue = new PartitionQueue({
       store: this.#log.store,
       deliveries: this.#log.deliveries,
@@ -100,24 +74,32 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       logStart: () => this.#log.logStart,
       logEnd: () => this.#log.logEnd,
       recordTexts: (offsets, now) => this.#log.recordTexts(offsets, now),
+      onFailure: (failure) => {
+        if (failure.outcome === 'delayed') this.#activity.add('redeliveries', 1)
+        if (failure.expired) this.#activity.add('leasesExpired', 1)
+        this.#outbox.retriesExhausted(this.#log.meta!, failure, Date.now())
+      },
     })
     this.#deadLetters = new DeadLetterDrain(
       () => ({
         meta: this.#log.meta!,
         env,
         record: (offset) => this.#log.recordTexts([offset]).get(offset),
-        done: (delivery, written) =>
+        done: (delivery, written, dlq) => {
           ctx.storage.transactionSync(() => {
             this.#log.deliveries.deleteDelivery(delivery.group, delivery.offset)
             if (written) this.#log.store.addCounters(0, 1)
-          }),
+          })
+          if (written && dlq) this.#outbox.deadLettered(this.#log.meta!, delivery, dlq, Date.now())
+        },
       }),
       () => this.#log.deliveries.deadDeliveries(),
     )
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, PARTITION_MIGRATIONS)
       this.#log.load()
-      for (const timer of this.#timers.all()) this.#scheduled.set(timer.kind, timer.dueAt)
+      if (this.#log.meta) this.#activity.load()
+      this.#timers.load()
     })
   }
 
@@ -128,10 +110,15 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     const appended = this.#log.append(request, now)
     if (!appended.ok || appended.value.duplicate) return appended
     const { earliestExpiry, ...result } = appended.value
-    if (earliestExpiry !== undefined) this.#schedule(TIMER.ttl, earliestExpiry, true)
-    if (ready.value.config['cleanup.policy'] !== 'delete') this.#schedule(TIMER.compaction, now + COMPACTION_DELAY_MS, false)
-    if (request.producerId !== undefined) this.#schedule(TIMER.producers, now + PRODUCER_PRUNE_INTERVAL_MS, false)
-    if (this.#log.retentionMayApply(this.#scheduled.has(TIMER.retention))) this.#enforceRetention(now, false)
+    this.#activity.add(
+      'producedBytes',
+      request.records.reduce((sum, record) => sum + record.bytes, 0),
+    )
+    this.#activity.persist(now)
+    if (earliestExpiry !== undefined) this.#timers.schedule(TIMER.ttl, earliestExpiry, true)
+    if (ready.value.config['cleanup.policy'] !== 'delete') this.#timers.schedule(TIMER.compaction, now + COMPACTION_DELAY_MS, false)
+    if (request.producerId !== undefined) this.#timers.schedule(TIMER.producers, now + PRODUCER_PRUNE_INTERVAL_MS, false)
+    if (this.#log.retentionMayApply(this.#timers.isPending(TIMER.retention))) this.#enforceRetention(now, false)
     await this.#timers.arm()
     this.#wakeWaiters()
     return ok(result)
@@ -150,6 +137,9 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       from = Math.max(from, this.#log.logStart)
     }
     const read = this.#log.read(from, request.maxRecords, request.maxBytes, Date.now())
+    this.#activity.add('fetchedRecords', read.count)
+    this.#activity.add('fetchedBytes', read.records.length)
+    this.#activity.persist(Date.now())
     return ok({ ...read, highWatermark: this.#log.logEnd, logStartOffset: this.#log.logStart })
   }
 
@@ -179,7 +169,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (!topic || this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
     this.#log.applyConfig(topic.config, topic.queue)
     this.#enforceRetention(Date.now(), true)
-    if (topic.config['cleanup.policy'] !== 'delete') this.#schedule(TIMER.compaction, Date.now() + COMPACTION_DELAY_MS, false)
+    if (topic.config['cleanup.policy'] !== 'delete') this.#timers.schedule(TIMER.compaction, Date.now() + COMPACTION_DELAY_MS, false)
     await this.#timers.arm()
     return ok(null)
   }
@@ -191,6 +181,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     const deadline = Date.now() + (request.waitMs ?? 0)
     for (let round = 1; ; round++) {
       const received = this.#queue.receive(request, Date.now())
+      this.#activity.add('fetchedRecords', received.count)
+      this.#activity.add('fetchedBytes', received.messages.length)
       await this.#afterQueueChange()
       if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', 'the topic was deleted')
       if (received.count > 0) return ok(received)
@@ -289,6 +281,19 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     })
   }
 
+  /**
+   * The figures a scrape or health check reads (log, counters, share groups), without the first-use check
+   * with the cluster: a partition never used answers zeros, and its storage stays untouched. Queue figures
+   * are given for every share group that consumed here, and for `groups` besides.
+   */
+  async metrics(ref: PartitionRef, groups: string[] = []): Promise<PartitionMetrics> {
+    const known = this.#log.meta
+    if (this.#destroyed || !known || known.topicId !== ref.topicId || known.partition !== ref.partition) return EMPTY_PARTITION_METRICS
+    const now = Date.now()
+    this.#activity.persist(now, true)
+    return partitionMetrics(this.#log, this.#queue, this.#activity, groups, now)
+  }
+
   /** Removes the partition's storage for good; later calls answer UNKNOWN_TOPIC_OR_PARTITION. */
   async destroy(): Promise<Result<null>> {
     this.#destroyed = true
@@ -296,8 +301,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     await this.ctx.storage.deleteAlarm()
     await this.ctx.storage.deleteAll()
     this.#timers.forget()
-    this.#scheduled.clear()
     this.#log.reset()
+    this.#activity.reset()
     return ok(null)
   }
 
@@ -306,20 +311,19 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (this.#destroyed || !this.#log.meta) return
     const now = Math.max(Date.now(), firedFor ?? 0)
     for (const timer of this.#timers.due(now)) {
-      this.#timers.delete(timer.kind, timer.key)
-      this.#scheduled.delete(timer.kind)
+      this.#timers.ran(timer.kind, timer.key)
       if (timer.kind === TIMER.retention) this.#enforceRetention(now, true)
       else if (timer.kind === TIMER.producers) {
-        if (this.#log.pruneProducers(now)) this.#schedule(TIMER.producers, now + PRODUCER_PRUNE_INTERVAL_MS, false)
+        if (this.#log.pruneProducers(now)) this.#timers.schedule(TIMER.producers, now + PRODUCER_PRUNE_INTERVAL_MS, false)
       } else if (timer.kind === TIMER.ttl) {
         const next = this.#log.purgeExpired(now)
-        if (next !== undefined) this.#schedule(TIMER.ttl, Math.max(next, now + 1_000), true)
+        if (next !== undefined) this.#timers.schedule(TIMER.ttl, Math.max(next, now + 1_000), true)
       } else if (timer.kind === TIMER.compaction) {
         this.#log.compact(now)
         // Tombstones kept for now must be looked at again once delete.retention.ms has passed.
         const config = this.#log.meta.config
         if (config['cleanup.policy'] !== 'delete') {
-          this.#schedule(TIMER.compaction, now + Math.max(COMPACTION_DELAY_MS, Math.min(config['delete.retention.ms'], 3_600_000)), false)
+          this.#timers.schedule(TIMER.compaction, now + Math.max(COMPACTION_DELAY_MS, Math.min(config['delete.retention.ms'], 3_600_000)), false)
         }
       } else if (timer.kind === TIMER.deliveries) this.#queue.failExpiredLeases(now)
     }
@@ -361,34 +365,24 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #enforceRetention(now: number, fromTimer: boolean): void {
     const nextDueAt = this.#log.applyRetention(now)
     if (nextDueAt === undefined) {
-      this.#unschedule(TIMER.retention)
+      this.#timers.unschedule(TIMER.retention)
       return
     }
-    if (!fromTimer && this.#scheduled.has(TIMER.retention)) return
-    this.#schedule(TIMER.retention, fromTimer ? Math.max(nextDueAt, now + RETENTION_CHECK_INTERVAL_MS) : Math.max(nextDueAt, now), true)
+    if (!fromTimer && this.#timers.isPending(TIMER.retention)) return
+    this.#timers.schedule(TIMER.retention, fromTimer ? Math.max(nextDueAt, now + RETENTION_CHECK_INTERVAL_MS) : Math.max(nextDueAt, now), true)
   }
 
   /** Re-arms the lease/redelivery timer and writes dead records to the DLQ. */
   async #afterQueueChange(now = Date.now()): Promise<void> {
     const next = this.#log.deliveries.nextVisibleAt()
-    if (next === undefined) this.#unschedule(TIMER.deliveries)
-    else this.#schedule(TIMER.deliveries, next, true)
-    if (!(await this.#deadLetters.drain())) this.#schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
+    if (next === undefined) this.#timers.unschedule(TIMER.deliveries)
+    else this.#timers.schedule(TIMER.deliveries, next, true)
+    if (!(await this.#deadLetters.drain())) this.#timers.schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
     await this.#timers.arm()
-  }
-
-  /** Sets a timer; `earliest` keeps an earlier pending one of the same kind, otherwise it is left as is. */
-  #schedule(kind: string, dueAt: number, earliest: boolean): void {
-    const pending = this.#scheduled.get(kind)
-    if (pending !== undefined && (!earliest || pending <= dueAt)) return
-    this.#timers.set(kind, '', dueAt)
-    this.#scheduled.set(kind, dueAt)
-  }
-
-  #unschedule(kind: string): void {
-    if (!this.#scheduled.has(kind)) return
-    this.#timers.delete(kind)
-    this.#scheduled.delete(kind)
+    if (this.#log.meta) {
+      this.#activity.persist(now)
+      this.#outbox.flush(this.#log.meta.tenant)
+    }
   }
 
   #wakeWaiters(): void {

@@ -79,7 +79,13 @@ adminRoutes.patch('/topics/:topic/config', async (c) => {
   else await authorize(c, 'topic:config', topic)
   const request = await jsonBody(c, alterTopicConfigRequestSchema)
   const result = await alterTopicConfig(c.env, c.get('tenant'), topic, request, dryRun)
-  if (!dryRun) await audited(c, 'topic:config', topic, { set: request.set ?? {}, delete: request.delete ?? [] })
+  if (!dryRun) {
+    await audited(c, 'topic:config', topic, {
+      set: request.set ?? {},
+      delete: request.delete ?? [],
+      ...(request.health ? { health: request.health } : {}),
+    })
+  }
   return c.json(result)
 })
 

@@ -5,11 +5,14 @@ import { KafdoError } from '../protocol/errors.js'
 import { MAX_REQUEST_BODY_BYTES } from '../protocol/limits.js'
 import { VERSION } from '../version.js'
 import { adminRoutes } from './admin.js'
+import { alertRoutes } from './alerts.js'
 import { applyRoutes } from './apply.js'
 import { authenticate } from './auth/authenticate.js'
 import type { AppEnv } from './context.js'
 import { onError, unmatched } from './errors.js'
 import { groupRoutes } from './groups.js'
+import { monitoringRoutes } from './monitoring.js'
+import { observe } from './observe.js'
 import { queueRoutes } from './queues.js'
 import { registryRoutes } from './registry.js'
 import { securityRoutes } from './security.js'
@@ -23,6 +26,7 @@ export function createApp(): Hono<AppEnv> {
     await next()
     c.header('x-request-id', requestId)
   })
+  app.use(observe())
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, timestamp: new Date().toISOString() }))
   app.use(authenticate())
   app.use(
@@ -71,6 +75,14 @@ export function createApp(): Hono<AppEnv> {
           'GET /admin/tenants',
           'POST /admin/tenants/:tenant/provision',
           'DELETE /admin/tenants/:tenant',
+          'POST /admin/webhooks',
+          'GET /admin/webhooks',
+          'GET /admin/webhooks/:id',
+          'DELETE /admin/webhooks/:id',
+          'GET /admin/webhooks/:id/deliveries',
+          'POST /admin/webhooks/:id/test',
+          'GET /admin/groups/:groupId/health',
+          'PUT /admin/groups/:groupId/health',
           'POST /admin/apply',
         ],
         queues: [
@@ -106,6 +118,7 @@ export function createApp(): Hono<AppEnv> {
           'PUT /config/:subject',
           'POST /compatibility/subjects/:subject/versions/:version',
         ],
+        monitoring: ['GET /metrics', 'GET /health/topics/:topic', 'GET /health/queues/:name', 'GET /health/groups/:groupId'],
         health: ['GET /', 'GET /health'],
       },
     }),
@@ -117,6 +130,8 @@ export function createApp(): Hono<AppEnv> {
   app.route('/admin', applyRoutes)
   app.route('/queues', queueRoutes)
   app.route('/', registryRoutes)
+  app.route('/', monitoringRoutes)
+  app.route('/admin', alertRoutes)
   app.notFound(unmatched(() => app.routes))
   app.onError(onError)
   return app

@@ -11,5 +11,12 @@ export interface AppEnv {
     requestId: string
     /** Size of the JSON body read, for rate quotas. */
     bodyBytes: number
+    /** For the request log and metrics: records a produce wrote or a read returned, and bytes of the answer read. */
+    records: number
+    responseBytes: number
+    /** The error code answered, set by the one error renderer. */
+    errorCode: string
+    /** The rate-quota bucket behind a 429. */
+    quotaBucket: string
   }
 }

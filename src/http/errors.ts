@@ -13,6 +13,8 @@ import type { AppEnv } from './context.js'
 
 export function errorResponse(c: Context<AppEnv>, error: KafdoError): Response {
   const body: ErrorBody = error.toJSON()
+  c.set('errorCode', error.code)
+  if (typeof error.details?.bucket === 'string') c.set('quotaBucket', error.details.bucket)
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (error.code === 'THROTTLING_QUOTA_EXCEEDED' && typeof error.details?.retryAfterSeconds === 'number') {
     headers['retry-after'] = String(error.details.retryAfterSeconds)

@@ -76,6 +76,7 @@ queueRoutes.post('/:name/messages', async (c) => {
   const body = await jsonBody(c, queueProduceRequestSchema)
   const records = 'messages' in body ? body.messages : [body]
   await chargeProduce(c, records.length)
+  c.set('records', records.length)
   const results = await produce(c.env, c.get('tenant'), name(c), records)
   return c.json('messages' in body ? { results } : results[0])
 })
@@ -98,6 +99,7 @@ queueRoutes.post('/:name/receive', async (c) => {
   const request = await jsonBody(c, receiveRequestSchema)
   await chargeFetch(c)
   const received = await queues.receiveText(c.env, c.get('tenant'), name(c), request)
+  c.set('records', received.count)
   // The messages arrive as JSON text and are answered unparsed.
   return meteredText(c, `{"messages":[${received.messages}]}`)
 })
@@ -138,6 +140,7 @@ function metered(c: Context<AppEnv>, body: unknown): Promise<Response> {
 }
 
 async function meteredText(c: Context<AppEnv>, text: string): Promise<Response> {
+  c.set('responseBytes', text.length)
   await settleFetch(c, text.length)
   return c.body(text, 200, { 'content-type': 'application/json' })
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import type { RetryPolicy } from '../core/backoff.js'
 import { groupIdSchema } from './groups.js'
+import { topicHealthPolicySchema, type TopicHealthPolicy } from './monitoring.js'
 import { produceRecordFields, timestampParamSchema, timestampSchema } from './records.js'
 import { partitionCountSchema, topicConfigInputSchema, topicNameSchema } from './topics.js'
 
@@ -98,6 +99,8 @@ export const createQueueRequestSchema = z.strictObject({
   retentionMs: z.number().int().min(-1).optional(),
   config: topicConfigInputSchema.optional(),
   ...queuePolicyFields,
+  /** Health thresholds (see monitoring). */
+  health: topicHealthPolicySchema.optional(),
 })
 export type CreateQueueRequest = z.infer<typeof createQueueRequestSchema>
 
@@ -106,6 +109,8 @@ export const updateQueueRequestSchema = z.strictObject({
   retentionMs: z.number().int().min(-1).optional(),
   config: topicConfigInputSchema.optional(),
   ...queuePolicyFields,
+  /** Replaces the queue's health thresholds; `{ "thresholds": [] }` clears them. */
+  health: topicHealthPolicySchema.optional(),
 })
 export type UpdateQueueRequest = z.infer<typeof updateQueueRequestSchema>
 
@@ -235,6 +240,7 @@ export interface QueueDescription {
   policy: Omit<QueuePolicy, 'tags'>
   tags: string[]
   deadLetterTopic: string | null
+  health: TopicHealthPolicy
   createdAt: number
 }
 

@@ -1,5 +1,6 @@
 /** Topic administration: request schemas and the shapes the API answers with. */
 import { z } from 'zod'
+import { topicHealthPolicySchema, type TopicHealthThreshold } from './monitoring.js'
 import type { QueuePolicy } from './queues.js'
 import type { TopicConfig } from './topic-config.js'
 import { MAX_PARTITIONS_PER_TOPIC, MAX_TOPIC_NAME_LENGTH, TOPIC_NAME_PATTERN } from './limits.js'
@@ -43,11 +44,13 @@ export const alterTopicConfigRequestSchema = z
   .strictObject({
     set: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
     delete: z.array(z.string()).optional(),
+    /** Replaces the topic's health thresholds (see monitoring); `{ "thresholds": [] }` clears them. */
+    health: topicHealthPolicySchema.optional(),
   })
   .superRefine((request, ctx) => {
     const set = Object.keys(request.set ?? {})
-    if (set.length === 0 && (request.delete ?? []).length === 0) {
-      ctx.addIssue({ code: 'custom', message: 'give at least one key to set or to delete', path: [] })
+    if (set.length === 0 && (request.delete ?? []).length === 0 && request.health === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give at least one key to set or to delete, or health thresholds', path: [] })
     }
     for (const key of new Set((request.delete ?? []).filter((key) => set.includes(key)))) {
       ctx.addIssue({ code: 'custom', message: `'${key}' cannot be both set and deleted`, path: ['delete'] })
@@ -90,6 +93,8 @@ export interface AlterTopicConfigResult {
   topic: string
   before: Record<string, string>
   after: Record<string, string>
+  /** The health thresholds before and after, when the change named them. */
+  health?: { before: TopicHealthThreshold[]; after: TopicHealthThreshold[] }
   /** False for a dry run. */
   applied: boolean
 }
@@ -131,6 +136,8 @@ export interface TopicMetadata {
   config: TopicConfig
   /** How the topic behaves when consumed as a queue; the defaults unless set through `/queues`. */
   queue: QueuePolicy
+  /** Health thresholds (`GET /health/topics/:t`, alerts); none unless set. */
+  health?: TopicHealthThreshold[]
   createdAt: number
 }
 

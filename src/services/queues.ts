@@ -18,6 +18,7 @@ import {
 } from '../protocol/queues.js'
 import { topicConfigToStrings, type TopicConfigInput } from '../protocol/topic-config.js'
 import type { TopicMetadata } from '../protocol/topics.js'
+import { watchHealth } from './monitoring/alerts.js'
 import { call, clusterStub, partitionStub } from './stubs.js'
 import { findTopic, forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
 import { isInternalTopic } from '../protocol/topics.js'
@@ -34,6 +35,7 @@ export function describeQueue(topic: TopicMetadata): QueueDescription {
     policy,
     tags,
     deadLetterTopic: topic.queue.deadLetter.enabled ? `${topic.topic}${DLQ_SUFFIX}` : null,
+    health: { thresholds: topic.health ?? [] },
     createdAt: topic.createdAt,
   }
 }
@@ -49,7 +51,13 @@ function policyOf(request: CreateQueueRequest | UpdateQueueRequest) {
 
 /** Creates the queue's topic; with `dryRun`, validates and answers what would be created. */
 export async function createQueue(env: KafdoBindings, tenant: string, request: CreateQueueRequest, dryRun: boolean): Promise<QueueDescription> {
-  const input = { topic: request.name, partitions: request.partitions, config: topicConfigOf(request), queue: policyOf(request) }
+  const input = {
+    topic: request.name,
+    partitions: request.partitions,
+    config: topicConfigOf(request),
+    queue: policyOf(request),
+    ...(request.health ? { health: request.health.thresholds } : {}),
+  }
   if (dryRun) {
     if (await findTopic(env, tenant, request.name, true)) {
       throw new KafdoError('TOPIC_ALREADY_EXISTS', `queue '${request.name}' already exists`, { topic: request.name })
@@ -58,6 +66,7 @@ export async function createQueue(env: KafdoBindings, tenant: string, request: C
   }
   const topic = await call(() => clusterStub(env).createTopic(tenant, input))
   rememberTopic(tenant, topic)
+  if ((topic.health ?? []).length > 0) await watchHealth(env, tenant)
   return describeQueue(topic)
 }
 
@@ -128,9 +137,11 @@ export async function updateQueue(
     ...(request.partitions !== undefined ? { partitions: request.partitions } : {}),
     config: topicConfigOf(request),
     queue: policyOf(request),
+    ...(request.health ? { health: request.health.thresholds } : {}),
   }
   const result = await call(() => clusterStub(env).updateTopic(tenant, name, input, dryRun))
   if (!dryRun) rememberTopic(tenant, result.after)
+  if (!dryRun && (result.after.health ?? []).length > 0) await watchHealth(env, tenant)
   return { before: describeQueue(result.before), after: describeQueue(result.after), applied: !dryRun }
 }
 

@@ -6,6 +6,7 @@
 import { CLUSTER_OBJECT_NAME, groupObjectName, partitionObjectName, type PartitionRef } from '../core/object-names.js'
 import type { ClusterMetadataDO } from '../durable-objects/cluster-metadata.js'
 import type { ConsumerGroupDO } from '../durable-objects/consumer-group.js'
+import type { TenantMonitorDO } from '../durable-objects/tenant-monitor.js'
 import type { TopicPartitionDO } from '../durable-objects/topic-partition.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError, unwrap, type Result } from '../protocol/errors.js'
@@ -20,6 +21,11 @@ export function clusterStub(env: KafdoBindings): DurableObjectStub<ClusterMetada
 
 export function groupStub(env: KafdoBindings, tenant: string, groupId: string): DurableObjectStub<ConsumerGroupDO> {
   return (env.CONSUMER_GROUP as DurableObjectNamespace<ConsumerGroupDO>).getByName(groupObjectName(tenant, groupId))
+}
+
+/** The tenant's monitor object, when the deployment binds TENANT_MONITOR (it is optional). */
+export function monitorStub(env: KafdoBindings, tenant: string): DurableObjectStub<TenantMonitorDO> | undefined {
+  return (env.TENANT_MONITOR as DurableObjectNamespace<TenantMonitorDO> | undefined)?.getByName(tenant)
 }
 
 /** Runs one RPC and returns its value; expected failures arrive as `Result` errors and are thrown. */

@@ -13,6 +13,7 @@ import {
   type TopicMetadata,
   type TopicSummary,
 } from '../protocol/topics.js'
+import { watchHealth } from './monitoring/alerts.js'
 import { offsetsOf } from './read.js'
 import { attempt, call, clusterStub, partitionStub } from './stubs.js'
 import { findTopic, forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
@@ -65,9 +66,15 @@ export async function alterTopicConfig(
   request: AlterTopicConfigRequest,
   dryRun: boolean,
 ): Promise<AlterTopicConfigResult> {
-  const input = { config: request.set ?? {}, reset: request.delete ?? [] }
+  const input = { config: request.set ?? {}, reset: request.delete ?? [], ...(request.health ? { health: request.health.thresholds } : {}) }
   const { before, after } = await updateTopic(env, tenant, name, input, dryRun)
-  return { topic: name, before: topicConfigToStrings(before.config), after: topicConfigToStrings(after.config), applied: !dryRun }
+  return {
+    topic: name,
+    before: topicConfigToStrings(before.config),
+    after: topicConfigToStrings(after.config),
+    ...(request.health ? { health: { before: before.health ?? [], after: after.health ?? [] } } : {}),
+    applied: !dryRun,
+  }
 }
 
 /** Changes a topic's partition count, config and queue policy at once (what a declarative apply does). */
@@ -80,6 +87,8 @@ export async function updateTopic(
 ): Promise<{ before: TopicMetadata; after: TopicMetadata }> {
   const result = await call(() => clusterStub(env).updateTopic(tenant, name, input, dryRun))
   if (!dryRun) rememberTopic(tenant, result.after)
+  // Thresholds set: the tenant's monitor evaluates them periodically (for forMs and alerts).
+  if (!dryRun && (result.after.health ?? []).length > 0) await watchHealth(env, tenant)
   return result
 }
 

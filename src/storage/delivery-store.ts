@@ -86,6 +86,24 @@ export class DeliveryStore {
     return this.#sql.exec<{ cursor: number }>('SELECT cursor FROM share_groups WHERE group_id = ?', group).toArray()[0]?.cursor
   }
 
+  /** Every share group that has consumed here. */
+  shareGroups(): string[] {
+    return this.#sql
+      .exec<{ group_id: string }>('SELECT group_id FROM share_groups ORDER BY group_id')
+      .toArray()
+      .map((row) => row.group_id)
+  }
+
+  /** The most recent failure recorded on a record still in flight (any group), for health answers. */
+  lastFailure(): { error: string; at: number; group: string; offset: number } | undefined {
+    const row = this.#sql
+      .exec<{ last_error: string; last_failure_at: number; group_id: string; record_offset: number }>(
+        'SELECT last_error, last_failure_at, group_id, record_offset FROM deliveries WHERE last_failure_at IS NOT NULL ORDER BY last_failure_at DESC LIMIT 1',
+      )
+      .toArray()[0]
+    return row && { error: row.last_error, at: row.last_failure_at, group: row.group_id, offset: row.record_offset }
+  }
+
   writeShareCursor(group: string, cursor: number): void {
     this.#sql.exec(
       'INSERT INTO share_groups (group_id, cursor) VALUES (?, ?) ON CONFLICT(group_id) DO UPDATE SET cursor = excluded.cursor',

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../protocol/queues.js'
 import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../protocol/topic-config.js'
+import type { TopicHealthThreshold } from '../protocol/monitoring.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import type { Migration } from './migrations.js'
 import { TIMERS_TABLE } from './timers.js'
@@ -85,6 +86,8 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
     )`,
     'CREATE INDEX offset_purges_by_name ON offset_purges (tenant, topic)',
   ],
+  // A topic's health thresholds (JSON array), beside its config and queue policy.
+  ["ALTER TABLE topics ADD COLUMN health TEXT NOT NULL DEFAULT '[]'"],
 ]
 
 export interface StoredSchemaVersion {
@@ -132,7 +135,7 @@ const toApiKey = (row: ApiKeyRow): ApiKeyRecord => ({
   revokedAt: row.revoked_at,
 })
 
-type TopicRow = { name: string; topic_id: string; partitions: number; config: string; queue: string; created_at: number }
+type TopicRow = { name: string; topic_id: string; partitions: number; config: string; queue: string; health: string; created_at: number }
 
 export interface DeletedTopic {
   tenant: string
@@ -148,7 +151,7 @@ export interface OffsetPurge {
   groupId: string
 }
 
-const TOPIC_COLUMNS = 'name, topic_id, partitions, config, queue, created_at'
+const TOPIC_COLUMNS = 'name, topic_id, partitions, config, queue, health, created_at'
 
 export class MetadataStore {
   readonly #sql: SqlStorage
@@ -173,13 +176,14 @@ export class MetadataStore {
 
   insertTopic(tenant: string, topic: TopicMetadata): void {
     this.#sql.exec(
-      'INSERT INTO topics (tenant, name, topic_id, partitions, config, queue, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO topics (tenant, name, topic_id, partitions, config, queue, health, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       tenant,
       topic.topic,
       topic.topicId,
       topic.partitions,
       JSON.stringify(topic.config),
       JSON.stringify(topic.queue),
+      JSON.stringify(topic.health ?? []),
       topic.createdAt,
       topic.createdAt,
     )
@@ -191,10 +195,11 @@ export class MetadataStore {
 
   updateTopic(tenant: string, topic: TopicMetadata, now: number): void {
     this.#sql.exec(
-      'UPDATE topics SET partitions = ?, config = ?, queue = ?, updated_at = ? WHERE tenant = ? AND name = ?',
+      'UPDATE topics SET partitions = ?, config = ?, queue = ?, health = ?, updated_at = ? WHERE tenant = ? AND name = ?',
       topic.partitions,
       JSON.stringify(topic.config),
       JSON.stringify(topic.queue),
+      JSON.stringify(topic.health ?? []),
       now,
       tenant,
       topic.topic,
@@ -440,6 +445,7 @@ function toTopic(row: TopicRow): TopicMetadata {
     // Defaults first: topics created before a setting existed get its default.
     config: { ...DEFAULT_TOPIC_CONFIG, ...(JSON.parse(row.config) as Partial<TopicConfig>) },
     queue: { ...DEFAULT_QUEUE_POLICY, ...(JSON.parse(row.queue) as Partial<QueuePolicy>) },
+    health: JSON.parse(row.health) as TopicHealthThreshold[],
     createdAt: row.created_at,
   }
 }

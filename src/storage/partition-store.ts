@@ -75,6 +75,11 @@ export const PARTITION_MIGRATIONS: readonly Migration[] = [
       PRIMARY KEY (group_id, record_offset)
     )`,
   ],
+  [
+    // Activity counters for /metrics (bytes produced, records and bytes fetched, redeliveries, leases
+    // expired), kept in memory and written here at most every few seconds (see partition-activity.ts).
+    "ALTER TABLE partition_meta ADD COLUMN activity TEXT NOT NULL DEFAULT '{}'",
+  ],
 ]
 
 export interface PartitionMeta {
@@ -90,6 +95,15 @@ export interface PartitionMeta {
 export interface PartitionCounters {
   expired: number
   deadLettered: number
+}
+
+/** Counters the partition keeps in memory and persists lazily (see partition-activity.ts). */
+export interface ActivityCounters {
+  producedBytes: number
+  fetchedRecords: number
+  fetchedBytes: number
+  redeliveries: number
+  leasesExpired: number
 }
 
 /** A producer's last sequence and the offsets of its most recent batches: `[sequence, base, last]`. */
@@ -144,6 +158,15 @@ export class PartitionStore {
       expired,
       deadLettered,
     )
+  }
+
+  readActivity(): Partial<ActivityCounters> {
+    const row = this.#sql.exec<{ activity: string }>('SELECT activity FROM partition_meta').toArray()[0]
+    return row ? (JSON.parse(row.activity) as Partial<ActivityCounters>) : {}
+  }
+
+  writeActivity(counters: ActivityCounters): void {
+    this.#sql.exec('UPDATE partition_meta SET activity = ? WHERE id = 1', JSON.stringify(counters))
   }
 
   /** The next dead-letter sequence number: the idempotent producer sequence of a DLQ write. */

@@ -112,3 +112,45 @@ export class TimerStore {
 function toTimer(row: TimerRow): Timer {
   return { kind: row.kind, key: row.key, dueAt: row.due_at, payload: row.payload }
 }
+
+/**
+ * Timers of which there is at most one per kind (key ''), their due times also kept in memory so that
+ * the hot path (an append, a receive) can ask whether one is pending without reading the table.
+ */
+export class KindTimers extends TimerStore {
+  #pending = new Map<string, number>()
+
+  /** Call once storage is ready (in `blockConcurrencyWhile`). */
+  load(): void {
+    for (const timer of this.all()) this.#pending.set(timer.kind, timer.dueAt)
+  }
+
+  isPending(kind: string): boolean {
+    return this.#pending.has(kind)
+  }
+
+  /** Sets a timer; `earliest` keeps an earlier pending one of the same kind, otherwise a pending one is left as is. */
+  schedule(kind: string, dueAt: number, earliest: boolean): void {
+    const pending = this.#pending.get(kind)
+    if (pending !== undefined && (!earliest || pending <= dueAt)) return
+    this.set(kind, '', dueAt)
+    this.#pending.set(kind, dueAt)
+  }
+
+  unschedule(kind: string): void {
+    if (!this.#pending.has(kind)) return
+    this.delete(kind)
+    this.#pending.delete(kind)
+  }
+
+  /** Removes a timer the alarm has just run. */
+  ran(kind: string, key = ''): void {
+    this.delete(kind, key)
+    this.#pending.delete(kind)
+  }
+
+  override forget(): void {
+    super.forget()
+    this.#pending.clear()
+  }
+}

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { cliIn, finished, jsonLines, type Cli } from './support/cli'
 import { installInto, ROOT } from './support/project'
+import { fetchAgainIfClosed } from './support/server'
 import { kafdoConfig, startWrangler, type WranglerServer } from './support/wrangler'
 
 const tarball = inject('kafdoTarball')
@@ -36,7 +37,7 @@ const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++cou
 
 /** Calls the server directly, for what the CLI does not do (leasing queue records). */
 async function http(method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${server.url}${path}`, {
+  const response = await fetchAgainIfClosed(`${server.url}${path}`, {
     method,
     headers: { 'x-api-key': BOOTSTRAP_API_KEY, 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

@@ -48,6 +48,7 @@ const DOCUMENTS = [
   'docs/worker-api.md',
   'docs/integrations.md',
   'docs/security.md',
+  'docs/monitoring.md',
   'docs/configuration.md',
   'docs/limits.md',
   'docs/deploying.md',

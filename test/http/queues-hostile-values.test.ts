@@ -12,7 +12,15 @@ import { ack, createQueue, fastRetry, nack, partition, receiveRaw, reject, send,
  * record ends up exactly once where it should.
  */
 
-const nested = (levels: number, open: string, close: string, inner = 'null') => JSON.parse(`${open.repeat(levels)}${inner}${close.repeat(levels)}`)
+/**
+ * A value nested `levels` deep, which fast-check prints by its shape: printing it whole would overflow the
+ * stack and hide the failure it is reported for.
+ */
+const nested = (levels: number, open: string, close: string, inner = 'null') => {
+  const value: object = JSON.parse(`${open.repeat(levels)}${inner}${close.repeat(levels)}`)
+  Object.defineProperty(value, fc.toStringMethod, { value: () => `${open}…${inner}…${close} (${levels} levels)` })
+  return value
+}
 const codeUnits = fc.array(
   fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
   { maxLength: 24 },

@@ -193,7 +193,9 @@ describe('Security > fuzzed reads', () => {
         expect(res.status).toBeLessThan(500)
         if (res.status >= 400) return expectErrorShape(res)
         expect(Number.isInteger(res.body.skipped) && res.body.skipped >= 0).toBe(true)
-        const filter = Object.fromEntries(pairs)
+        // A repeated parameter counts once, by its first value (as Hono's c.req.query reads it).
+        const params = new URLSearchParams(pairs)
+        const filter = { action: params.get('action') ?? undefined, subject: params.get('subject') ?? undefined }
         for (const { offset, ...entry } of res.body.entries) {
           expect(Number.isInteger(offset)).toBe(true)
           expect(auditValueSchema.strict().safeParse(entry).success).toBe(true)

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { authEnv, BOOTSTRAP_API_KEY, call, token, unique, type Reply } from './support'
 
 /**
@@ -33,12 +33,13 @@ interface Fixture {
   memberEpoch?: number
   leaseId?: string
   keyId?: string
+  webhookId?: string
   fresh: string
 }
 
 async function fixture(
   tenant: string,
-  needs: Partial<Record<'member' | 'lease' | 'dlq' | 'key' | 'groupOffsets' | 'freshTopic' | 'freshQueue', true>> = {},
+  needs: Partial<Record<'member' | 'lease' | 'dlq' | 'key' | 'groupOffsets' | 'freshTopic' | 'freshQueue' | 'webhook', true>> = {},
 ): Promise<Fixture> {
   const f: Fixture = { topic: unique('topic'), group: unique('group'), queue: unique('queue'), fresh: unique('fresh') }
   await asAdmin(tenant, 'POST', '/admin/topics', { topic: f.topic, partitions: 1 })
@@ -60,8 +61,12 @@ async function fixture(
     if (needs.dlq) await asAdmin(tenant, 'POST', `/queues/${f.queue}/nack`, { consumerId: 'c', leaseId: received.body.messages[1].leaseId })
   }
   if (needs.key) f.keyId = (await asAdmin(tenant, 'POST', '/admin/api-keys', { name: 'k', permissions: ['topic:read'] })).body.keyId
+  if (needs.webhook) f.webhookId = (await asAdmin(tenant, 'POST', '/admin/webhooks', { url: hookUrl, events: ['health.recovered'] })).body.id
   return f
 }
+
+/** Webhook deliveries from these tests go to the local receiver, which answers 200. */
+const hookUrl = `${inject('webhookReceiver')}/hooks/route-matrix`
 
 interface Route {
   name: string
@@ -308,6 +313,62 @@ const ROUTES: Route[] = [
     request: (f) => ({ method: 'DELETE', path: `/admin/tenants/${f.fresh}` }),
     grants: () => ['platform:admin'],
   },
+  { name: 'GET /metrics', request: () => ({ method: 'GET', path: '/metrics' }), grants: () => ['metrics:read'] },
+  {
+    name: 'GET /health/topics/:topic',
+    request: (f) => ({ method: 'GET', path: `/health/topics/${f.topic}` }),
+    grants: (f) => [`topic:read@${f.topic}`],
+  },
+  {
+    name: 'GET /health/queues/:name',
+    request: (f) => ({ method: 'GET', path: `/health/queues/${f.queue}` }),
+    grants: (f) => [`topic:read@${f.queue}`],
+  },
+  {
+    name: 'GET /health/groups/:groupId',
+    request: (f) => ({ method: 'GET', path: `/health/groups/${f.group}` }),
+    grants: (f) => [`group:read@${f.group}`],
+  },
+  {
+    name: 'POST /admin/webhooks',
+    request: () => ({ method: 'POST', path: '/admin/webhooks', body: { url: hookUrl, events: ['record.dead_lettered'] } }),
+    grants: () => ['webhook:admin'],
+  },
+  { name: 'GET /admin/webhooks', request: () => ({ method: 'GET', path: '/admin/webhooks' }), grants: () => ['webhook:admin'] },
+  {
+    name: 'GET /admin/webhooks/:id',
+    needs: { webhook: true },
+    request: (f) => ({ method: 'GET', path: `/admin/webhooks/${f.webhookId}` }),
+    grants: () => ['webhook:admin'],
+  },
+  {
+    name: 'GET /admin/webhooks/:id/deliveries',
+    needs: { webhook: true },
+    request: (f) => ({ method: 'GET', path: `/admin/webhooks/${f.webhookId}/deliveries` }),
+    grants: () => ['webhook:admin'],
+  },
+  {
+    name: 'POST /admin/webhooks/:id/test',
+    needs: { webhook: true },
+    request: (f) => ({ method: 'POST', path: `/admin/webhooks/${f.webhookId}/test` }),
+    grants: () => ['webhook:admin'],
+  },
+  {
+    name: 'DELETE /admin/webhooks/:id',
+    needs: { webhook: true },
+    request: (f) => ({ method: 'DELETE', path: `/admin/webhooks/${f.webhookId}` }),
+    grants: () => ['webhook:admin'],
+  },
+  {
+    name: 'GET /admin/groups/:groupId/health',
+    request: (f) => ({ method: 'GET', path: `/admin/groups/${f.group}/health` }),
+    grants: (f) => [`group:read@${f.group}`],
+  },
+  {
+    name: 'PUT /admin/groups/:groupId/health',
+    request: (f) => ({ method: 'PUT', path: `/admin/groups/${f.group}/health`, body: { thresholds: [{ metric: 'lag', op: '>', value: 10 }] } }),
+    grants: (f) => [`group:admin@${f.group}`],
+  },
 ]
 
 describe('Security > every route needs a credential and the right permission', () => {
@@ -345,8 +406,15 @@ describe('Security > every route needs a credential and the right permission', (
 
 describe('Security > tenants cannot see or touch each other', () => {
   it("answers a tenant-A admin about tenant-B's resources exactly as about missing ones, and changes nothing", async () => {
-    const b = await fixture('tenant-b', { dlq: true, groupOffsets: true, key: true })
-    const ghost = { ...b, topic: unique('ghost'), queue: unique('ghost'), group: unique('ghost'), keyId: '0123456789abcdef' }
+    const b = await fixture('tenant-b', { dlq: true, groupOffsets: true, key: true, webhook: true })
+    const ghost = {
+      ...b,
+      topic: unique('ghost'),
+      queue: unique('ghost'),
+      group: unique('ghost'),
+      keyId: '0123456789abcdef',
+      webhookId: 'wh_0123456789abcdef',
+    }
     const before = {
       offsets: (await asAdmin('tenant-b', 'GET', `/admin/topics/${b.topic}/offsets`)).body,
       group: (await asAdmin('tenant-b', 'GET', `/consumer-groups/${b.group}/offsets`)).body,

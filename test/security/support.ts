@@ -34,7 +34,9 @@ export async function call(
   if (options.body !== undefined) init.body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
   const response = await app.fetch(new Request(`http://kafdo.test${path}`, init), appEnv)
   const text = await response.text()
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers }
+  // `/metrics` answers text; everything else JSON.
+  const json = (response.headers.get('content-type') ?? '').includes('json')
+  return { status: response.status, body: text ? (json ? JSON.parse(text) : text) : undefined, headers: response.headers }
 }
 
 export interface TokenOptions {

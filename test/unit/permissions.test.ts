@@ -31,6 +31,15 @@ describe('permissions', () => {
     expect(isAllowed(consumer, 'topic:delete', 'events')).toBe(false)
   })
 
+  it('gives a scrape credential (kafdo:metrics) metrics:read alone, tenant-wide', () => {
+    const scraper = grantsFrom(['kafdo:metrics'])
+    expect(isAllowed(scraper, 'metrics:read')).toBe(true)
+    expect(isAllowed(scraper, 'topic:read', 'orders')).toBe(false)
+    expect(isAllowed(scraper, 'webhook:admin')).toBe(false)
+    expect(parsePermission('metrics:read@orders')).toBeUndefined()
+    expect(isAllowed(grantsFrom(['kafdo:operator']), 'webhook:admin')).toBe(true)
+  })
+
   it('lets admin do everything in its tenant but not act across tenants', () => {
     const admin = grantsFrom(['admin'])
     expect(isAllowed(admin, 'topic:delete', 'x')).toBe(true)

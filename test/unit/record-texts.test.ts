@@ -92,6 +92,13 @@ describe('record texts > splitRecords', () => {
       expect(JSON.parse(parts[2]!.text).value).toBe(2)
     }
   })
+
+  it('recovers the record after one whose garbage closes it early and opens another', () => {
+    // `},{{` ends record 1 at its value and starts an unclosed piece that runs into record 2.
+    const parts = splitRecords(`[${record(0, '0')},${record(1, '},{{')},${record(2, '2')}]`)
+    expect(parts.map((p) => p.offset)).toEqual([0, 1, 2])
+    expect(JSON.parse(parts[2]!.text).value).toBe(2)
+  })
 })
 
 describe('record texts > recordTimestamp', () => {

@@ -8,6 +8,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { codeBlocks, where, type CodeBlock } from './markdown'
 import { plainEnv, ROOT } from './project'
+import { fetchAgainIfClosed } from './server'
 import { PROJECT_NODE, type WranglerServer } from './wrangler'
 
 /** What a kind accepts: the fence languages and the marker options. */
@@ -235,17 +236,11 @@ export async function runBlock(
     case 'worker-fragment': {
       const queue = block.options.handler === 'queue'
       const bodies = queue ? messageBodies(block, context.blocks) : undefined
-      const call = () =>
-        fetch(`${servers.host.url}/__block/${index}${queue ? '?handler=queue' : ''}`, {
-          method: queue ? 'POST' : 'GET',
-          ...(bodies ? { body: JSON.stringify(bodies) } : {}),
-          signal: AbortSignal.timeout(60_000),
-        })
-      // The host may close a kept-alive connection that sat idle while other blocks ran ("other side
-      // closed"): the request never reached the Worker, so it is sent again once, on a new connection.
-      const response = await call().catch((err: Error) => {
-        if (String((err as { cause?: unknown }).cause).includes('other side closed')) return call()
-        throw err
+      // The host may close a kept-alive connection that sat idle while other blocks ran.
+      const response = await fetchAgainIfClosed(`${servers.host.url}/__block/${index}${queue ? '?handler=queue' : ''}`, {
+        method: queue ? 'POST' : 'GET',
+        ...(bodies ? { body: JSON.stringify(bodies) } : {}),
+        signal: AbortSignal.timeout(60_000),
       })
       const output = await response.text()
       if (!response.ok) throw new Error(`${where(block)}: the Worker answered ${response.status}:\n${output}\n${servers.host.log().slice(-4000)}`)

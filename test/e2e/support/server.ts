@@ -59,3 +59,17 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
     // the group has already gone
   }
 }
+
+/**
+ * fetch, sent again once on a new connection when the server had closed the kept-alive one it reused
+ * ("other side closed"): `wrangler dev` closes connections that sat idle, and such a request never
+ * reached the Worker. Only for test calls whose repeat is harmless.
+ */
+export async function fetchAgainIfClosed(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init)
+  } catch (err) {
+    if (String((err as { cause?: unknown }).cause).includes('other side closed')) return fetch(url, init)
+    throw err
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * TenantMonitorDO: one per tenant (never one for the cluster), optional like TenantQuotaDO. It holds
+ * - the tenant's per-request metrics, merged from the deltas Worker isolates flush at most every 10 s;
+ * - alert webhook subscriptions, and per subscription a queue of events delivered on the alarm, one at a
+ *   time and in order, retried with backoff, finished ones kept as the delivery log;
+ * - consumer group health thresholds, and the periodic health evaluation (alert-evaluation.ts) that
+ *   turns threshold crossings, recoveries and rebalance storms into events.
+ * Nothing here is on the produce, fetch or ack path: partitions hand their events over without waiting,
+ * and a webhook endpoint is only ever called from the alarm.
+ */
+import { DurableObject } from 'cloudflare:workers'
+import type { ResourceHealthState } from '../core/monitoring/health.js'
+import { addCount, emptyState, mergeInto, type MetricState } from '../core/monitoring/request-metrics.js'
+import type { KafdoEnv } from '../env.js'
+import { fail, ok, type Result } from '../protocol/errors.js'
+import {
+  MAX_WEBHOOKS_PER_TENANT,
+  type CreatedWebhook,
+  type CreateWebhookRequest,
+  type GroupHealthThreshold,
+  type WebhookDelivery,
+  type WebhookDescription,
+  type WebhookEvent,
+} from '../protocol/monitoring.js'
+import { runMigrations } from '../storage/migrations.js'
+import { MONITOR_MIGRATIONS, MonitorStore, type QueuedEvent, type StoredWebhook } from '../storage/monitor-store.js'
+import { KindTimers } from '../storage/timers.js'
+import { evaluateAlerts, HEALTH_EVALUATION_MS } from './alert-evaluation.js'
+import type { RaisedEvent } from './monitor-outbox.js'
+import { attemptDelivery } from './webhook-sender.js'
+
+/** What a scrape reads from the monitor. */
+export interface MonitorMetrics {
+  requests: MetricState
+  webhooks: MetricState
+  /** Events waiting for delivery, per subscription id. */
+  pending: Record<string, number>
+}
+
+const TIMER = { deliver: 'deliver', evaluate: 'evaluate' } as const
+/** Events one subscription may be sent in one alarm run (the rest wait for the next). */
+const MAX_SENDS_PER_RUN = 100
+const HEALTH_EVENTS = new Set(['health.threshold_crossed', 'health.recovered', 'group.rebalance_storm'])
+
+export class TenantMonitorDO extends DurableObject<KafdoEnv> {
+  #store: MonitorStore
+  #timers: KindTimers
+  #tenant: string | undefined
+  #requests: MetricState = emptyState()
+  #webhookCounts: MetricState = emptyState()
+  #webhooks: StoredWebhook[] = []
+  /** The delivery pass under way: a second alarm run meanwhile waits for it rather than send its events again. */
+  #delivering: Promise<void> | undefined
+
+  constructor(ctx: DurableObjectState, env: KafdoEnv) {
+    super(ctx, env)
+    this.#store = new MonitorStore(ctx.storage)
+    this.#timers = new KindTimers(ctx.storage)
+    ctx.blockConcurrencyWhile(async () => {
+      runMigrations(ctx.storage, MONITOR_MIGRATIONS)
+      this.#tenant = this.#store.tenant()
+      this.#requests = this.#store.metricState('requests') ?? emptyState()
+      this.#webhookCounts = this.#store.metricState('webhooks') ?? emptyState()
+      this.#webhooks = this.#store.webhooks()
+      this.#timers.load()
+    })
+  }
+
+  /** Merges an isolate's delta of per-request metrics: one row written per flush. */
+  ingest(tenant: string, delta: MetricState): void {
+    this.#own(tenant)
+    mergeInto(this.#requests, delta)
+    this.#store.writeMetricState('requests', this.#requests, Date.now())
+  }
+
+  metricSnapshot(): MonitorMetrics {
+    return { requests: this.#requests, webhooks: this.#webhookCounts, pending: this.#store.pendingCounts() }
+  }
+
+  /** Queues events for every subscription that listens to their type; answers how many deliveries that made. */
+  async raise(tenant: string, events: RaisedEvent[]): Promise<number> {
+    this.#own(tenant)
+    let queued = 0
+    const now = Date.now()
+    this.ctx.storage.transactionSync(() => {
+      for (const raised of events) {
+        const listeners = this.#webhooks.filter((webhook) => webhook.events.includes(raised.type as StoredWebhook['events'][number]))
+        if (listeners.length === 0) continue
+        const event = this.#event(raised)
+        for (const webhook of listeners) this.#store.enqueue(webhook.id, event.id, event.type, JSON.stringify(event), now)
+        queued += listeners.length
+      }
+    })
+    if (queued > 0) {
+      this.#timers.schedule(TIMER.deliver, now, true)
+      await this.#timers.arm()
+    }
+    return queued
+  }
+
+  async createWebhook(tenant: string, request: CreateWebhookRequest): Promise<Result<CreatedWebhook>> {
+    this.#own(tenant)
+    if (this.#webhooks.length >= MAX_WEBHOOKS_PER_TENANT) {
+      return fail('POLICY_VIOLATION', `a tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks`, { limit: MAX_WEBHOOKS_PER_TENANT })
+    }
+    const webhook: StoredWebhook = {
+      id: `wh_${randomHex(8)}`,
+      url: request.url,
+      events: [...new Set(request.events)],
+      format: request.format ?? 'json',
+      secret: request.secret ?? `whsec_${randomHex(32)}`,
+      description: request.description ?? null,
+      createdAt: Date.now(),
+    }
+    this.#store.insertWebhook(webhook)
+    this.#webhooks = this.#store.webhooks()
+    if (webhook.events.some((type) => HEALTH_EVENTS.has(type))) await this.watch(tenant)
+    return ok({ ...describe(webhook), secret: webhook.secret })
+  }
+
+  listWebhooks(): WebhookDescription[] {
+    return this.#webhooks.map(describe)
+  }
+
+  webhook(id: string): Result<WebhookDescription> {
+    const webhook = this.#webhooks.find((w) => w.id === id)
+    return webhook ? ok(describe(webhook)) : fail('NOT_FOUND', `no webhook '${id}'`, { id })
+  }
+
+  deleteWebhook(id: string): Result<null> {
+    if (!this.#store.deleteWebhook(id)) return fail('NOT_FOUND', `no webhook '${id}'`, { id })
+    this.#webhooks = this.#store.webhooks()
+    return ok(null)
+  }
+
+  /** A subscription's delivery log, newest first (pending events included). */
+  deliveries(id: string, limit: number): Result<WebhookDelivery[]> {
+    if (!this.#webhooks.some((w) => w.id === id)) return fail('NOT_FOUND', `no webhook '${id}'`, { id })
+    return ok(this.#store.events(id, limit).map(({ webhookId: _w, seq: _s, event: _e, ...delivery }) => delivery))
+  }
+
+  /** Queues a `webhook.test` event for one subscription, whatever it listens to. */
+  async testWebhook(tenant: string, id: string): Promise<Result<{ eventId: string }>> {
+    this.#own(tenant)
+    if (!this.#webhooks.some((w) => w.id === id)) return fail('NOT_FOUND', `no webhook '${id}'`, { id })
+    const event = this.#event({ type: 'webhook.test', occurredAt: Date.now(), data: { subscription: id } })
+    this.#store.enqueue(id, event.id, event.type, JSON.stringify(event), Date.now())
+    this.#timers.schedule(TIMER.deliver, Date.now(), true)
+    await this.#timers.arm()
+    return ok({ eventId: event.id })
+  }
+
+  groupThresholds(groupId: string): GroupHealthThreshold[] {
+    return this.#store.groupThresholds(groupId)
+  }
+
+  async setGroupThresholds(tenant: string, groupId: string, thresholds: GroupHealthThreshold[]): Promise<GroupHealthThreshold[]> {
+    this.#own(tenant)
+    this.#store.writeGroupThresholds(groupId, thresholds, Date.now())
+    if (thresholds.length > 0) await this.watch(tenant)
+    return this.#store.groupThresholds(groupId)
+  }
+
+  /** What the periodic evaluation remembers of a resource (`topic:<topicId>`, `group:<groupId>`). */
+  healthState(resource: string): ResourceHealthState | null {
+    return this.#store.healthState(resource) ?? null
+  }
+
+  /** Starts the periodic evaluation (at once), if it is not running. */
+  async watch(tenant: string): Promise<void> {
+    this.#own(tenant)
+    this.#timers.schedule(TIMER.evaluate, Date.now(), false)
+    await this.#timers.arm()
+  }
+
+  override async alarm(): Promise<void> {
+    // Timers due by the time the alarm was set for run even when it is driven early (as tests do).
+    const now = Math.max(Date.now(), this.#timers.alarmFired() ?? 0)
+    for (const timer of this.#timers.due(now)) {
+      this.#timers.ran(timer.kind, timer.key)
+      try {
+        if (timer.kind === TIMER.deliver) await this.#deliver(now)
+        else if (timer.kind === TIMER.evaluate) await this.#evaluate(now)
+      } catch (err) {
+        console.error(JSON.stringify({ level: 'error', message: `monitor ${timer.kind} failed; will retry`, error: (err as Error).message }))
+        if (timer.kind === TIMER.evaluate) this.#timers.schedule(TIMER.evaluate, now + HEALTH_EVALUATION_MS, false)
+      }
+    }
+    const next = this.#store.nextAttemptAt()
+    if (next !== undefined) this.#timers.schedule(TIMER.deliver, next, true)
+    await this.#timers.arm()
+  }
+
+  /** Sends every subscription's due events, subscriptions in parallel, each one's in order, stopping at a failure. */
+  async #deliver(now: number): Promise<void> {
+    if (this.#delivering) return this.#delivering
+    this.#delivering = this.#deliverDue(now).finally(() => (this.#delivering = undefined))
+    return this.#delivering
+  }
+
+  async #deliverDue(now: number): Promise<void> {
+    const due = this.#store.heads().filter((head) => head.nextAttemptAt !== null && head.nextAttemptAt <= now)
+    await Promise.all(
+      due.map(async (first) => {
+        const webhook = this.#webhooks.find((w) => w.id === first.webhookId)
+        let head: QueuedEvent | undefined = first
+        for (let sent = 0; webhook && head && sent < MAX_SENDS_PER_RUN; sent++) {
+          const after = await attemptDelivery(webhook, head, now)
+          // The subscription may have been deleted while the request was out.
+          if (!this.#webhooks.some((w) => w.id === webhook.id)) return
+          this.#store.recordAttempt(after)
+          const result = after.status === 'pending' ? 'retried' : after.status
+          addCount(this.#webhookCounts, 'kafdo_webhook_deliveries_total', [webhook.id, result])
+          if (after.status === 'pending') break
+          head = this.#store.heads().find((h) => h.webhookId === webhook.id)
+        }
+        if (webhook) this.#store.pruneLog(webhook.id)
+      }),
+    )
+    this.#store.writeMetricState('webhooks', this.#webhookCounts, now)
+  }
+
+  async #evaluate(now: number): Promise<void> {
+    if (!this.#tenant) return
+    const result = await evaluateAlerts({
+      env: this.env,
+      tenant: this.#tenant,
+      now,
+      state: (resource) => this.#store.healthState(resource),
+      groupThresholds: this.#store.allGroupThresholds(),
+      stormWatched: this.#webhooks.some((w) => w.events.includes('group.rebalance_storm')),
+    })
+    this.ctx.storage.transactionSync(() => {
+      for (const [resource, state] of result.states) this.#store.writeHealthState(resource, state, now)
+      // Resources no longer evaluated (deleted, thresholds removed) are forgotten after a day.
+      this.#store.forgetHealthStatesBefore(now - 86_400_000)
+    })
+    if (result.events.length > 0) await this.raise(this.#tenant, result.events)
+    if (result.watching) this.#timers.schedule(TIMER.evaluate, now + HEALTH_EVALUATION_MS, false)
+  }
+
+  /** The monitor learns its tenant from the first call (its name is the tenant, but alarms carry no caller). */
+  #own(tenant: string): void {
+    if (this.#tenant !== undefined) return
+    this.#store.writeTenant(tenant)
+    this.#tenant = tenant
+  }
+
+  #event(raised: RaisedEvent): WebhookEvent {
+    return {
+      id: `evt_${randomHex(12)}`,
+      type: raised.type,
+      tenant: this.#tenant ?? 'unknown',
+      occurredAt: new Date(raised.occurredAt).toISOString(),
+      data: raised.data,
+    }
+  }
+}
+
+function describe(webhook: StoredWebhook): WebhookDescription {
+  return {
+    id: webhook.id,
+    url: webhook.url,
+    events: webhook.events,
+    format: webhook.format,
+    description: webhook.description,
+    createdAt: webhook.createdAt,
+  }
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
+}

@@ -1,0 +1,179 @@
+/**
+ * Health and alerting: the thresholds a topic, queue or group is checked against, the health answer,
+ * alert webhook subscriptions, the events they receive, and their delivery log.
+ */
+import { z } from 'zod'
+
+/** Figures a topic or queue threshold may name (queue figures are for one share group). */
+export const TOPIC_HEALTH_METRICS = [
+  'records',
+  'sizeBytes',
+  'depth',
+  'ready',
+  'inFlight',
+  'delayed',
+  'oldestMessageAgeMs',
+  'dlqDepth',
+  'dlqGrowth',
+] as const
+/** Figures a consumer group threshold may name. `rebalances`: group epoch advances since the last evaluation. */
+export const GROUP_HEALTH_METRICS = ['lag', 'maxPartitionLag', 'members', 'rebalances'] as const
+
+export type TopicHealthMetric = (typeof TOPIC_HEALTH_METRICS)[number]
+export type GroupHealthMetric = (typeof GROUP_HEALTH_METRICS)[number]
+export type ResourceHealthStatus = 'ok' | 'degraded' | 'failing'
+
+export const MAX_HEALTH_THRESHOLDS = 20
+/** The longest `forMs` a threshold may ask for (a day). */
+export const MAX_HEALTH_FOR_MS = 86_400_000
+
+const thresholdFields = {
+  op: z.enum(['>', '>=', '<', '<=']),
+  value: z.number().finite(),
+  /** The condition must hold this long (seen by the periodic evaluation) before it counts. */
+  forMs: z.number().int().min(0).max(MAX_HEALTH_FOR_MS).optional(),
+  severity: z.enum(['degraded', 'failing']).optional(),
+}
+
+export const topicHealthThresholdSchema = z.strictObject({
+  metric: z.enum(TOPIC_HEALTH_METRICS),
+  ...thresholdFields,
+  /** The share group queue figures are read for; `default` when not given. */
+  group: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+})
+export const groupHealthThresholdSchema = z.strictObject({ metric: z.enum(GROUP_HEALTH_METRICS), ...thresholdFields })
+
+export type TopicHealthThreshold = z.infer<typeof topicHealthThresholdSchema>
+export type GroupHealthThreshold = z.infer<typeof groupHealthThresholdSchema>
+export type HealthThreshold = TopicHealthThreshold | GroupHealthThreshold
+
+/** A topic's or queue's health policy, kept with the topic's config; `[]` clears it. */
+export const topicHealthPolicySchema = z.strictObject({ thresholds: z.array(topicHealthThresholdSchema).max(MAX_HEALTH_THRESHOLDS) })
+export const groupHealthPolicySchema = z.strictObject({ thresholds: z.array(groupHealthThresholdSchema).max(MAX_HEALTH_THRESHOLDS) })
+export type TopicHealthPolicy = z.infer<typeof topicHealthPolicySchema>
+export type GroupHealthPolicy = z.infer<typeof groupHealthPolicySchema>
+
+export type HealthResourceKind = 'topic' | 'queue' | 'group'
+
+/**
+ * What `health()` of the in-Worker and client admins asks about: a topic, a queue (read for share group
+ * `group`, `default` when not given), or a consumer group.
+ */
+export type HealthTarget = { topic: string; group?: string } | { queue: string; group?: string } | { group: string }
+
+/** One threshold as evaluated now. */
+export interface HealthCheck {
+  metric: string
+  op: string
+  value: number
+  severity: 'degraded' | 'failing'
+  forMs: number
+  /** The figure now; null when it cannot be known (e.g. `dlqGrowth` before a first evaluation). */
+  observed: number | null
+  /** The condition holds now. */
+  breached: boolean
+  /** It holds, but not yet for `forMs` as far as the periodic evaluation has seen. */
+  pending: boolean
+  /** When the periodic evaluation first saw it hold (epoch ms), if it has. */
+  since: number | null
+}
+
+export interface HealthReport {
+  resource: { kind: HealthResourceKind; name: string }
+  status: ResourceHealthStatus
+  checkedAt: string
+  /** One sentence per threshold that counts now (breached and past its `forMs`). */
+  reasons: string[]
+  figures: Record<string, unknown>
+  checks: HealthCheck[]
+}
+
+// Alert webhooks.
+
+export const WEBHOOK_EVENT_TYPES = [
+  'record.dead_lettered',
+  'record.retries_exhausted',
+  'health.threshold_crossed',
+  'health.recovered',
+  'group.rebalance_storm',
+] as const
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number] | 'webhook.test'
+
+export const MAX_WEBHOOKS_PER_TENANT = 20
+export const WEBHOOK_ID_PATTERN = /^wh_[0-9a-f]{16}$/
+
+/** https, or http to the local machine only (a receiver under development). */
+const webhookUrlSchema = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value)
+      const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+      return url.protocol === 'https:' || (url.protocol === 'http:' && local)
+    } catch {
+      return false
+    }
+  }, 'must be an https URL (http only to localhost)')
+
+export const createWebhookRequestSchema = z.strictObject({
+  url: webhookUrlSchema,
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYPES.length),
+  /** `json`: the event as is; `slack`: Slack's incoming-webhook body (`text` and `blocks`). */
+  format: z.enum(['json', 'slack']).optional(),
+  /** The HMAC key; Kafdo makes one (answered once, here) when not given. */
+  secret: z.string().min(32).max(256).optional(),
+  description: z.string().max(256).optional(),
+})
+export type CreateWebhookRequest = z.infer<typeof createWebhookRequestSchema>
+
+export const webhookIdSchema = z.string().regex(WEBHOOK_ID_PATTERN, 'must be a webhook id (wh_ and 16 hexadecimal digits)')
+
+/** A subscription as listed: never its secret. */
+export interface WebhookDescription {
+  id: string
+  url: string
+  events: WebhookEventType[]
+  format: 'json' | 'slack'
+  description: string | null
+  createdAt: number
+}
+
+/** What creating a subscription answers: the only time its secret is shown. */
+export interface CreatedWebhook extends WebhookDescription {
+  secret: string
+}
+
+/** What a receiver gets (the `json` format), and what the `slack` format is made from. */
+export interface WebhookEvent {
+  /** Unique per event: a receiver that sees an id twice (deliveries are at least once) drops the copy. */
+  id: string
+  type: WebhookEventType
+  tenant: string
+  occurredAt: string
+  data: Record<string, unknown>
+}
+
+export interface WebhookDelivery {
+  eventId: string
+  type: WebhookEventType
+  status: 'pending' | 'delivered' | 'failed'
+  attempts: number
+  /** HTTP status of the last attempt, null when it got no answer. */
+  lastStatus: number | null
+  lastError: string | null
+  createdAt: number
+  lastAttemptAt: number | null
+  nextAttemptAt: number | null
+  deliveredAt: number | null
+}
+
+/** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
+export const SIGNATURE_HEADER = 'kafdo-signature'
+/** How far a receiver should let the signed time be from its clock before refusing (a replay). */
+export const SIGNATURE_TOLERANCE_SECONDS = 300

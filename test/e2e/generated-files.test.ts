@@ -1,0 +1,50 @@
+/**
+ * The Grafana dashboard is generated from the metric catalogue (`npm run generate`) and committed; CI's
+ * `npm run check:generated` fails when the committed copy is stale. Both are checked here: the copy in
+ * the tree is current, and a catalogue change without regenerating is caught.
+ */
+import { spawnSync } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { METRICS } from '../../src/protocol/metric-catalogue'
+import { ROOT } from './support/project'
+import { PROJECT_NODE } from './support/wrangler'
+
+const work = mkdtempSync(join(tmpdir(), 'kafdo-generated-'))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+const check = (root: string) => spawnSync(PROJECT_NODE, [join(root, 'scripts/generate-grafana.mjs'), '--check'], { encoding: 'utf8' })
+
+describe('Generated files > the metric names in the docs', () => {
+  it('names every metric of the catalogue in docs/monitoring.md, and none that is not in it', () => {
+    const doc = readFileSync(join(ROOT, 'docs/monitoring.md'), 'utf8')
+    expect(METRICS.map((m) => m.name).filter((name) => !doc.includes(`\`${name}\``))).toEqual([])
+    const named = new Set([...doc.matchAll(/`(kafdo_[a-z_]+)`/g)].map((m) => m[1]!))
+    const known = new Set<string>(METRICS.map((m) => m.name))
+    expect([...named].filter((name) => !known.has(name) && !known.has(name.replace(/_(bucket|sum|count)$/, '')))).toEqual([])
+  })
+})
+
+describe('Generated files > the Grafana dashboard', () => {
+  it('is current in the tree', () => {
+    const result = check(ROOT)
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+  })
+
+  it('is reported stale when a metric changes without regenerating it, and regenerating fixes it', () => {
+    for (const dir of ['scripts', 'src/protocol', 'dashboards']) mkdirSync(join(work, dir), { recursive: true })
+    cpSync(join(ROOT, 'scripts/generate-grafana.mjs'), join(work, 'scripts/generate-grafana.mjs'))
+    cpSync(join(ROOT, 'dashboards/kafdo-grafana.json'), join(work, 'dashboards/kafdo-grafana.json'))
+    const catalogue = readFileSync(join(ROOT, 'src/protocol/metric-catalogue.ts'), 'utf8')
+    writeFileSync(join(work, 'src/protocol/metric-catalogue.ts'), catalogue.replace("'kafdo_group_total_lag'", "'kafdo_group_lag_sum'"))
+    const stale = check(work)
+    expect(stale.status).toBe(1)
+    expect(stale.stderr).toContain('dashboards/kafdo-grafana.json is stale')
+    expect(spawnSync(PROJECT_NODE, [join(work, 'scripts/generate-grafana.mjs')], { encoding: 'utf8' }).status).toBe(0)
+    expect(readFileSync(join(work, 'dashboards/kafdo-grafana.json'), 'utf8')).toContain('kafdo_group_lag_sum')
+    expect(check(work).status).toBe(0)
+  })
+})
