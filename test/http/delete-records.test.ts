@@ -87,6 +87,10 @@ describe('HTTP > delete records', () => {
     expect((await offsets(topic))[0].earliest).toBe(0)
   })
 
+  it('is listed among the endpoints of GET /', async () => {
+    expect((await request('GET', '/')).body.endpoints.admin).toContain('POST /admin/topics/:topic/delete-records')
+  })
+
   it('records the deletion in the audit trail', async () => {
     const topic = await topicWith(1, 2)
     await request('POST', `/admin/topics/${topic}/delete-records`, { partitions: [{ partition: 0, offset: 1 }] })
