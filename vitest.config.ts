@@ -5,6 +5,7 @@
  * Queues simulated by Miniflare).
  */
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -17,9 +18,11 @@ export default defineConfig({
         plugins: [
           cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { AUTH_MODE: 'none', REQUEST_LOGS: 'off' } } }),
         ],
+        // kafkajs's documented examples import 'kafdo/kafkajs' as a user would; here that is the source.
+        resolve: { alias: { 'kafdo/kafkajs': fileURLToPath(new URL('./kafkajs/index.ts', import.meta.url)) } },
         test: {
           name: 'workers',
-          include: ['test/{unit,durable-objects,http,api,client,security,integrations,monitoring}/**/*.test.ts'],
+          include: ['test/{unit,durable-objects,http,api,client,security,integrations,monitoring,kafkajs}/**/*.test.ts'],
           // Property tests run hundreds of requests; on a loaded 2-core CI machine 5 s is too tight for them.
           testTimeout: 30_000,
           // A local HTTP server the alert webhook tests deliver to.

@@ -16,6 +16,7 @@ import {
   type WebhookDelivery,
   type WebhookDescription,
   createApiKeyRequestSchema,
+  deleteRecordsRequestSchema,
   parseApplyDocument,
   quotasSchema,
   type ApiKeyDescription,
@@ -30,6 +31,8 @@ import {
   type AlterTopicConfigResult,
   type CommittedOffsetDescription,
   type CreateTopicRequest,
+  type DeleteRecordsRequest,
+  type DeleteRecordsResult,
   type GroupDescription,
   type GroupListing,
   type PartitionOffsets,
@@ -51,8 +54,15 @@ export class KafdoAdmin {
    * Creates a topic. Not retried: if a first attempt's answer were lost, a retry would be refused as
    * TOPIC_ALREADY_EXISTS and could not tell our own creation from someone else's.
    */
-  createTopic(request: CreateTopicRequest): Promise<TopicSummary> {
-    return this.#http.request<TopicSummary>({ method: 'POST', path: ['admin', 'topics'], body: request, idempotent: false })
+  createTopic(request: CreateTopicRequest, options: { dryRun?: boolean } = {}): Promise<TopicSummary> {
+    return this.#http.request<TopicSummary>({
+      method: 'POST',
+      path: ['admin', 'topics'],
+      query: options.dryRun ? { dryRun: 'true' } : {},
+      body: request,
+      // A dry run changes nothing, so repeating it is safe.
+      idempotent: options.dryRun === true,
+    })
   }
 
   /** Topic names, as kafkajs's `listTopics` returns them. */
@@ -72,13 +82,29 @@ export class KafdoAdmin {
   }
 
   /** Raises the topic's partition count to `count`: the new total, as in Kafka's CreatePartitions. */
-  addPartitions(topic: string, count: number): Promise<TopicSummary> {
-    return this.#http.request<TopicSummary>({ method: 'POST', path: ['admin', 'topics', topic, 'partitions'], body: { count }, idempotent: false })
+  addPartitions(topic: string, count: number, options: { dryRun?: boolean } = {}): Promise<TopicSummary> {
+    return this.#http.request<TopicSummary>({
+      method: 'POST',
+      path: ['admin', 'topics', topic, 'partitions'],
+      query: options.dryRun ? { dryRun: 'true' } : {},
+      body: { count },
+      idempotent: options.dryRun === true,
+    })
   }
 
   /** kafkajs's and the in-Worker admin's name for `addPartitions`. */
-  createPartitions(topic: string, count: number): Promise<TopicSummary> {
-    return this.addPartitions(topic, count)
+  createPartitions(topic: string, count: number, options: { dryRun?: boolean } = {}): Promise<TopicSummary> {
+    return this.addPartitions(topic, count, options)
+  }
+
+  /**
+   * Kafka's DeleteRecords: deletes each partition's records before `offset` (`'latest'`: every record
+   * written so far). Answers each partition's offsets afterwards. Retried like a delete: moving a log
+   * start twice to the same offset moves it once.
+   */
+  async deleteRecords(topic: string, partitions: DeleteRecordsRequest['partitions']): Promise<DeleteRecordsResult> {
+    const body = check(deleteRecordsRequestSchema, { partitions })
+    return this.#http.request<DeleteRecordsResult>({ method: 'POST', path: ['admin', 'topics', topic, 'delete-records'], body, idempotent: true })
   }
 
   /**

@@ -8,15 +8,15 @@ import type { CommittedOffsetDescription, FetchResponse, HeartbeatResult, JoinGr
 import type { HttpCore } from './http.js'
 
 export function httpGroupPort(http: HttpCore, groupId: string): GroupPort {
-  const post = <T>(action: string, body: unknown, extra: { idempotent: boolean; timeout?: number } = { idempotent: true }) =>
+  const post = <T>(action: string, body: unknown, extra: { idempotent: boolean; timeout?: number; signal?: AbortSignal } = { idempotent: true }) =>
     http.request<T>({ method: 'POST', path: ['consumer-groups', groupId, action], body, retries: 0, ...extra })
   return {
     join: (request) => post<JoinGroupResult>('join', request, { idempotent: false }),
     heartbeat: (request) => post<HeartbeatResult>('heartbeat', request),
-    fetch: async (request) => {
+    fetch: async (request, signal) => {
       // A long poll gets that long on top of the client's timeout.
       const extra = request.maxWaitMs ? { idempotent: true, timeout: http.timeout + request.maxWaitMs } : { idempotent: true }
-      return (await post<{ partitions: FetchResponse[] }>('fetch', request, extra)).partitions
+      return (await post<{ partitions: FetchResponse[] }>('fetch', request, { ...extra, ...(signal ? { signal } : {}) })).partitions
     },
     commit: (request) => post<unknown>('commit', request),
     leave: (request) => post<unknown>('leave', request),

@@ -58,6 +58,8 @@ export type {
   AlterTopicConfigResult,
   CommittedOffsetDescription,
   CreateTopicRequest,
+  DeleteRecordsRequest,
+  DeleteRecordsResult,
   ErrorBody,
   ErrorCode,
   ErrorPayload,

@@ -5,12 +5,15 @@ import { check } from '../protocol/validation.js'
 import {
   alterTopicConfigRequestSchema,
   createTopicRequestSchema,
+  deleteRecordsRequestSchema,
   partitionCountSchema,
   topicNameSchema,
   type AlterTopicConfigOptions,
   type AlterTopicConfigRequest,
   type AlterTopicConfigResult,
   type CreateTopicRequest,
+  type DeleteRecordsRequest,
+  type DeleteRecordsResult,
   type TopicDescription,
   type TopicSummary,
 } from '../protocol/topics.js'
@@ -49,8 +52,9 @@ export class Admin {
     this.#tenant = tenant
   }
 
-  createTopic(request: CreateTopicRequest): Promise<TopicSummary> {
-    return topics.createTopic(this.#env, this.#tenant, check(createTopicRequestSchema, request))
+  /** Creates a topic; with `dryRun`, checks it (name, partitions, config, not existing yet) and creates nothing. */
+  createTopic(request: CreateTopicRequest, options: { dryRun?: boolean } = {}): Promise<TopicSummary> {
+    return topics.createTopic(this.#env, this.#tenant, check(createTopicRequestSchema, request), options.dryRun === true)
   }
 
   async deleteTopic(topic: string): Promise<void> {
@@ -67,12 +71,23 @@ export class Admin {
   }
 
   /** Raises the topic's partition count to `count` (the new total, as in Kafka). */
-  createPartitions(topic: string, count: number): Promise<TopicSummary> {
+  createPartitions(topic: string, count: number, options: { dryRun?: boolean } = {}): Promise<TopicSummary> {
     return topics.createPartitions(
       this.#env,
       this.#tenant,
       check(topicNameSchema, topic, { at: ['topic'] }),
       check(partitionCountSchema, count, { at: ['count'] }),
+      options.dryRun === true,
+    )
+  }
+
+  /** Kafka's DeleteRecords: deletes each partition's records before `offset` (`'latest'`: all written so far). */
+  deleteRecords(topic: string, partitions: DeleteRecordsRequest['partitions']): Promise<DeleteRecordsResult> {
+    return topics.deleteRecords(
+      this.#env,
+      this.#tenant,
+      check(topicNameSchema, topic, { at: ['topic'] }),
+      check(deleteRecordsRequestSchema, { partitions }),
     )
   }
 

@@ -25,7 +25,7 @@ export type { ConsumerRecord, RebalanceListener }
 export type ConsumerConfig = Omit<ConsumerOptionsInput, 'topics' | 'pattern'>
 
 /** The consumer core's port, in-process: each call goes straight to the services. */
-function workerPort(env: KafdoBindings, tenant: string, groupId: string): GroupPort {
+export function workerGroupPort(env: KafdoBindings, tenant: string, groupId: string): GroupPort {
   return {
     join: (request) => groups.joinGroup(env, tenant, groupId, check(joinGroupRequestSchema, request)),
     heartbeat: (request) => groups.heartbeat(env, tenant, groupId, request),
@@ -53,7 +53,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const options = check(consumerOptionsSchema, { ...config, topics: undefined, pattern: undefined })
     this.#maxPollRecords = options.maxPollRecords
     this.#core = new ConsumerCore(
-      workerPort(env, tenant, options.groupId),
+      workerGroupPort(env, tenant, options.groupId),
       { ...options, clientId: options.clientId ?? 'kafdo-consumer', joinHint: 'poll first' },
       listener,
     )

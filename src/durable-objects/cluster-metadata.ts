@@ -81,8 +81,8 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     return this.#store.topics(tenant)
   }
 
-  /** Kafka's CreatePartitions: `count` is the new total and may only grow. */
-  async createPartitions(tenant: string, name: string, count: number): Promise<Result<TopicMetadata>> {
+  /** Kafka's CreatePartitions: `count` is the new total and may only grow. With `dryRun`, checks it and changes nothing. */
+  async createPartitions(tenant: string, name: string, count: number, dryRun = false): Promise<Result<TopicMetadata>> {
     const topic = this.#store.topic(tenant, name)
     if (!topic) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
     if (count <= topic.partitions) {
@@ -93,6 +93,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     }
     const quota = this.#checkQuotas(tenant, { ...topic, partitions: count }, topic)
     if (!quota.ok) return quota
+    if (dryRun) return ok({ ...topic, partitions: count })
     this.#store.updatePartitions(tenant, name, count, Date.now())
     this.#topicsChanged()
     await this.#notifyGroups(tenant)

@@ -6,12 +6,13 @@ import {
   alterTopicConfigRequestSchema,
   createPartitionsRequestSchema,
   createTopicRequestSchema,
+  deleteRecordsRequestSchema,
   isInternalTopic,
   topicNameSchema,
 } from '../protocol/topics.js'
 import { deleteGroup, describeGroup, listGroups, resetOffsets } from '../services/groups.js'
 import { topicOffsets } from '../services/read.js'
-import { alterTopicConfig, createPartitions, createTopic, deleteTopic, describeTopic, listTopics } from '../services/topics.js'
+import { alterTopicConfig, createPartitions, createTopic, deleteRecords, deleteTopic, describeTopic, listTopics } from '../services/topics.js'
 import { audited, authorize, visible } from './authorize.js'
 import type { AppEnv } from './context.js'
 import { jsonBody, param, query } from './validate.js'
@@ -26,9 +27,11 @@ adminRoutes.get('/topics', async (c) => {
 })
 
 adminRoutes.post('/topics', async (c) => {
+  const dryRun = query(c, dryRunQuery).dryRun === 'true'
   const request = await jsonBody(c, createTopicRequestSchema)
   await authorize(c, 'topic:create', request.topic)
-  const topic = await createTopic(c.env, c.get('tenant'), request)
+  const topic = await createTopic(c.env, c.get('tenant'), request, dryRun)
+  if (dryRun) return c.json({ ...topic, dryRun: true })
   await audited(c, 'topic:create', topic.topic, { partitions: topic.partitions, config: request.config ?? {} })
   return c.json(topic, 201)
 })
@@ -49,10 +52,22 @@ adminRoutes.delete('/topics/:topic', async (c) => {
 
 adminRoutes.post('/topics/:topic/partitions', async (c) => {
   const topic = param(c, 'topic', topicNameSchema)
+  const dryRun = query(c, dryRunQuery).dryRun === 'true'
   await authorize(c, 'topic:config', topic)
   const { count } = await jsonBody(c, createPartitionsRequestSchema)
-  const result = await createPartitions(c.env, c.get('tenant'), topic, count)
+  const result = await createPartitions(c.env, c.get('tenant'), topic, count, dryRun)
+  if (dryRun) return c.json({ ...result, dryRun: true })
   await audited(c, 'topic:config', topic, { partitions: count })
+  return c.json(result)
+})
+
+// Kafka's DeleteRecords, which Kafka authorizes as a DELETE on the topic.
+adminRoutes.post('/topics/:topic/delete-records', async (c) => {
+  const topic = param(c, 'topic', topicNameSchema)
+  await authorize(c, 'topic:delete', topic)
+  const request = await jsonBody(c, deleteRecordsRequestSchema)
+  const result = await deleteRecords(c.env, c.get('tenant'), topic, request)
+  await audited(c, 'topic:delete-records', topic, { partitions: request.partitions })
   return c.json(result)
 })
 

@@ -61,6 +61,7 @@ export function createApp(): Hono<AppEnv> {
           'DELETE /admin/topics/:topic',
           'PATCH /admin/topics/:topic/config',
           'POST /admin/topics/:topic/partitions',
+          'POST /admin/topics/:topic/delete-records',
           'GET /admin/topics/:topic/offsets',
           'GET /admin/groups',
           'GET /admin/groups/:groupId',

@@ -58,6 +58,31 @@ export const alterTopicConfigRequestSchema = z
   })
 export type AlterTopicConfigRequest = z.infer<typeof alterTopicConfigRequestSchema>
 
+/**
+ * Kafka's DeleteRecords (`POST /admin/topics/:topic/delete-records`): each partition's records before
+ * `offset` are deleted, its log start moving to `offset`; `"latest"` deletes every record written so far.
+ * An offset past the partition's latest is OFFSET_OUT_OF_RANGE; one at or before its earliest deletes nothing.
+ */
+export const deleteRecordsRequestSchema = z.strictObject({
+  partitions: z
+    .array(
+      z.strictObject({
+        partition: z.number().int().nonnegative(),
+        offset: z.union([z.literal('latest'), z.number().int().nonnegative()], 'must be a non-negative integer or "latest"'),
+      }),
+    )
+    .min(1)
+    .max(MAX_PARTITIONS_PER_TOPIC)
+    .refine((partitions) => new Set(partitions.map((p) => p.partition)).size === partitions.length, 'names a partition twice'),
+})
+export type DeleteRecordsRequest = z.infer<typeof deleteRecordsRequestSchema>
+
+/** Each partition's offsets after the deletion (`earliest` is its new log start). */
+export interface DeleteRecordsResult {
+  topic: string
+  partitions: PartitionOffsets[]
+}
+
 export interface AlterTopicConfigOptions {
   /** Validate everything (keys, values, tenant quotas) and answer what the config would become; change nothing. */
   dryRun?: boolean

@@ -2,9 +2,12 @@
 import type { CreateTopicInput, UpdateTopicInput } from '../durable-objects/cluster-metadata.js'
 import type { KafdoBindings } from '../env.js'
 import { topicConfigToStrings } from '../protocol/topic-config.js'
+import { KafdoError } from '../protocol/errors.js'
 import {
   isInternalTopic,
   type AlterTopicConfigRequest,
+  type DeleteRecordsRequest,
+  type DeleteRecordsResult,
   type AlterTopicConfigResult,
   type TopicDescription,
   type TopicMetadata,
@@ -12,10 +15,17 @@ import {
 } from '../protocol/topics.js'
 import { watchHealth } from './monitoring/alerts.js'
 import { offsetsOf } from './read.js'
-import { attempt, call, clusterStub } from './stubs.js'
-import { forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
+import { attempt, call, clusterStub, partitionStub } from './stubs.js'
+import { findTopic, forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
 
-export async function createTopic(env: KafdoBindings, tenant: string, input: CreateTopicInput): Promise<TopicSummary> {
+/** Creates a topic; with `dryRun`, checks its name, partitions and config and that it does not exist, and creates nothing. */
+export async function createTopic(env: KafdoBindings, tenant: string, input: CreateTopicInput, dryRun = false): Promise<TopicSummary> {
+  if (dryRun) {
+    if (await findTopic(env, tenant, input.topic, true)) {
+      throw new KafdoError('TOPIC_ALREADY_EXISTS', `topic '${input.topic}' already exists`, { topic: input.topic })
+    }
+    return summarize(await call(() => clusterStub(env).validateTopic(tenant, input)))
+  }
   const topic = await call(() => clusterStub(env).createTopic(tenant, input))
   rememberTopic(tenant, topic)
   return summarize(topic)
@@ -38,9 +48,9 @@ export async function describeTopic(env: KafdoBindings, tenant: string, name: st
   }
 }
 
-export async function createPartitions(env: KafdoBindings, tenant: string, name: string, count: number): Promise<TopicSummary> {
-  const topic = await call(() => clusterStub(env).createPartitions(tenant, name, count))
-  rememberTopic(tenant, topic)
+export async function createPartitions(env: KafdoBindings, tenant: string, name: string, count: number, dryRun = false): Promise<TopicSummary> {
+  const topic = await call(() => clusterStub(env).createPartitions(tenant, name, count, dryRun))
+  if (!dryRun) rememberTopic(tenant, topic)
   return summarize(topic)
 }
 
@@ -86,6 +96,42 @@ export async function deleteTopic(env: KafdoBindings, tenant: string, name: stri
   const topic = await call(() => clusterStub(env).deleteTopic(tenant, name))
   forgetTopic(tenant, name)
   return summarize(topic)
+}
+
+/**
+ * Kafka's DeleteRecords: moves each named partition's log start to its offset. Every offset is checked
+ * against the partition's latest before anything is deleted, so a bad one deletes nothing.
+ */
+export async function deleteRecords(env: KafdoBindings, tenant: string, name: string, request: DeleteRecordsRequest): Promise<DeleteRecordsResult> {
+  const topic = await requireTopic(env, tenant, name, true)
+  const missing = request.partitions.find((p) => p.partition >= topic.partitions)
+  if (missing) {
+    throw new KafdoError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' has no partition ${missing.partition} (it has ${topic.partitions})`, {
+      topic: name,
+      partition: missing.partition,
+    })
+  }
+  const refOf = (partition: number) => ({ tenant, topic: topic.topic, topicId: topic.topicId, partition })
+  const before = await Promise.all(
+    request.partitions.map(({ partition }) => call(() => partitionStub(env, refOf(partition)).offsets(refOf(partition)))),
+  )
+  request.partitions.forEach(({ partition, offset }, i) => {
+    // The latest offset only grows, so an offset within it now stays within it.
+    if (offset !== 'latest' && offset > before[i]!.latest) {
+      throw new KafdoError('OFFSET_OUT_OF_RANGE', `offset ${offset} is past partition ${partition}'s latest offset ${before[i]!.latest}`, {
+        topic: name,
+        partition,
+        offset,
+        latest: before[i]!.latest,
+      })
+    }
+  })
+  const after = await Promise.all(
+    request.partitions.map(({ partition, offset }, i) =>
+      call(() => partitionStub(env, refOf(partition)).deleteRecordsBefore(refOf(partition), offset === 'latest' ? before[i]!.latest : offset)),
+    ),
+  )
+  return { topic: topic.topic, partitions: request.partitions.map(({ partition }, i) => ({ partition, ...after[i]! })) }
 }
 
 export function summarize(topic: TopicMetadata): TopicSummary {

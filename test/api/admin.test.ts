@@ -56,3 +56,18 @@ describe('Admin > alterTopicConfig', () => {
     expect((await admin.describeTopic(topic)).config).toEqual(before)
   })
 })
+
+describe('Admin > deleteRecords and dry runs', () => {
+  it("deletes a partition's records before an offset, and checks a topic or a partition increase without making them", async () => {
+    const admin = createAdmin(env)
+    const topic = uniqueName('dr')
+    expect(await admin.createTopic({ topic, partitions: 2 }, { dryRun: true })).toMatchObject({ topic, partitions: 2 })
+    expect(await admin.listTopics()).not.toContain(topic)
+    await admin.createTopic({ topic, partitions: 2 })
+    expect(await admin.createPartitions(topic, 3, { dryRun: true })).toMatchObject({ partitions: 3 })
+    expect((await admin.describeTopic(topic)).partitions).toHaveLength(2)
+    await createProducer(env).sendBatch([0, 0, 1].map((partition, value) => ({ topic, partition, value })))
+    expect(await admin.deleteRecords(topic, [{ partition: 0, offset: 1 }])).toEqual({ topic, partitions: [{ partition: 0, earliest: 1, latest: 2 }] })
+    await expect(admin.deleteRecords(topic, [{ partition: 1, offset: 5 }])).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' })
+  })
+})

@@ -121,4 +121,39 @@ describe('KafdoClient > admin', () => {
     expect(await admin.listGroups()).toEqual([])
     expect(await admin.describeGroup('nobody-home')).toMatchObject({ groupId: 'nobody-home', state: 'Dead', members: [] })
   })
+
+  it('checks a topic and a partition increase without making them, with dryRun', async () => {
+    const admin = testClient().admin()
+    const topic = uniqueTopic()
+    expect(await admin.createTopic({ topic, partitions: 2 }, { dryRun: true })).toMatchObject({ topic, partitions: 2 })
+    expect(await admin.listTopics()).not.toContain(topic)
+    await admin.createTopic({ topic, partitions: 2 })
+    expect(await admin.addPartitions(topic, 4, { dryRun: true })).toMatchObject({ partitions: 4 })
+    expect((await admin.describeTopic(topic)).partitions).toHaveLength(2)
+  })
+
+  it("deletes a partition's records before an offset (Kafka's DeleteRecords), refusing a bad request before sending it", async () => {
+    const client = testClient()
+    const topic = uniqueTopic()
+    await client.admin().createTopic({ topic, partitions: 2 })
+    await client.producer({ defaultTopic: topic }).sendBatch([0, 0, 0, 1].map((partition, value) => ({ partition, value })))
+    const answer = await client.admin().deleteRecords(topic, [
+      { partition: 0, offset: 2 },
+      { partition: 1, offset: 'latest' },
+    ])
+    expect(answer).toEqual({
+      topic,
+      partitions: [
+        { partition: 0, earliest: 2, latest: 3 },
+        { partition: 1, earliest: 1, latest: 1 },
+      ],
+    })
+    const { fetch, requests } = recordingFetch()
+    const bad = await testClient({ fetch })
+      .admin()
+      .deleteRecords(topic, [{ partition: 0, offset: -1 }])
+      .catch((e: unknown) => e)
+    expect(bad).toMatchObject({ code: 'INVALID_REQUEST' })
+    expect(requests).toEqual([])
+  })
 })

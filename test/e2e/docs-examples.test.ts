@@ -46,6 +46,7 @@ const DOCUMENTS = [
   'docs/client.md',
   'docs/cli.md',
   'docs/worker-api.md',
+  'docs/kafkajs.md',
   'docs/integrations.md',
   'docs/security.md',
   'docs/monitoring.md',

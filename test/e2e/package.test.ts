@@ -37,27 +37,31 @@ describe('Package > npm pack on a fresh clone', () => {
     expect(files).toContain('package/LICENSE')
     expect(run('tar', ['-xOzf', tarball, 'package/LICENSE'], work)).toMatch(/^MIT License\n\nCopyright \(c\) 2026 The Kafdo authors\n/)
     // What the package does not need stays out: sources, tests, the Worker's local settings.
-    expect(files.filter((file) => !/^package\/(dist\/(src|client|integrations)\/|README\.md$|LICENSE$|package\.json$)/.test(file))).toEqual([])
+    expect(files.filter((file) => !/^package\/(dist\/(src|client|integrations|kafkajs)\/|README\.md$|LICENSE$|package\.json$)/.test(file))).toEqual(
+      [],
+    )
   })
 
-  it('imports kafdo/client and kafdo/integrations from plain Node', () => {
+  it('imports kafdo/client, kafdo/integrations and kafdo/kafkajs from plain Node', () => {
     const result = runNode(
       app,
       `
       const client = await import('kafdo/client')
       const integrations = await import('kafdo/integrations')
+      const kafkajs = await import('kafdo/kafkajs')
       console.log(JSON.stringify({
         client: typeof client.KafdoClient,
         error: typeof client.KafdoError,
         pipeline: typeof integrations.KafdoPipeline,
         bridge: typeof integrations.R2EventBridge,
+        kafka: typeof kafkajs.Kafka,
       }))
     `,
     )
 
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(JSON.parse(result.stdout)).toEqual({ client: 'function', error: 'function', pipeline: 'function', bridge: 'function' })
+    expect(JSON.parse(result.stdout)).toEqual({ client: 'function', error: 'function', pipeline: 'function', bridge: 'function', kafka: 'function' })
   })
 
   it('resolves the type declarations of kafdo/client and kafdo/integrations under NodeNext resolution', () => {

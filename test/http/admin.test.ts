@@ -57,6 +57,30 @@ describe('HTTP > topic admin', () => {
     expect(res.body.results[0].partition).toBe(partitionForKey(key, 6))
   })
 
+  it('checks a topic without creating it when asked for a dry run', async () => {
+    const topic = uniqueName('dry')
+    const dry = await request('POST', '/admin/topics?dryRun=true', { topic, partitions: 3, config: { 'cleanup.policy': 'compact' } })
+    expect(dry.status).toBe(200)
+    expect(dry.body).toMatchObject({ topic, partitions: 3, config: { 'cleanup.policy': 'compact' }, dryRun: true })
+    expect((await request('GET', `/admin/topics/${topic}`)).status).toBe(404)
+    const bad = await request('POST', '/admin/topics?dryRun=true', { topic, config: { 'cleanup.policy': 'never' } })
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'INVALID_CONFIG'])
+    await createTopic(topic)
+    const existing = await request('POST', '/admin/topics?dryRun=true', { topic })
+    expect([existing.status, existing.body.error.code]).toEqual([409, 'TOPIC_ALREADY_EXISTS'])
+  })
+
+  it('checks a partition increase without making it when asked for a dry run', async () => {
+    const topic = uniqueName('dryp')
+    await createTopic(topic, 2)
+    const dry = await request('POST', `/admin/topics/${topic}/partitions?dryRun=true`, { count: 6 })
+    expect(dry.status).toBe(200)
+    expect(dry.body).toMatchObject({ topic, partitions: 6, dryRun: true })
+    expect((await request('GET', `/admin/topics/${topic}`)).body.partitions).toHaveLength(2)
+    const smaller = await request('POST', `/admin/topics/${topic}/partitions?dryRun=true`, { count: 1 })
+    expect([smaller.status, smaller.body.error.code]).toEqual([400, 'INVALID_PARTITIONS'])
+  })
+
   it('reports offsets for every partition', async () => {
     const topic = uniqueName('offsets')
     await createTopic(topic, 3)

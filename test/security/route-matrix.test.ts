@@ -106,6 +106,11 @@ const ROUTES: Route[] = [
     grants: (f) => [`topic:config@${f.topic}`],
   },
   {
+    name: 'POST /admin/topics/:topic/delete-records',
+    request: (f) => ({ method: 'POST', path: `/admin/topics/${f.topic}/delete-records`, body: { partitions: [{ partition: 0, offset: 0 }] } }),
+    grants: (f) => [`topic:delete@${f.topic}`],
+  },
+  {
     name: 'GET /admin/topics/:topic/offsets',
     request: (f) => ({ method: 'GET', path: `/admin/topics/${f.topic}/offsets` }),
     grants: (f) => [`topic:read@${f.topic}`],

@@ -132,3 +132,20 @@ describe('ConsumerCore > reconciliation', () => {
     expect(() => check(consumerOptionsSchema, { groupId: 'g', maxPollRecords: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }))
   })
 })
+
+describe('ConsumerCore > stopping', () => {
+  it('ends a poll whose signal aborts with no records, and retries no fetch it abandoned', async () => {
+    const { consumer, calls, faults } = world(1, 0)
+    const core = consumer()
+    await core.join()
+    calls.length = 0
+    faults.set('fetch', [unavailable(), unavailable()])
+    const stopping = new AbortController()
+    const polled = core.poll(10, 600_000, false, stopping.signal)
+    // The first fetch failed and waits to be retried; the consumer stops meanwhile.
+    while (calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 0))
+    stopping.abort()
+    expect(await polled).toEqual([])
+    expect(calls).toEqual(['fetch'])
+  })
+})

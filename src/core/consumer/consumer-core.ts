@@ -20,6 +20,8 @@ export class ConsumerCore {
   readonly #options: CoreOptions
   readonly #positions = new Positions()
   readonly #membership: Membership
+  /** Each partition's high watermark as its last fetch answered it (kafkajs's batches carry it). */
+  readonly #highWatermarks = new Map<string, number>()
   #lastCommitAt = 0
   #rotation = 0
 
@@ -86,8 +88,9 @@ export class ConsumerCore {
   /**
    * Up to `maxRecords` records of the owned, unpaused partitions, waiting up to `maxWaitMs` for some.
    * With `heartbeatOnPoll` (the in-Worker consumer), it heartbeats whenever one is due, also while waiting.
+   * An aborted `signal` ends the wait (and a long poll in flight, where the port can) with no records.
    */
-  async poll(maxRecords: number, maxWaitMs: number, heartbeatOnPoll: boolean): Promise<ConsumerRecord[]> {
+  async poll(maxRecords: number, maxWaitMs: number, heartbeatOnPoll: boolean, signal?: AbortSignal): Promise<ConsumerRecord[]> {
     this.#membership.rethrow()
     if (!this.subscription) throw new KafdoError('INVALID_REQUEST', 'subscribe to topics before polling')
     await this.#membership.ensureJoined()
@@ -100,13 +103,14 @@ export class ConsumerCore {
       // Heartbeats due at every opportunity still leave time to wait between them.
       const slice = heartbeatOnPoll ? Math.min(remaining, Math.max(this.msUntilHeartbeat(), RECONCILE_HEARTBEAT_INTERVAL_MS)) : remaining
       const active = this.#activePartitions()
+      if (signal?.aborted) return []
       if (active.length > 0) {
-        const records = await this.#fetch(active, maxRecords, slice)
+        const records = await this.#fetch(active, maxRecords, slice, signal)
         if (records.length > 0) return records
       } else if (slice > 0) {
-        await this.#membership.assignmentChange(slice)
+        await this.#membership.assignmentChange(slice, signal)
       }
-      if (Date.now() >= deadline) return []
+      if (Date.now() >= deadline || signal?.aborted) return []
       await this.#membership.ensureJoined()
       if (heartbeatOnPoll) await this.heartbeatIfDue()
       this.#membership.rethrow()
@@ -120,7 +124,12 @@ export class ConsumerCore {
    */
   async commit(offsets?: readonly TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
     this.#membership.requireMember('commit')
-    const explicit = offsets?.map(({ topic, partition, offset }) => ({ topic, partition, offset }))
+    const explicit = offsets?.map(({ topic, partition, offset, metadata }) => ({
+      topic,
+      partition,
+      offset,
+      ...(metadata !== undefined ? { metadata } : {}),
+    }))
     const foreign = explicit?.find((tp) => !this.#membership.owns(tp))
     if (foreign) {
       throw new KafdoError(
@@ -151,6 +160,11 @@ export class ConsumerCore {
     return this.#positions.position(tp)
   }
 
+  /** The partition's high watermark (next offset to be written) as its last fetch answered it. */
+  highWatermark(tp: TopicPartition): number | undefined {
+    return this.#highWatermarks.get(tpKey(tp))
+  }
+
   positions(): TopicPartitionOffset[] {
     return this.#positions.numeric()
   }
@@ -167,7 +181,7 @@ export class ConsumerCore {
     return this.assignment().filter((tp) => this.#positions.isPaused(tp))
   }
 
-  async #fetch(active: TopicPartition[], maxRecords: number, maxWaitMs: number): Promise<ConsumerRecord[]> {
+  async #fetch(active: TopicPartition[], maxRecords: number, maxWaitMs: number, signal?: AbortSignal): Promise<ConsumerRecord[]> {
     const memberId = this.#membership.memberId!
     const memberEpoch = this.#membership.memberEpoch!
     const reset = this.#options.fromBeginning ? 'earliest' : 'latest'
@@ -178,9 +192,15 @@ export class ConsumerCore {
       offset: this.#positions.position(tp) ?? reset,
     }))
     try {
-      const answers = await retrying(() => this.#port.fetch({ memberId, memberEpoch, partitions: issued, maxRecords, maxWaitMs, reset }))
+      const answers = await retrying(
+        () => this.#port.fetch({ memberId, memberEpoch, partitions: issued, maxRecords, maxWaitMs, reset }, signal),
+        this.#options.retry,
+        signal,
+      )
+      for (const answer of answers) this.#highWatermarks.set(tpKey(answer), answer.highWatermark)
       return this.#positions.take(answers, issued, maxRecords, (tp) => this.#membership.owns(tp))
     } catch (err) {
+      if (signal?.aborted) return []
       if (await this.#membership.lostBy(err, memberEpoch)) return []
       // Its epoch moved on, a partition moved away or its topic was deleted: reconcile, then poll again.
       if (!hasCode(err, 'STALE_MEMBER_EPOCH', 'PARTITION_NOT_ASSIGNED', 'UNKNOWN_TOPIC_OR_PARTITION')) throw err
@@ -195,7 +215,7 @@ export class ConsumerCore {
       const memberId = this.#membership.memberId!
       const memberEpoch = this.#membership.memberEpoch!
       try {
-        await retrying(() => this.#port.commit({ memberId, memberEpoch, offsets }))
+        await retrying(() => this.#port.commit({ memberId, memberEpoch, offsets }), this.#options.retry)
         this.#positions.committed(offsets)
         this.#lastCommitAt = Date.now()
         return

@@ -10,6 +10,7 @@ import { KafdoError, type CheckedConsumerOptions, type HeartbeatResult, type Joi
 import { byTopic, keysOf, partitionKey, type PartitionKey } from '../group-coordinator/partition-sets.js'
 import type { GroupPort, RebalanceListener } from './port.js'
 import type { Positions } from './positions.js'
+import type { RetryPolicy } from '../backoff.js'
 import { hasCode, retrying } from './retry.js'
 
 export type Subscription = { topics: string[] } | { pattern: string }
@@ -18,6 +19,13 @@ export interface CoreOptions extends CheckedConsumerOptions {
   clientId: string
   /** How the adapter's user joins, for error messages: "call connect() first", "poll first". */
   joinHint: string
+  /**
+   * Where a newly owned partition with no committed offset starts, per topic (kafkajs subscribes each
+   * topic with its own `fromBeginning`); `fromBeginning` decides when this is absent.
+   */
+  startAt?: (topic: string) => 'earliest' | 'latest'
+  /** The retry policy of the port's calls (default CONSUMER_RETRY); kafdo/kafkajs passes kafkajs's `retry`. */
+  retry?: RetryPolicy
 }
 
 type Answer = Pick<HeartbeatResult, 'memberEpoch' | 'assignment' | 'state' | 'heartbeatIntervalMs' | 'lost'>
@@ -128,7 +136,7 @@ export class Membership {
       this.#epoch = undefined
       this.#memberId = undefined
       try {
-        await retrying(() => this.#port.leave({ memberId, memberEpoch }))
+        await retrying(() => this.#port.leave({ memberId, memberEpoch }), this.#options.retry)
       } catch (err) {
         if (!hasCode(err, 'UNKNOWN_MEMBER_ID', 'FENCED_MEMBER_EPOCH')) failure ??= err
       }
@@ -136,16 +144,18 @@ export class Membership {
     if (failure !== undefined) throw failure
   }
 
-  /** Resolves when partitions are added, or after `ms`. */
-  assignmentChange(ms: number): Promise<void> {
+  /** Resolves when partitions are added, after `ms`, or when `signal` aborts. */
+  assignmentChange(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer)
         this.#assignmentWaiters.delete(done)
+        signal?.removeEventListener('abort', done)
         resolve()
       }
       const timer = setTimeout(done, ms)
       this.#assignmentWaiters.add(done)
+      signal?.addEventListener('abort', done, { once: true })
     })
   }
 
@@ -205,7 +215,10 @@ export class Membership {
       const subscription = this.#subscriptionChanged ? this.#subscription : undefined
       let answer: HeartbeatResult
       try {
-        answer = await retrying(() => this.#port.heartbeat({ memberId, memberEpoch, owned: byTopic(this.#owned.keys()), ...subscription }))
+        answer = await retrying(
+          () => this.#port.heartbeat({ memberId, memberEpoch, owned: byTopic(this.#owned.keys()), ...subscription }),
+          this.#options.retry,
+        )
       } catch (err) {
         if (await this.#onMemberError(err, memberEpoch)) return undefined
         throw err
@@ -237,8 +250,9 @@ export class Membership {
     const added = [...target].filter((k) => !this.#owned.has(k))
     if (added.length > 0) {
       const partitions = byTopic(added).flatMap(({ topic, partitions: list }) => list.map((partition) => ({ topic, partition })))
-      const committed = await retrying(() => this.#port.committedOffsets())
-      this.#positions.assigned(partitions, committed, this.#options.fromBeginning ? 'earliest' : 'latest')
+      const committed = await retrying(() => this.#port.committedOffsets(), this.#options.retry)
+      const reset = this.#options.fromBeginning ? 'earliest' : 'latest'
+      this.#positions.assigned(partitions, committed, this.#options.startAt ?? (() => reset))
       for (const tp of partitions) this.#owned.set(tpKey(tp), tp)
       await this.#notify('onPartitionsAssigned', partitions)
       for (const wake of this.#assignmentWaiters) wake()
@@ -269,7 +283,7 @@ export class Membership {
     const memberEpoch = this.#epoch
     if (offsets.length === 0 || memberId === undefined || memberEpoch === undefined) return undefined
     try {
-      await retrying(() => this.#port.commit({ memberId, memberEpoch, offsets }))
+      await retrying(() => this.#port.commit({ memberId, memberEpoch, offsets }), this.#options.retry)
       this.#positions.committed(offsets)
       return undefined
     } catch (err) {

@@ -19,8 +19,11 @@ export interface GroupPort {
   /** Not retried by the core: a join whose answer was lost would register a second member. */
   join(request: JoinGroupRequest): Promise<JoinGroupResult>
   heartbeat(request: HeartbeatRequest): Promise<HeartbeatResult>
-  /** A fetch through the group (fenced by epoch and ownership); the answers of the partitions that answered. */
-  fetch(request: GroupFetchRequest): Promise<FetchResponse[]>
+  /**
+   * A fetch through the group (fenced by epoch and ownership); the answers of the partitions that answered.
+   * `signal` abandons a long poll (a consumer stopping); a port that cannot abandon one ignores it.
+   */
+  fetch(request: GroupFetchRequest, signal?: AbortSignal): Promise<FetchResponse[]>
   commit(request: { memberId: string; memberEpoch: number; offsets: OffsetCommit[] }): Promise<unknown>
   leave(request: LeaveRequest): Promise<unknown>
   /** The group's committed offsets. */

@@ -12,6 +12,8 @@ export interface TopicPartitionOffset {
   topic: string
   partition: number
   offset: number
+  /** Stored with a commit and answered with the group's committed offsets, as Kafka's offset metadata. */
+  metadata?: string
 }
 
 /** A polled record and where it came from. */
@@ -42,10 +44,14 @@ export class Positions {
     )
   }
 
-  /** Newly owned partitions start at the group's committed offsets, or at `reset` when it has none. */
-  assigned(partitions: readonly TopicPartition[], committed: readonly TopicPartitionOffset[], reset: 'earliest' | 'latest'): void {
+  /** Newly owned partitions start at the group's committed offsets, or where `reset` says for their topic when it has none. */
+  assigned(
+    partitions: readonly TopicPartition[],
+    committed: ReadonlyArray<{ topic: string; partition: number; offset: number }>,
+    reset: (topic: string) => 'earliest' | 'latest',
+  ): void {
     for (const c of committed) this.#committed.set(key(c.topic, c.partition), c.offset)
-    for (const tp of partitions) this.set(tp, this.#committed.get(key(tp.topic, tp.partition)) ?? reset)
+    for (const tp of partitions) this.set(tp, this.#committed.get(key(tp.topic, tp.partition)) ?? reset(tp.topic))
   }
 
   /** Partitions given up: their positions and pause go with them (a later owner starts from the commit). */

@@ -9,13 +9,15 @@ export const CONSUMER_RETRY: RetryPolicy = { strategy: 'exponential', delayMs: 1
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-export async function retrying<T>(operation: () => Promise<T>, policy: RetryPolicy = CONSUMER_RETRY): Promise<T> {
+/** Retries `operation` by `policy`; once `signal` aborts (the caller gave up), a failure is not retried. */
+export async function retrying<T>(operation: () => Promise<T>, policy: RetryPolicy = CONSUMER_RETRY, signal?: AbortSignal): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation()
     } catch (err) {
-      if (!(err instanceof KafdoError) || !err.retriable || exhausted(policy, attempt)) throw err
+      if (!(err instanceof KafdoError) || !err.retriable || exhausted(policy, attempt) || signal?.aborted) throw err
       await sleep(retryDelay(policy, attempt))
+      if (signal?.aborted) throw err
     }
   }
 }
