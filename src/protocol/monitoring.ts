@@ -53,7 +53,9 @@ export type GroupHealthThreshold = z.infer<typeof groupHealthThresholdSchema>
 export type HealthThreshold = TopicHealthThreshold | GroupHealthThreshold
 
 /** A topic's or queue's health policy, kept with the topic's config; `[]` clears it. */
-export const topicHealthPolicySchema = z.strictObject({ thresholds: z.array(topicHealthThresholdSchema).max(MAX_HEALTH_THRESHOLDS) })
+export const topicHealthPolicySchema = z
+  .strictObject({ thresholds: z.array(topicHealthThresholdSchema).max(MAX_HEALTH_THRESHOLDS) })
+  .meta({ id: 'TopicHealthPolicy' })
 export const groupHealthPolicySchema = z.strictObject({ thresholds: z.array(groupHealthThresholdSchema).max(MAX_HEALTH_THRESHOLDS) })
 export type TopicHealthPolicy = z.infer<typeof topicHealthPolicySchema>
 export type GroupHealthPolicy = z.infer<typeof groupHealthPolicySchema>

@@ -24,43 +24,47 @@ const delay = z.number().int().min(0).max(MAX_RETRY_DELAY_MS)
 const attempts = z.number().int().min(1).max(MAX_ATTEMPTS)
 const jitter = z.number().min(0).max(1)
 
-export const retryPolicySchema = z.discriminatedUnion('strategy', [
-  z.strictObject({ strategy: z.literal('fixed'), delayMs: delay, maxAttempts: attempts, jitter: jitter.optional(), maxDelayMs: delay.optional() }),
-  z.strictObject({
-    strategy: z.literal('linear'),
-    delayMs: delay,
-    incrementMs: delay.optional(),
-    maxAttempts: attempts,
-    jitter: jitter.optional(),
-    maxDelayMs: delay.optional(),
-  }),
-  z.strictObject({
-    strategy: z.literal('exponential'),
-    delayMs: delay,
-    factor: z.number().min(1).max(100).optional(),
-    maxAttempts: attempts,
-    jitter: jitter.optional(),
-    maxDelayMs: delay.optional(),
-  }),
-  z.strictObject({
-    strategy: z.literal('schedule'),
-    delaysMs: z.array(delay).min(1).max(MAX_ATTEMPTS),
-    maxAttempts: attempts,
-    jitter: jitter.optional(),
-    maxDelayMs: delay.optional(),
-  }),
-])
+export const retryPolicySchema = z
+  .discriminatedUnion('strategy', [
+    z.strictObject({ strategy: z.literal('fixed'), delayMs: delay, maxAttempts: attempts, jitter: jitter.optional(), maxDelayMs: delay.optional() }),
+    z.strictObject({
+      strategy: z.literal('linear'),
+      delayMs: delay,
+      incrementMs: delay.optional(),
+      maxAttempts: attempts,
+      jitter: jitter.optional(),
+      maxDelayMs: delay.optional(),
+    }),
+    z.strictObject({
+      strategy: z.literal('exponential'),
+      delayMs: delay,
+      factor: z.number().min(1).max(100).optional(),
+      maxAttempts: attempts,
+      jitter: jitter.optional(),
+      maxDelayMs: delay.optional(),
+    }),
+    z.strictObject({
+      strategy: z.literal('schedule'),
+      delaysMs: z.array(delay).min(1).max(MAX_ATTEMPTS),
+      maxAttempts: attempts,
+      jitter: jitter.optional(),
+      maxDelayMs: delay.optional(),
+    }),
+  ])
+  .meta({ id: 'RetryPolicy' })
 
-export const deadLetterSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  /** Retention of the `<topic>-dlq` topic. */
-  retentionMs: z
-    .number()
-    .int()
-    .min(-1)
-    .max(MAX_TTL_MS * 10)
-    .optional(),
-})
+export const deadLetterSchema = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    /** Retention of the `<topic>-dlq` topic. */
+    retentionMs: z
+      .number()
+      .int()
+      .min(-1)
+      .max(MAX_TTL_MS * 10)
+      .optional(),
+  })
+  .meta({ id: 'DeadLetterPolicy' })
 
 export interface QueuePolicy {
   retry: RetryPolicy

@@ -47,7 +47,7 @@ export const produceRecordFields = {
     .max(365 * 24 * 3_600_000)
     .optional(),
 }
-export const produceRecordSchema = z.strictObject(produceRecordFields)
+export const produceRecordSchema = z.strictObject(produceRecordFields).meta({ id: 'ProduceRecord' })
 export type ProduceRecord = z.input<typeof produceRecordSchema>
 
 /** Idempotent producer fields: a `(producerId, sequence)` pair is written once per partition. */
