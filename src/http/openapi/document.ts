@@ -5,7 +5,7 @@
  * `GET /openapi.json` answers it and `npm run generate` commits it as openapi/kafdo.openapi.json.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi'
-import { ERROR_CODE_NAMES, errorBodySchema } from '../../protocol/errors.js'
+import { ERROR_CODE_NAMES } from '../../protocol/errors.js'
 import { webhookEventSchema } from '../../protocol/monitoring-answers.js'
 import { SIGNATURE_HEADER } from '../../protocol/monitoring.js'
 import { VERSION } from '../../version.js'
@@ -73,7 +73,6 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): Document {
     },
     responses: { '200': { description: 'Any 2xx acknowledges the event' } },
   })
-  registry.register('ErrorBody', errorBodySchema)
   for (const code of ERROR_CODE_NAMES) {
     const { summary, error } = ERROR_EXAMPLES[code]
     registry.registerComponent('examples', code, { summary, value: { error: { code, ...error } } })
