@@ -151,7 +151,10 @@ const VALID: Record<string, () => Promise<Sample> | Sample> = {
   getQuotas: () => ({ path: '/admin/quotas' }),
   setQuotas: () => ({ path: '/admin/quotas', body: { maxTopics: 10_000 } }),
   listTenants: () => ({ path: '/admin/tenants' }),
-  provisionTenant: () => ({ path: `/admin/tenants/${unique('t').toLowerCase()}/provision`, body: { templates: [{ name: 'events.{tenant}', partitions: 1 }] } }),
+  provisionTenant: () => ({
+    path: `/admin/tenants/${unique('t').toLowerCase()}/provision`,
+    body: { templates: [{ name: 'events.{tenant}', partitions: 1 }] },
+  }),
   deleteTenant: async () => {
     const tenant = unique('t').toLowerCase()
     await asAdmin('POST', `/admin/tenants/${tenant}/provision`, { templates: [{ name: 'x.{tenant}', partitions: 1 }] })
@@ -293,7 +296,11 @@ describe('OpenAPI > every operation answers as the document says', () => {
         conforms(operation, broken, `bad path parameter ${i}`)
       }
       const [path, search] = sample.path.split('?')
-      conforms(operation, await send(method, `${path}?${search ? `${search}&` : ''}bogus=1`, { ...admin, ...withBody(sample.body) }), 'unknown query parameter')
+      conforms(
+        operation,
+        await send(method, `${path}?${search ? `${search}&` : ''}bogus=1`, { ...admin, ...withBody(sample.body) }),
+        'unknown query parameter',
+      )
 
       if (operation.requestBody) {
         const notJson = await send(method, sample.path, { ...admin, body: '{"value": ' })

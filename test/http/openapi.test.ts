@@ -35,7 +35,10 @@ describe('OpenAPI > the document', () => {
     for (const [path, item] of Object.entries(document.paths ?? {})) {
       for (const [method, op] of Object.entries(item) as Array<[string, { security?: unknown[]; responses: Record<string, any> }]>) {
         const statuses = Object.keys(op.responses).map(Number)
-        expect(statuses.some((s) => s < 300), `${method} ${path}`).toBe(true)
+        expect(
+          statuses.some((s) => s < 300),
+          `${method} ${path}`,
+        ).toBe(true)
         if (op.security?.length !== 0) expect(op.responses['401']?.['x-error-codes'], `${method} ${path}`).toEqual(['UNAUTHENTICATED'])
         for (const status of statuses.filter((s) => s >= 400)) {
           const response = op.responses[String(status)]

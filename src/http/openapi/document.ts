@@ -83,12 +83,14 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): Document {
     tags: TAGS.map(([name, description]) => ({ name, description })),
     security: [{ bearerAuth: [] }, { apiKeyAuth: [] }],
   })
-  // Every authenticated operation takes `tenant` (the authentication middleware reads it).
   for (const item of Object.values(document.paths ?? {})) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const operation = item[method]
-      if (!operation || operation.security?.length === 0) continue
-      operation.parameters = [...(operation.parameters ?? []), { $ref: '#/components/parameters/tenant' }]
+      if (!operation) continue
+      // A path parameter is always required; the generator leaves out `required` for coerced numbers.
+      for (const parameter of operation.parameters ?? []) if ('in' in parameter && parameter.in === 'path') parameter.required = true
+      // Every authenticated operation takes `tenant` (the authentication middleware reads it).
+      if (operation.security?.length !== 0) operation.parameters = [...(operation.parameters ?? []), { $ref: '#/components/parameters/tenant' }]
     }
   }
   built.set(app, document)
