@@ -1,8 +1,6 @@
 /** Alert webhook subscriptions and consumer group health thresholds, on `/admin/...`. */
-import { Hono } from 'hono'
-import { z } from 'zod'
-import { groupIdSchema } from '../protocol/groups.js'
-import { createWebhookRequestSchema, groupHealthPolicySchema, webhookIdSchema } from '../protocol/monitoring.js'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import {
   createWebhook,
   deleteWebhook,
@@ -15,59 +13,62 @@ import {
 } from '../services/monitoring/alerts.js'
 import { audited, authorize } from './authorize.js'
 import type { AppEnv } from './context.js'
-import { jsonBody, param, query } from './validate.js'
+import { serve } from './openapi/define.js'
+import * as routes from './routes/monitoring.js'
+import { body, param, query } from './validate.js'
 
-export const alertRoutes = new Hono<AppEnv>()
+export const alertRoutes = new OpenAPIHono<AppEnv>()
 
-const id = (c: Parameters<typeof param>[0]) => param(c, 'id', webhookIdSchema)
+/** The webhook id of the path: every `/webhooks/:id` route takes the same one. */
+const id = (c: Context<AppEnv>) => param(c, routes.getWebhook, 'id')
 
-alertRoutes.post('/webhooks', async (c) => {
+serve(alertRoutes, routes.createWebhook, async (c) => {
   await authorize(c, 'webhook:admin')
-  const request = await jsonBody(c, createWebhookRequestSchema)
+  const request = await body(c, routes.createWebhook)
   const created = await createWebhook(c.env, c.get('tenant'), request)
   // The URL may carry a token of the receiver's (Slack's do): the audit trail keeps its origin only.
   await audited(c, 'webhook:create', created.id, { origin: new URL(created.url).origin, events: created.events, format: created.format })
   return c.json(created, 201)
 })
 
-alertRoutes.get('/webhooks', async (c) => {
+serve(alertRoutes, routes.listWebhooks, async (c) => {
   await authorize(c, 'webhook:admin')
   return c.json({ webhooks: await listWebhooks(c.env, c.get('tenant')) })
 })
 
-alertRoutes.get('/webhooks/:id', async (c) => {
+serve(alertRoutes, routes.getWebhook, async (c) => {
   await authorize(c, 'webhook:admin')
   return c.json(await getWebhook(c.env, c.get('tenant'), id(c)))
 })
 
-alertRoutes.delete('/webhooks/:id', async (c) => {
+serve(alertRoutes, routes.deleteWebhook, async (c) => {
   await authorize(c, 'webhook:admin')
   await deleteWebhook(c.env, c.get('tenant'), id(c))
   await audited(c, 'webhook:delete', id(c))
   return c.json({ id: id(c), deleted: true })
 })
 
-alertRoutes.get('/webhooks/:id/deliveries', async (c) => {
+serve(alertRoutes, routes.webhookDeliveries, async (c) => {
   await authorize(c, 'webhook:admin')
-  const { limit } = query(c, z.strictObject({ limit: z.coerce.number().int().min(1).max(100).optional() }))
+  const { limit } = query(c, routes.webhookDeliveries)
   return c.json({ id: id(c), deliveries: await webhookDeliveries(c.env, c.get('tenant'), id(c), limit) })
 })
 
-alertRoutes.post('/webhooks/:id/test', async (c) => {
+serve(alertRoutes, routes.testWebhook, async (c) => {
   await authorize(c, 'webhook:admin')
   return c.json(await testWebhook(c.env, c.get('tenant'), id(c)), 202)
 })
 
-alertRoutes.get('/groups/:groupId/health', async (c) => {
-  const groupId = param(c, 'groupId', groupIdSchema)
+serve(alertRoutes, routes.getGroupHealthPolicy, async (c) => {
+  const groupId = param(c, routes.getGroupHealthPolicy, 'groupId')
   await authorize(c, 'group:read', groupId)
   return c.json({ groupId, ...(await groupHealthPolicy(c.env, c.get('tenant'), groupId)) })
 })
 
-alertRoutes.put('/groups/:groupId/health', async (c) => {
-  const groupId = param(c, 'groupId', groupIdSchema)
+serve(alertRoutes, routes.setGroupHealthPolicy, async (c) => {
+  const groupId = param(c, routes.setGroupHealthPolicy, 'groupId')
   await authorize(c, 'group:admin', groupId)
-  const policy = await setGroupHealthPolicy(c.env, c.get('tenant'), groupId, await jsonBody(c, groupHealthPolicySchema))
+  const policy = await setGroupHealthPolicy(c.env, c.get('tenant'), groupId, await body(c, routes.setGroupHealthPolicy))
   await audited(c, 'group:health', groupId, policy)
   return c.json({ groupId, ...policy })
 })

@@ -1,5 +1,9 @@
-/** The Hono application: request ids, body limits, the routers, and the one error renderer. */
-import { Hono } from 'hono'
+/**
+ * The Hono application: request ids, body limits, the routers, the API description, and the one error
+ * renderer. Every route is served through its definition (`openapi/define.ts`), so `/openapi.json`
+ * describes them all.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import { KafdoError } from '../protocol/errors.js'
 import { MAX_REQUEST_BODY_BYTES } from '../protocol/limits.js'
@@ -10,16 +14,19 @@ import { applyRoutes } from './apply.js'
 import { authenticate } from './auth/authenticate.js'
 import type { AppEnv } from './context.js'
 import { onError, unmatched } from './errors.js'
+import { serve } from './openapi/define.js'
+import { serveReference } from './openapi/reference.js'
 import { groupRoutes } from './groups.js'
 import { monitoringRoutes } from './monitoring.js'
 import { observe } from './observe.js'
 import { queueRoutes } from './queues.js'
 import { registryRoutes } from './registry.js'
+import * as service from './routes/service.js'
 import { securityRoutes } from './security.js'
 import { topicRoutes } from './topics.js'
 
-export function createApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>()
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>()
   app.use(async (c, next) => {
     const requestId = c.req.header('x-request-id')?.slice(0, 128) || crypto.randomUUID()
     c.set('requestId', requestId)
@@ -27,7 +34,7 @@ export function createApp(): Hono<AppEnv> {
     c.header('x-request-id', requestId)
   })
   app.use(observe())
-  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, timestamp: new Date().toISOString() }))
+  serve(app, service.health, (c) => c.json({ status: 'ok', version: VERSION, timestamp: new Date().toISOString() }))
   app.use(authenticate())
   app.use(
     bodyLimit({
@@ -37,11 +44,13 @@ export function createApp(): Hono<AppEnv> {
       },
     }),
   )
-  app.get('/', (c) =>
+  serve(app, service.index, (c) =>
     c.json({
       name: 'kafdo',
       version: VERSION,
       description: "Kafka's programming model on Cloudflare Workers and Durable Objects",
+      docs: '/docs',
+      openapi: '/openapi.json',
       endpoints: {
         produce: ['POST /topics/:topic/produce', 'POST /topics/:topic/produce-batch'],
         consume: ['GET /topics/:topic/partitions/:partition/messages', 'GET /topics/:topic/partitions/:partition/offsets'],
@@ -121,6 +130,7 @@ export function createApp(): Hono<AppEnv> {
         ],
         monitoring: ['GET /metrics', 'GET /health/topics/:topic', 'GET /health/queues/:name', 'GET /health/groups/:groupId'],
         health: ['GET /', 'GET /health'],
+        reference: ['GET /openapi.json', 'GET /docs'],
       },
     }),
   )
@@ -133,6 +143,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', registryRoutes)
   app.route('/', monitoringRoutes)
   app.route('/admin', alertRoutes)
+  serveReference(app)
   app.notFound(unmatched(() => app.routes))
   app.onError(onError)
   return app

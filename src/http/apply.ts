@@ -9,28 +9,30 @@
  * A dry run needs only read permissions (`topic:read` on what it reads, `apikey:admin` for keys, `admin`
  * for quotas); applying needs, per item, what the route making that change needs.
  */
-import { Hono, type Context } from 'hono'
-import { z } from 'zod'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { readPermission, writePermission } from '../core/apply/permissions.js'
 import { planApply, type PlannedItem } from '../core/apply/plan.js'
 import { parseApplyDocument, summarizeApply, type ApplyItem, type ApplyResult, type CheckedApplyDocument } from '../protocol/apply.js'
 import { KafdoError, type ErrorPayload } from '../protocol/errors.js'
-import { applyQuerySchema } from '../protocol/apply.js'
 import { topicOfSubject } from '../protocol/schemas.js'
 import { keyPermissionProblem } from '../services/api-keys.js'
 import { executeStep, readCurrentState } from '../services/apply.js'
 import { authConfig } from './auth/config.js'
 import { audited, authorize, visible } from './authorize.js'
 import type { AppEnv } from './context.js'
-import { jsonBody, query } from './validate.js'
+import { serve } from './openapi/define.js'
+import * as routes from './routes/apply.js'
+import { query, rawJsonBody } from './validate.js'
 
-export const applyRoutes = new Hono<AppEnv>()
+export const applyRoutes = new OpenAPIHono<AppEnv>()
 
-applyRoutes.post('/apply', async (c) => {
-  const flags = query(c, applyQuerySchema)
+serve(applyRoutes, routes.apply, async (c) => {
+  const flags = query(c, routes.apply)
   const dryRun = flags.dryRun === 'true'
   const prune = flags.prune === 'true'
-  const document = parseApplyDocument(await jsonBody(c, z.unknown()))
+  // Checked against the route's schema, after naming an unknown section as such.
+  const document = parseApplyDocument(await rawJsonBody(c))
   await authorizeSections(c, document)
   const tenant = c.get('tenant')
   const principal = c.get('principal')

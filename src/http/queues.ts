@@ -1,58 +1,45 @@
 /** The queue view on `/queues/...` (Qafka's API): queue admin, messages, leases and the dead-letter queue. */
-import { Hono, type Context } from 'hono'
-import { z } from 'zod'
-import {
-  ackRequestSchema,
-  createQueueRequestSchema,
-  extendRequestSchema,
-  listQueuesQuerySchema,
-  nackRequestSchema,
-  queueProduceRequestSchema,
-  queueReadQuerySchema,
-  receiveRequestSchema,
-  redriveRequestSchema,
-  rejectRequestSchema,
-  seekRequestSchema,
-  updateQueueRequestSchema,
-} from '../protocol/queues.js'
-import { groupIdSchema } from '../protocol/groups.js'
-import { topicNameSchema } from '../protocol/topics.js'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { inspectDeadLetters, purgeDeadLetters, readMessages, redrive } from '../services/dead-letter-queue.js'
 import { produce } from '../services/produce.js'
 import * as queues from '../services/queues.js'
 import { audited, authorize, visible } from './authorize.js'
 import type { AppEnv } from './context.js'
+import { serve } from './openapi/define.js'
 import { chargeFetch, chargeProduce, settleFetch } from './quotas.js'
-import { jsonBody, param, query } from './validate.js'
+import * as routes from './routes/queues.js'
+import { body, param, query } from './validate.js'
 
-export const queueRoutes = new Hono<AppEnv>()
+export const queueRoutes = new OpenAPIHono<AppEnv>()
 
-const dryRunQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() })
-const isDryRun = (c: Parameters<typeof query>[0]) => query(c, dryRunQuery).dryRun === 'true'
-const name = (c: Parameters<typeof query>[0]) => param(c, 'name', topicNameSchema)
+/** The queue of the path: every `/queues/:name` route takes the same name. */
+const name = (c: Context<AppEnv>) => param(c, routes.getQueue, 'name')
+/** `?dryRun=true`, on the routes that take it. */
+const isDryRun = (c: Context<AppEnv>, route: typeof routes.createQueue | typeof routes.updateQueue) => query(c, route).dryRun === 'true'
 
-queueRoutes.post('/', async (c) => {
-  const dryRun = isDryRun(c)
-  const request = await jsonBody(c, createQueueRequestSchema)
+serve(queueRoutes, routes.createQueue, async (c) => {
+  const dryRun = isDryRun(c, routes.createQueue)
+  const request = await body(c, routes.createQueue)
   await authorize(c, 'topic:create', request.name)
   const queue = await queues.createQueue(c.env, c.get('tenant'), request, dryRun)
   if (!dryRun) await audited(c, 'queue:create', queue.name, { partitions: queue.partitions })
   return c.json({ ...queue, dryRun }, dryRun ? 200 : 201)
 })
 
-queueRoutes.get('/', async (c) => {
-  const filter = query(c, listQueuesQuerySchema)
+serve(queueRoutes, routes.listQueues, async (c) => {
+  const filter = query(c, routes.listQueues)
   await authorize(c, 'topic:read')
   return c.json({ queues: visible(c, 'topic:read', await queues.listQueues(c.env, c.get('tenant'), filter), (q) => q.name) })
 })
 
-queueRoutes.get('/:name', async (c) => {
-  const { group } = query(c, z.strictObject({ group: groupIdSchema.optional() }))
+serve(queueRoutes, routes.getQueue, async (c) => {
+  const { group } = query(c, routes.getQueue)
   await authorize(c, 'topic:read', name(c))
   return c.json(await queues.getQueue(c.env, c.get('tenant'), name(c), group))
 })
 
-queueRoutes.delete('/:name', async (c) => {
+serve(queueRoutes, routes.deleteQueue, async (c) => {
   const queue = name(c)
   await authorize(c, 'topic:delete', queue)
   // The queue's dead-letter topic goes with it, so deleting needs the right to delete that too.
@@ -62,41 +49,41 @@ queueRoutes.delete('/:name', async (c) => {
   return c.json({ name: queue, deleted: true })
 })
 
-queueRoutes.patch('/:name/config', async (c) => {
-  const dryRun = isDryRun(c)
+serve(queueRoutes, routes.updateQueue, async (c) => {
+  const dryRun = isDryRun(c, routes.updateQueue)
   await authorize(c, 'topic:config', name(c))
-  const request = await jsonBody(c, updateQueueRequestSchema)
+  const request = await body(c, routes.updateQueue)
   const result = await queues.updateQueue(c.env, c.get('tenant'), name(c), request, dryRun)
   if (!dryRun) await audited(c, 'queue:config', name(c), request)
   return c.json(result)
 })
 
-queueRoutes.post('/:name/messages', async (c) => {
+serve(queueRoutes, routes.sendMessages, async (c) => {
   await authorize(c, 'produce', name(c))
-  const body = await jsonBody(c, queueProduceRequestSchema)
-  const records = 'messages' in body ? body.messages : [body]
+  const request = await body(c, routes.sendMessages)
+  const records = 'messages' in request ? request.messages : [request]
   await chargeProduce(c, records.length)
   c.set('records', records.length)
   const results = await produce(c.env, c.get('tenant'), name(c), records)
-  return c.json('messages' in body ? { results } : results[0])
+  return c.json('messages' in request ? { results } : results[0])
 })
 
-queueRoutes.get('/:name/messages', async (c) => {
+serve(queueRoutes, routes.readMessages, async (c) => {
   await authorize(c, 'consume', name(c))
   await chargeFetch(c)
-  return metered(c, { messages: await readMessages(c.env, c.get('tenant'), name(c), query(c, queueReadQuerySchema)) })
+  return metered(c, { messages: await readMessages(c.env, c.get('tenant'), name(c), query(c, routes.inspectDlq)) })
 })
 
-queueRoutes.post('/:name/seek', async (c) => {
-  const request = await jsonBody(c, seekRequestSchema)
+serve(queueRoutes, routes.seek, async (c) => {
+  const request = await body(c, routes.seek)
   await authorize(c, 'consume', name(c))
   await authorize(c, 'group:admin', request.group ?? 'default')
   return c.json({ partitions: await queues.seek(c.env, c.get('tenant'), name(c), request) })
 })
 
-queueRoutes.post('/:name/receive', async (c) => {
+serve(queueRoutes, routes.receive, async (c) => {
   await authorize(c, 'consume', name(c))
-  const request = await jsonBody(c, receiveRequestSchema)
+  const request = await body(c, routes.receive)
   await chargeFetch(c)
   const received = await queues.receiveText(c.env, c.get('tenant'), name(c), request)
   c.set('records', received.count)
@@ -104,39 +91,39 @@ queueRoutes.post('/:name/receive', async (c) => {
   return meteredText(c, `{"messages":[${received.messages}]}`)
 })
 
-queueRoutes.post('/:name/ack', async (c) => {
+serve(queueRoutes, routes.ack, async (c) => {
   await authorize(c, 'consume', name(c))
-  const request = await jsonBody(c, ackRequestSchema)
+  const request = await body(c, routes.ack)
   return c.json(await queues.ack(c.env, c.get('tenant'), name(c), request, request.leaseIds))
 })
 
-queueRoutes.post('/:name/nack', async (c) => {
+serve(queueRoutes, routes.nack, async (c) => {
   await authorize(c, 'consume', name(c))
-  const request = await jsonBody(c, nackRequestSchema)
+  const request = await body(c, routes.nack)
   return c.json(await queues.nack(c.env, c.get('tenant'), name(c), request, request.leaseId, request.error, request.delayMs))
 })
 
-queueRoutes.post('/:name/reject', async (c) => {
+serve(queueRoutes, routes.reject, async (c) => {
   await authorize(c, 'consume', name(c))
-  const request = await jsonBody(c, rejectRequestSchema)
+  const request = await body(c, routes.reject)
   return c.json(await queues.reject(c.env, c.get('tenant'), name(c), request, request.leaseId, request.error))
 })
 
-queueRoutes.post('/:name/extend', async (c) => {
+serve(queueRoutes, routes.extend, async (c) => {
   await authorize(c, 'consume', name(c))
-  const request = await jsonBody(c, extendRequestSchema)
+  const request = await body(c, routes.extend)
   return c.json(await queues.extend(c.env, c.get('tenant'), name(c), request, request.leaseId, request.visibilityTimeoutMs))
 })
 
-queueRoutes.get('/:name/dlq', async (c) => {
+serve(queueRoutes, routes.inspectDlq, async (c) => {
   await authorize(c, 'consume', `${name(c)}-dlq`)
   await chargeFetch(c)
-  return metered(c, { messages: await inspectDeadLetters(c.env, c.get('tenant'), name(c), query(c, queueReadQuerySchema)) })
+  return metered(c, { messages: await inspectDeadLetters(c.env, c.get('tenant'), name(c), query(c, routes.inspectDlq)) })
 })
 
 /** Answers JSON and charges its size to the tenant's fetch quota. */
-function metered(c: Context<AppEnv>, body: unknown): Promise<Response> {
-  return meteredText(c, JSON.stringify(body))
+function metered(c: Context<AppEnv>, answer: unknown): Promise<Response> {
+  return meteredText(c, JSON.stringify(answer))
 }
 
 async function meteredText(c: Context<AppEnv>, text: string): Promise<Response> {
@@ -145,16 +132,16 @@ async function meteredText(c: Context<AppEnv>, text: string): Promise<Response> 
   return c.body(text, 200, { 'content-type': 'application/json' })
 }
 
-queueRoutes.post('/:name/dlq/redrive', async (c) => {
+serve(queueRoutes, routes.redrive, async (c) => {
   await authorize(c, 'consume', `${name(c)}-dlq`)
   await authorize(c, 'produce', name(c))
-  const result = await redrive(c.env, c.get('tenant'), name(c), await jsonBody(c, redriveRequestSchema))
+  const result = await redrive(c.env, c.get('tenant'), name(c), await body(c, routes.redrive))
   await audited(c, 'queue:redrive', name(c), result)
   return c.json(result)
 })
 
-queueRoutes.delete('/:name/dlq', async (c) => {
-  const { beforeOffset } = query(c, z.strictObject({ beforeOffset: z.coerce.number().int().nonnegative().optional() }))
+serve(queueRoutes, routes.purgeDlq, async (c) => {
+  const { beforeOffset } = query(c, routes.purgeDlq)
   await authorize(c, 'topic:delete', `${name(c)}-dlq`)
   const result = await purgeDeadLetters(c.env, c.get('tenant'), name(c), beforeOffset)
   await audited(c, 'queue:purge-dlq', name(c), result)

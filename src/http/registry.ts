@@ -3,57 +3,59 @@
  * `/config`, `/compatibility`), so its clients can register and look up schemas. Reading needs
  * `topic:read` on the subject's topic (the subject without `-value`/`-key`); changing needs `topic:config`.
  */
-import { Hono, type Context } from 'hono'
-import { z } from 'zod'
-import { compatibilityConfigSchema, registerSchemaRequestSchema, subjectSchema, versionParamSchema } from '../protocol/schemas.js'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { forgetSchema } from '../services/schemas.js'
 import { attempt, call, clusterStub } from '../services/stubs.js'
 import { audited, authorize, visible } from './authorize.js'
 import type { AppEnv } from './context.js'
-import { jsonBody, param } from './validate.js'
+import { serve } from './openapi/define.js'
+import * as routes from './routes/registry.js'
+import { body, param } from './validate.js'
 
-export const registryRoutes = new Hono<AppEnv>()
+export const registryRoutes = new OpenAPIHono<AppEnv>()
 
 const topicOf = (subject: string) => subject.replace(/-(value|key)$/, '')
-const subjectParam = (c: Context<AppEnv>) => param(c, 'subject', subjectSchema)
-const versionParam = (c: Context<AppEnv>) => param(c, 'version', versionParamSchema)
+/** The subject and version of the path: every route with them takes the same ones. */
+const subjectParam = (c: Context<AppEnv>) => param(c, routes.getVersion, 'subject')
+const versionParam = (c: Context<AppEnv>) => param(c, routes.getVersion, 'version')
 
-registryRoutes.get('/subjects', async (c) => {
+serve(registryRoutes, routes.listSubjects, async (c) => {
   await authorize(c, 'topic:read')
   const subjects = await attempt(() => clusterStub(c.env).subjects(c.get('tenant')))
   return c.json(visible(c, 'topic:read', subjects, topicOf))
 })
 
-registryRoutes.get('/subjects/:subject/versions', async (c) => {
+serve(registryRoutes, routes.listVersions, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:read', topicOf(subject))
   return c.json(await call(() => clusterStub(c.env).subjectVersions(c.get('tenant'), subject)))
 })
 
-registryRoutes.post('/subjects/:subject/versions', async (c) => {
+serve(registryRoutes, routes.register, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:config', topicOf(subject))
-  const { schema, schemaType = 'AVRO' } = await jsonBody(c, registerSchemaRequestSchema)
+  const { schema, schemaType = 'AVRO' } = await body(c, routes.register)
   const registered = await call(() => clusterStub(c.env).registerSchema(c.get('tenant'), subject, schemaType, schema))
   forgetSchema(c.get('tenant'), subject)
   await audited(c, 'schema:register', subject, { id: registered.id, version: registered.version, schemaType })
   return c.json({ id: registered.id })
 })
 
-registryRoutes.get('/subjects/:subject/versions/:version', async (c) => {
+serve(registryRoutes, routes.getVersion, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:read', topicOf(subject))
   return c.json(await call(() => clusterStub(c.env).schemaVersion(c.get('tenant'), subject, versionParam(c))))
 })
 
-registryRoutes.get('/subjects/:subject/versions/:version/schema', async (c) => {
+serve(registryRoutes, routes.getVersionSchema, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:read', topicOf(subject))
   const version = await call(() => clusterStub(c.env).schemaVersion(c.get('tenant'), subject, versionParam(c)))
   return c.body(version.schema, 200, { 'content-type': 'application/json' })
 })
 
-registryRoutes.delete('/subjects/:subject/versions/:version', async (c) => {
+serve(registryRoutes, routes.deleteVersion, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:config', topicOf(subject))
   const deleted = await call(() => clusterStub(c.env).deleteSchemaVersion(c.get('tenant'), subject, versionParam(c)))
@@ -62,7 +64,7 @@ registryRoutes.delete('/subjects/:subject/versions/:version', async (c) => {
   return c.json(deleted)
 })
 
-registryRoutes.delete('/subjects/:subject', async (c) => {
+serve(registryRoutes, routes.deleteSubject, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:config', topicOf(subject))
   const deleted = await call(() => clusterStub(c.env).deleteSubject(c.get('tenant'), subject))
@@ -71,44 +73,44 @@ registryRoutes.delete('/subjects/:subject', async (c) => {
   return c.json(deleted)
 })
 
-registryRoutes.get('/schemas/ids/:id', async (c) => {
+serve(registryRoutes, routes.schemaById, async (c) => {
   // An id does not say which subject (or topic) it belongs to: reading by id needs topic:read on all.
   await authorize(c, 'topic:read', '*')
-  const id = param(c, 'id', z.coerce.number().int().min(1))
+  const id = param(c, routes.schemaById, 'id')
   return c.json(await call(() => clusterStub(c.env).schemaById(c.get('tenant'), id)))
 })
 
-registryRoutes.get('/config', async (c) => {
+serve(registryRoutes, routes.getConfig, async (c) => {
   await authorize(c, 'topic:read')
   return c.json({ compatibilityLevel: await attempt(() => clusterStub(c.env).compatibility(c.get('tenant'))) })
 })
 
-registryRoutes.put('/config', async (c) => {
+serve(registryRoutes, routes.setConfig, async (c) => {
   await authorize(c, 'admin')
-  const { compatibility } = await jsonBody(c, compatibilityConfigSchema)
+  const { compatibility } = await body(c, routes.setConfig)
   await attempt(() => clusterStub(c.env).setCompatibility(c.get('tenant'), undefined, compatibility))
   await audited(c, 'schema:config', '*', { compatibility })
   return c.json({ compatibility })
 })
 
-registryRoutes.get('/config/:subject', async (c) => {
+serve(registryRoutes, routes.getSubjectConfig, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:read', topicOf(subject))
   return c.json({ compatibilityLevel: await attempt(() => clusterStub(c.env).compatibility(c.get('tenant'), subject)) })
 })
 
-registryRoutes.put('/config/:subject', async (c) => {
+serve(registryRoutes, routes.setSubjectConfig, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:config', topicOf(subject))
-  const { compatibility } = await jsonBody(c, compatibilityConfigSchema)
+  const { compatibility } = await body(c, routes.setSubjectConfig)
   await attempt(() => clusterStub(c.env).setCompatibility(c.get('tenant'), subject, compatibility))
   await audited(c, 'schema:config', subject, { compatibility })
   return c.json({ compatibility })
 })
 
-registryRoutes.post('/compatibility/subjects/:subject/versions/:version', async (c) => {
+serve(registryRoutes, routes.testCompatibility, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:read', topicOf(subject))
-  const { schema, schemaType = 'AVRO' } = await jsonBody(c, registerSchemaRequestSchema)
+  const { schema, schemaType = 'AVRO' } = await body(c, routes.testCompatibility)
   return c.json(await call(() => clusterStub(c.env).testCompatibility(c.get('tenant'), subject, versionParam(c), schemaType, schema)))
 })

@@ -1,8 +1,5 @@
 /** API keys, the audit trail, quotas and tenants, on `/admin/...`. */
-import { Hono } from 'hono'
-import { z } from 'zod'
-import { timestampParamSchema } from '../protocol/records.js'
-import { createApiKeyRequestSchema, provisionRequestSchema, quotasSchema, tenantSchema } from '../protocol/tenants.js'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys.js'
 import { listAudit } from '../services/audit.js'
 import { quotasOf, setQuotas } from '../services/quotas.js'
@@ -10,76 +7,69 @@ import { createTenantTopics, deleteTenant, listTenants } from '../services/tenan
 import { authConfig } from './auth/config.js'
 import { audited, authorize } from './authorize.js'
 import type { AppEnv } from './context.js'
-import { jsonBody, param, query } from './validate.js'
+import { serve } from './openapi/define.js'
+import * as routes from './routes/security.js'
+import { body, param, query } from './validate.js'
 
-export const securityRoutes = new Hono<AppEnv>()
+export const securityRoutes = new OpenAPIHono<AppEnv>()
 
-securityRoutes.post('/api-keys', async (c) => {
+serve(securityRoutes, routes.createApiKey, async (c) => {
   await authorize(c, 'apikey:admin')
-  const request = await jsonBody(c, createApiKeyRequestSchema)
+  const request = await body(c, routes.createApiKey)
   const principal = c.get('principal')
   const key = await createApiKey(c.env, c.get('tenant'), principal, request, authConfig(c.env).roles)
   await audited(c, 'apikey:create', key.keyId, { name: key.name, permissions: key.permissions })
   return c.json(key, 201)
 })
 
-securityRoutes.get('/api-keys', async (c) => {
+serve(securityRoutes, routes.listApiKeys, async (c) => {
   await authorize(c, 'apikey:admin')
   return c.json({ keys: await listApiKeys(c.env, c.get('tenant')) })
 })
 
-securityRoutes.delete('/api-keys/:keyId', async (c) => {
+serve(securityRoutes, routes.revokeApiKey, async (c) => {
   await authorize(c, 'apikey:admin')
-  const keyId = param(c, 'keyId', z.string().regex(/^[0-9a-f]{16}$/, 'must be an API key id (16 hexadecimal digits)'))
+  const keyId = param(c, routes.revokeApiKey, 'keyId')
   await revokeApiKey(c.env, c.get('tenant'), keyId)
   await audited(c, 'apikey:revoke', keyId)
   return c.json({ keyId, revoked: true })
 })
 
-const auditQuerySchema = z.strictObject({
-  action: z.string().max(64).optional(),
-  result: z.enum(['success', 'denied', 'failure']).optional(),
-  subject: z.string().max(256).optional(),
-  since: timestampParamSchema.optional(),
-  offset: z.coerce.number().int().nonnegative().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-})
-
-securityRoutes.get('/audit', async (c) => {
+serve(securityRoutes, routes.listAudit, async (c) => {
   await authorize(c, 'admin')
-  const filter = query(c, auditQuerySchema)
+  const filter = query(c, routes.listAudit)
   return c.json(await listAudit(c.env, c.get('tenant'), filter))
 })
 
-securityRoutes.get('/quotas', async (c) => {
+serve(securityRoutes, routes.getQuotas, async (c) => {
   await authorize(c, 'admin')
   return c.json({ tenant: c.get('tenant'), quotas: await quotasOf(c.env, c.get('tenant')) })
 })
 
-securityRoutes.put('/quotas', async (c) => {
+serve(securityRoutes, routes.setQuotas, async (c) => {
   await authorize(c, 'platform:admin')
-  const quotas = await setQuotas(c.env, c.get('tenant'), await jsonBody(c, quotasSchema))
+  const quotas = await setQuotas(c.env, c.get('tenant'), await body(c, routes.setQuotas))
   await audited(c, 'quotas:set', c.get('tenant'), quotas)
   return c.json({ tenant: c.get('tenant'), quotas })
 })
 
-securityRoutes.get('/tenants', async (c) => {
+serve(securityRoutes, routes.listTenants, async (c) => {
   await authorize(c, 'platform:admin')
   return c.json({ tenants: await listTenants(c.env) })
 })
 
-securityRoutes.post('/tenants/:tenant/provision', async (c) => {
+serve(securityRoutes, routes.provisionTenant, async (c) => {
   await authorize(c, 'platform:admin')
-  const tenant = param(c, 'tenant', tenantSchema)
-  const { templates } = await jsonBody(c, provisionRequestSchema)
+  const tenant = param(c, routes.provisionTenant, 'tenant')
+  const { templates } = await body(c, routes.provisionTenant)
   const result = await createTenantTopics(c.env, tenant, templates)
   await audited(c, 'tenant:provision', tenant, { created: result.created })
   return c.json(result)
 })
 
-securityRoutes.delete('/tenants/:tenant', async (c) => {
+serve(securityRoutes, routes.deleteTenant, async (c) => {
   await authorize(c, 'platform:admin')
-  const tenant = param(c, 'tenant', tenantSchema)
+  const tenant = param(c, routes.deleteTenant, 'tenant')
   const result = await deleteTenant(c.env, tenant)
   await audited(c, 'tenant:delete', tenant, result)
   return c.json({ tenant, deleted: true, ...result })

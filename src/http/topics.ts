@@ -1,59 +1,54 @@
 /** Produce, fetch and offsets on `/topics/:topic/...`, as the Kafdo README lists them. */
-import { Hono } from 'hono'
-import {
-  fetchQuerySchema,
-  partitionParamSchema,
-  produceBatchRequestSchema,
-  produceRequestSchema,
-  type ProduceBatchResponse,
-} from '../protocol/records.js'
-import { topicNameSchema } from '../protocol/topics.js'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { ProduceBatchResponse } from '../protocol/records.js'
 import { produce } from '../services/produce.js'
 import { partitionOffsets, readPartition, renderFetchResponse } from '../services/read.js'
 import { authorize } from './authorize.js'
 import type { AppEnv } from './context.js'
+import { serve } from './openapi/define.js'
 import { chargeFetch, chargeProduce, settleFetch } from './quotas.js'
-import { jsonBody, param, query } from './validate.js'
+import * as routes from './routes/records.js'
+import { body, param, query } from './validate.js'
 
-export const topicRoutes = new Hono<AppEnv>()
+export const topicRoutes = new OpenAPIHono<AppEnv>()
 
-topicRoutes.post('/:topic/produce', async (c) => {
-  const topic = param(c, 'topic', topicNameSchema)
+serve(topicRoutes, routes.produce, async (c) => {
+  const topic = param(c, routes.produce, 'topic')
   await authorize(c, 'produce', topic)
-  const { producerId, sequence, ...record } = await jsonBody(c, produceRequestSchema)
+  const { producerId, sequence, ...record } = await body(c, routes.produce)
   await chargeProduce(c, 1)
   c.set('records', 1)
   const [metadata] = await produce(c.env, c.get('tenant'), topic, [record], { producerId, sequence })
   return c.json(metadata)
 })
 
-topicRoutes.post('/:topic/produce-batch', async (c) => {
-  const topic = param(c, 'topic', topicNameSchema)
+serve(topicRoutes, routes.produceBatch, async (c) => {
+  const topic = param(c, routes.produceBatch, 'topic')
   await authorize(c, 'produce', topic)
-  const { records, producerId, sequence } = await jsonBody(c, produceBatchRequestSchema)
+  const { records, producerId, sequence } = await body(c, routes.produceBatch)
   await chargeProduce(c, records.length)
   c.set('records', records.length)
   const results = await produce(c.env, c.get('tenant'), topic, records, { producerId, sequence })
   return c.json({ results } satisfies ProduceBatchResponse)
 })
 
-topicRoutes.get('/:topic/partitions/:partition/messages', async (c) => {
-  const topic = param(c, 'topic', topicNameSchema)
-  const partition = param(c, 'partition', partitionParamSchema)
+serve(topicRoutes, routes.fetchMessages, async (c) => {
+  const topic = param(c, routes.fetchMessages, 'topic')
+  const partition = param(c, routes.fetchMessages, 'partition')
   await authorize(c, 'consume', topic)
-  const options = query(c, fetchQuerySchema)
+  const options = query(c, routes.fetchMessages)
   await chargeFetch(c)
   const read = await readPartition(c.env, c.get('tenant'), topic, partition, options)
-  const body = renderFetchResponse(read)
+  const text = renderFetchResponse(read)
   c.set('records', read.count)
-  c.set('responseBytes', body.length)
-  await settleFetch(c, body.length)
-  return c.body(body, 200, { 'content-type': 'application/json' })
+  c.set('responseBytes', text.length)
+  await settleFetch(c, text.length)
+  return c.body(text, 200, { 'content-type': 'application/json' })
 })
 
-topicRoutes.get('/:topic/partitions/:partition/offsets', async (c) => {
-  const topic = param(c, 'topic', topicNameSchema)
-  const partition = param(c, 'partition', partitionParamSchema)
+serve(topicRoutes, routes.partitionOffsets, async (c) => {
+  const topic = param(c, routes.partitionOffsets, 'topic')
+  const partition = param(c, routes.partitionOffsets, 'partition')
   await authorize(c, 'topic:read', topic)
   return c.json({ topic, ...(await partitionOffsets(c.env, c.get('tenant'), topic, partition)) })
 })

@@ -5,7 +5,7 @@
  * so a section added later (health thresholds, webhooks) cannot be silently dropped by an older server.
  */
 import { z } from 'zod'
-import { KafdoError, type ErrorPayload } from './errors.js'
+import { errorPayloadSchema, KafdoError } from './errors.js'
 import { queuePolicyFields, DLQ_SUFFIX } from './queues.js'
 import { COMPATIBILITY_MODES, MAX_SCHEMA_LENGTH, SCHEMA_TYPES, subjectSchema } from './schemas.js'
 import { createApiKeyRequestSchema, quotasSchema } from './tenants.js'
@@ -115,54 +115,72 @@ export interface ApplyOptions {
   rotateKeys?: boolean
 }
 
-export type ApplyKind = 'quotas' | 'topic' | 'queue' | 'schema' | 'apiKey'
-export type ApplyAction = 'create' | 'update' | 'unchanged' | 'delete'
+export const applyKindSchema = z.enum(['quotas', 'topic', 'queue', 'schema', 'apiKey'])
+export type ApplyKind = z.infer<typeof applyKindSchema>
+export const applyActionSchema = z.enum(['create', 'update', 'unchanged', 'delete'])
+export type ApplyAction = z.infer<typeof applyActionSchema>
 
 /** One difference: `from` is absent for something new, `to` for something removed. */
-export interface ApplyChange {
-  field: string
-  from?: unknown
-  to?: unknown
-}
+export const applyChangeSchema = z.object({ field: z.string(), from: z.unknown().optional(), to: z.unknown().optional() })
+export type ApplyChange = z.infer<typeof applyChangeSchema>
 
-export interface ApplyItem {
-  kind: ApplyKind
-  name: string
-  action: ApplyAction
-  changes: ApplyChange[]
-  /** Why this item cannot be applied as declared; any refusal stops the whole apply before it starts. */
-  refusal?: ErrorPayload
-  /** After an apply (not a dry run), for items that change: whether the change was made. */
-  outcome?: 'applied' | 'failed'
-  /** Why it failed, when `outcome` is `failed`. */
-  error?: ErrorPayload
-  /** A created API key: its secret, shown only in this answer. */
-  secret?: { keyId: string; key: string }
-  note?: string
-}
+export const applyItemSchema = z
+  .object({
+    kind: applyKindSchema,
+    name: z.string(),
+    action: applyActionSchema,
+    changes: z.array(applyChangeSchema),
+    /** Why this item cannot be applied as declared; any refusal stops the whole apply before it starts. */
+    refusal: errorPayloadSchema.optional(),
+    /** After an apply (not a dry run), for items that change: whether the change was made. */
+    outcome: z.enum(['applied', 'failed']).optional(),
+    /** Why it failed, when `outcome` is `failed`. */
+    error: errorPayloadSchema.optional(),
+    /** A created API key: its secret, shown only in this answer. */
+    secret: z.object({ keyId: z.string(), key: z.string() }).optional(),
+    note: z.string().optional(),
+  })
+  .meta({ id: 'ApplyItem' })
+export type ApplyItem = z.infer<typeof applyItemSchema>
 
-export interface ApplySummary {
-  create: number
-  update: number
-  delete: number
-  unchanged: number
-  refused: number
-  applied: number
-  failed: number
-}
+export const applySummarySchema = z
+  .object({
+    create: z.number().int(),
+    update: z.number().int(),
+    delete: z.number().int(),
+    unchanged: z.number().int(),
+    refused: z.number().int(),
+    applied: z.number().int(),
+    failed: z.number().int(),
+  })
+  .meta({ id: 'ApplySummary' })
+export type ApplySummary = z.infer<typeof applySummarySchema>
 
-export interface ApplyResult {
-  tenant: string
-  dryRun: boolean
-  prune: boolean
-  /**
-   * `planned`: a dry run with no refusal; `refused`: refusals, nothing applied; `applied`: every change
-   * made (or none was needed); `incomplete`: some changes failed; `items` says which were made.
-   */
-  status: 'planned' | 'refused' | 'applied' | 'incomplete'
-  summary: ApplySummary
-  items: ApplyItem[]
-}
+export const applyResultSchema = z
+  .object({
+    tenant: z.string(),
+    dryRun: z.boolean(),
+    prune: z.boolean(),
+    /**
+     * `planned`: a dry run with no refusal; `refused`: refusals, nothing applied; `applied`: every change
+     * made (or none was needed); `incomplete`: some changes failed; `items` says which were made.
+     */
+    status: z.enum(['planned', 'refused', 'applied', 'incomplete']),
+    summary: applySummarySchema,
+    items: z.array(applyItemSchema),
+  })
+  .meta({
+    id: 'ApplyResult',
+    example: {
+      tenant: 'default',
+      dryRun: true,
+      prune: false,
+      status: 'planned',
+      summary: { create: 1, update: 0, delete: 0, unchanged: 0, refused: 0, applied: 0, failed: 0 },
+      items: [{ kind: 'topic', name: 'orders', action: 'create', changes: [{ field: 'partitions', to: 3 }] }],
+    },
+  })
+export type ApplyResult = z.infer<typeof applyResultSchema>
 
 export function summarizeApply(items: readonly ApplyItem[]): ApplySummary {
   const count = (test: (item: ApplyItem) => boolean) => items.filter(test).length

@@ -31,12 +31,16 @@ export const auditValueSchema = z.object({
 export type AuditValue = z.infer<typeof auditValueSchema>
 
 /** An entry as `GET /admin/audit` lists it: the stored value and its offset in `__audit`. */
-export type AuditRecord = AuditValue & { offset: number }
+export const auditRecordSchema = auditValueSchema.extend({ offset: z.number().int() }).meta({ id: 'AuditEntry' })
+export type AuditRecord = z.infer<typeof auditRecordSchema>
 
-export interface AuditListing {
-  entries: AuditRecord[]
-  /** Where the next page starts (pass it back as `offset`). */
-  nextOffset: number
-  /** Records scanned for this page whose value is not an audit entry (left out of `entries`). */
-  skipped: number
-}
+export const auditListingSchema = z
+  .object({
+    entries: z.array(auditRecordSchema),
+    /** Where the next page starts (pass it back as `offset`). */
+    nextOffset: z.number().int(),
+    /** Records scanned for this page whose value is not an audit entry (left out of `entries`). */
+    skipped: z.number().int(),
+  })
+  .meta({ id: 'AuditListing' })
+export type AuditListing = z.infer<typeof auditListingSchema>

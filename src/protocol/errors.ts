@@ -6,6 +6,7 @@
  * request can succeed. Durable Objects return expected failures as values (`Result`), because custom
  * properties of an Error do not survive an RPC boundary; `KafdoError.from` rebuilds them.
  */
+import { z } from 'zod'
 
 export const ERROR_CODES = {
   INVALID_REQUEST: { status: 400, retriable: false },
@@ -56,16 +57,26 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES
 
-export interface ErrorPayload {
-  code: ErrorCode
-  message: string
-  details?: Record<string, unknown>
-}
+export const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]
+
+export const errorPayloadSchema = z
+  .object({
+    /** Kafka's error name where one exists; the client rebuilds a typed error from it. */
+    code: z.enum(ERROR_CODE_NAMES),
+    /** One sentence for a person: what went wrong and, where it helps, what to do. */
+    message: z.string(),
+    /** Facts a program can act on: the failing fields (`issues`), the offsets in range, `retryAfterSeconds`, ... */
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'ErrorPayload' })
+export type ErrorPayload = z.infer<typeof errorPayloadSchema>
 
 /** The JSON body of every error response: `{"error": {"code", "message", "details"?}}`. */
-export interface ErrorBody {
-  error: ErrorPayload
-}
+export const errorBodySchema = z.object({ error: errorPayloadSchema }).meta({
+  id: 'ErrorBody',
+  description: 'The one error shape: every error response of every route has this body.',
+})
+export type ErrorBody = z.infer<typeof errorBodySchema>
 
 /** What a Durable Object RPC method returns for an operation that can fail in an expected way. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload }

@@ -53,7 +53,9 @@ export type GroupHealthThreshold = z.infer<typeof groupHealthThresholdSchema>
 export type HealthThreshold = TopicHealthThreshold | GroupHealthThreshold
 
 /** A topic's or queue's health policy, kept with the topic's config; `[]` clears it. */
-export const topicHealthPolicySchema = z.strictObject({ thresholds: z.array(topicHealthThresholdSchema).max(MAX_HEALTH_THRESHOLDS) })
+export const topicHealthPolicySchema = z
+  .strictObject({ thresholds: z.array(topicHealthThresholdSchema).max(MAX_HEALTH_THRESHOLDS) })
+  .meta({ id: 'TopicHealthPolicy' })
 export const groupHealthPolicySchema = z.strictObject({ thresholds: z.array(groupHealthThresholdSchema).max(MAX_HEALTH_THRESHOLDS) })
 export type TopicHealthPolicy = z.infer<typeof topicHealthPolicySchema>
 export type GroupHealthPolicy = z.infer<typeof groupHealthPolicySchema>
@@ -66,32 +68,7 @@ export type HealthResourceKind = 'topic' | 'queue' | 'group'
  */
 export type HealthTarget = { topic: string; group?: string } | { queue: string; group?: string } | { group: string }
 
-/** One threshold as evaluated now. */
-export interface HealthCheck {
-  metric: string
-  op: string
-  value: number
-  severity: 'degraded' | 'failing'
-  forMs: number
-  /** The figure now; null when it cannot be known (e.g. `dlqGrowth` before a first evaluation). */
-  observed: number | null
-  /** The condition holds now. */
-  breached: boolean
-  /** It holds, but not yet for `forMs` as far as the periodic evaluation has seen. */
-  pending: boolean
-  /** When the periodic evaluation first saw it hold (epoch ms), if it has. */
-  since: number | null
-}
-
-export interface HealthReport {
-  resource: { kind: HealthResourceKind; name: string }
-  status: ResourceHealthStatus
-  checkedAt: string
-  /** One sentence per threshold that counts now (breached and past its `forMs`). */
-  reasons: string[]
-  figures: Record<string, unknown>
-  checks: HealthCheck[]
-}
+export type { CreatedWebhook, HealthCheck, HealthReport, WebhookDelivery, WebhookDescription, WebhookEvent } from './monitoring-answers.js'
 
 // Alert webhooks.
 
@@ -133,45 +110,6 @@ export const createWebhookRequestSchema = z.strictObject({
 export type CreateWebhookRequest = z.infer<typeof createWebhookRequestSchema>
 
 export const webhookIdSchema = z.string().regex(WEBHOOK_ID_PATTERN, 'must be a webhook id (wh_ and 16 hexadecimal digits)')
-
-/** A subscription as listed: never its secret. */
-export interface WebhookDescription {
-  id: string
-  url: string
-  events: WebhookEventType[]
-  format: 'json' | 'slack'
-  description: string | null
-  createdAt: number
-}
-
-/** What creating a subscription answers: the only time its secret is shown. */
-export interface CreatedWebhook extends WebhookDescription {
-  secret: string
-}
-
-/** What a receiver gets (the `json` format), and what the `slack` format is made from. */
-export interface WebhookEvent {
-  /** Unique per event: a receiver that sees an id twice (deliveries are at least once) drops the copy. */
-  id: string
-  type: WebhookEventType
-  tenant: string
-  occurredAt: string
-  data: Record<string, unknown>
-}
-
-export interface WebhookDelivery {
-  eventId: string
-  type: WebhookEventType
-  status: 'pending' | 'delivered' | 'failed'
-  attempts: number
-  /** HTTP status of the last attempt, null when it got no answer. */
-  lastStatus: number | null
-  lastError: string | null
-  createdAt: number
-  lastAttemptAt: number | null
-  nextAttemptAt: number | null
-  deliveredAt: number | null
-}
 
 /** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
 export const SIGNATURE_HEADER = 'kafdo-signature'

@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import type { RetryPolicy } from '../core/backoff.js'
 import { groupIdSchema } from './groups.js'
-import { topicHealthPolicySchema, type TopicHealthPolicy } from './monitoring.js'
+import { topicHealthPolicySchema } from './monitoring.js'
 import { produceRecordFields, timestampParamSchema, timestampSchema } from './records.js'
 import { partitionCountSchema, topicConfigInputSchema, topicNameSchema } from './topics.js'
 
@@ -24,43 +24,47 @@ const delay = z.number().int().min(0).max(MAX_RETRY_DELAY_MS)
 const attempts = z.number().int().min(1).max(MAX_ATTEMPTS)
 const jitter = z.number().min(0).max(1)
 
-export const retryPolicySchema = z.discriminatedUnion('strategy', [
-  z.strictObject({ strategy: z.literal('fixed'), delayMs: delay, maxAttempts: attempts, jitter: jitter.optional(), maxDelayMs: delay.optional() }),
-  z.strictObject({
-    strategy: z.literal('linear'),
-    delayMs: delay,
-    incrementMs: delay.optional(),
-    maxAttempts: attempts,
-    jitter: jitter.optional(),
-    maxDelayMs: delay.optional(),
-  }),
-  z.strictObject({
-    strategy: z.literal('exponential'),
-    delayMs: delay,
-    factor: z.number().min(1).max(100).optional(),
-    maxAttempts: attempts,
-    jitter: jitter.optional(),
-    maxDelayMs: delay.optional(),
-  }),
-  z.strictObject({
-    strategy: z.literal('schedule'),
-    delaysMs: z.array(delay).min(1).max(MAX_ATTEMPTS),
-    maxAttempts: attempts,
-    jitter: jitter.optional(),
-    maxDelayMs: delay.optional(),
-  }),
-])
+export const retryPolicySchema = z
+  .discriminatedUnion('strategy', [
+    z.strictObject({ strategy: z.literal('fixed'), delayMs: delay, maxAttempts: attempts, jitter: jitter.optional(), maxDelayMs: delay.optional() }),
+    z.strictObject({
+      strategy: z.literal('linear'),
+      delayMs: delay,
+      incrementMs: delay.optional(),
+      maxAttempts: attempts,
+      jitter: jitter.optional(),
+      maxDelayMs: delay.optional(),
+    }),
+    z.strictObject({
+      strategy: z.literal('exponential'),
+      delayMs: delay,
+      factor: z.number().min(1).max(100).optional(),
+      maxAttempts: attempts,
+      jitter: jitter.optional(),
+      maxDelayMs: delay.optional(),
+    }),
+    z.strictObject({
+      strategy: z.literal('schedule'),
+      delaysMs: z.array(delay).min(1).max(MAX_ATTEMPTS),
+      maxAttempts: attempts,
+      jitter: jitter.optional(),
+      maxDelayMs: delay.optional(),
+    }),
+  ])
+  .meta({ id: 'RetryPolicy' })
 
-export const deadLetterSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  /** Retention of the `<topic>-dlq` topic. */
-  retentionMs: z
-    .number()
-    .int()
-    .min(-1)
-    .max(MAX_TTL_MS * 10)
-    .optional(),
-})
+export const deadLetterSchema = z
+  .strictObject({
+    enabled: z.boolean().optional(),
+    /** Retention of the `<topic>-dlq` topic. */
+    retentionMs: z
+      .number()
+      .int()
+      .min(-1)
+      .max(MAX_TTL_MS * 10)
+      .optional(),
+  })
+  .meta({ id: 'DeadLetterPolicy' })
 
 export interface QueuePolicy {
   retry: RetryPolicy
@@ -218,54 +222,7 @@ export const redriveRequestSchema = z.strictObject({
 
 export const DEFAULT_SHARE_GROUP = 'default'
 
-/** A leased record, as `receive` returns it. */
-export interface QueueMessage {
-  leaseId: string
-  partition: number
-  offset: number
-  timestamp: number
-  key: string | null
-  value: unknown
-  headers: Record<string, string>
-  deliveryCount: number
-  valueEncoding?: 'base64'
-  expiresAt?: number
-}
-
-export interface QueueDescription {
-  name: string
-  topicId: string
-  partitions: number
-  config: Record<string, string>
-  policy: Omit<QueuePolicy, 'tags'>
-  tags: string[]
-  deadLetterTopic: string | null
-  health: TopicHealthPolicy
-  createdAt: number
-}
-
-export interface QueueDetails extends QueueDescription {
-  group: string
-  stats: QueueStats
-}
-
-/** A share group's view of a queue, in records (ages in milliseconds). */
-export interface QueueStats {
-  /** Every record the group has not finished (not acked, dead-lettered or expired): ready + inFlight + delayed. */
-  depth: number
-  /** Deliverable now: never delivered, a redelivery that is due, or a lease that ran out. */
-  ready: number
-  /** Leased to a consumer, the lease not yet run out. */
-  inFlight: number
-  /** Waiting for a redelivery time still to come (after a nack or an expired lease). */
-  delayed: number
-  /** Records in the queue's dead-letter topic. */
-  deadLettered: number
-  /** Records removed by TTL before they were finished (all groups). */
-  expired: number
-  /** Age of the oldest record counted in `depth`, by its timestamp; null when depth is 0. */
-  oldestMessageAgeMs: number | null
-}
+export type { QueueDescription, QueueDetails, QueueMessage, QueueStats } from './queue-answers.js'
 
 /** Header names a dead-lettered record carries. */
 export const DLQ_HEADERS = {

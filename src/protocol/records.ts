@@ -47,7 +47,7 @@ export const produceRecordFields = {
     .max(365 * 24 * 3_600_000)
     .optional(),
 }
-export const produceRecordSchema = z.strictObject(produceRecordFields)
+export const produceRecordSchema = z.strictObject(produceRecordFields).meta({ id: 'ProduceRecord' })
 export type ProduceRecord = z.input<typeof produceRecordSchema>
 
 /** Idempotent producer fields: a `(producerId, sequence)` pair is written once per partition. */
@@ -77,39 +77,54 @@ export const topicRecordSchema = z.strictObject({ topic: topicNameSchema, ...pro
 export type TopicRecord = z.input<typeof topicRecordSchema>
 
 /** Where a produced record was written. */
-export interface RecordMetadata {
-  topic: string
-  partition: number
-  offset: number
-  timestamp: number
-}
+export const recordMetadataSchema = z
+  .object({ topic: z.string(), partition: z.number().int(), offset: z.number().int(), timestamp: z.number().int() })
+  .meta({ id: 'RecordMetadata', example: { topic: 'orders', partition: 0, offset: 42, timestamp: 1767225600000 } })
+export type RecordMetadata = z.infer<typeof recordMetadataSchema>
 
-export interface ProduceBatchResponse {
-  results: RecordMetadata[]
+export const produceBatchResponseSchema = z.object({ results: z.array(recordMetadataSchema) }).meta({ id: 'ProduceBatchResponse' })
+export type ProduceBatchResponse = z.infer<typeof produceBatchResponseSchema>
+
+/** The fields every record carries as a read returns it. */
+export const fetchedRecordFields = {
+  offset: z.number().int(),
+  timestamp: z.number().int(),
+  key: z.string().nullable(),
+  /** Any JSON value; a base64 string when `valueEncoding` is `base64`. */
+  value: z.unknown(),
+  headers: z.record(z.string(), z.string()),
+  valueEncoding: z.literal('base64').optional(),
+  /** When the record's TTL ends; it is never delivered after that. */
+  expiresAt: z.number().int().optional(),
 }
 
 /** A record as a fetch returns it. */
-export interface FetchedRecord {
-  offset: number
-  timestamp: number
-  key: string | null
-  value: unknown
-  headers: RecordHeaders
-  valueEncoding?: 'base64'
-  /** When the record's TTL ends; it is never delivered after that. */
-  expiresAt?: number
-}
+export const fetchedRecordSchema = z.object(fetchedRecordFields).meta({ id: 'FetchedRecord' })
+export type FetchedRecord = z.infer<typeof fetchedRecordSchema>
 
-export interface FetchResponse {
-  topic: string
-  partition: number
-  messages: FetchedRecord[]
-  /** The offset to fetch next: one past the last returned record, or the start offset if none. */
-  nextOffset: number
-  /** The next offset to be written; `highWatermark - nextOffset` is how far the reader is behind. */
-  highWatermark: number
-  logStartOffset: number
-}
+export const fetchResponseSchema = z
+  .object({
+    topic: z.string(),
+    partition: z.number().int(),
+    messages: z.array(fetchedRecordSchema),
+    /** The offset to fetch next: one past the last returned record, or the start offset if none. */
+    nextOffset: z.number().int(),
+    /** The next offset to be written; `highWatermark - nextOffset` is how far the reader is behind. */
+    highWatermark: z.number().int(),
+    logStartOffset: z.number().int(),
+  })
+  .meta({
+    id: 'FetchResponse',
+    example: {
+      topic: 'orders',
+      partition: 0,
+      messages: [{ offset: 42, timestamp: 1767225600000, key: 'customer-7', value: { orderId: 1001, total: 25.5 }, headers: {} }],
+      nextOffset: 43,
+      highWatermark: 43,
+      logStartOffset: 0,
+    },
+  })
+export type FetchResponse = z.infer<typeof fetchResponseSchema>
 
 const OFFSET = 'must be a non-negative integer, "earliest" or "latest"'
 const offsetParam = z.union([z.enum(['earliest', 'latest']), z.coerce.number().int(OFFSET).nonnegative(OFFSET)], OFFSET)

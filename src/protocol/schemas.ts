@@ -26,18 +26,33 @@ export const registerSchemaRequestSchema = z.strictObject({
 })
 export type RegisterSchemaRequest = z.infer<typeof registerSchemaRequestSchema>
 
-export const compatibilityConfigSchema = z.strictObject({ compatibility: z.enum(COMPATIBILITY_MODES) })
+export const compatibilityConfigSchema = z.strictObject({ compatibility: z.enum(COMPATIBILITY_MODES) }).meta({ id: 'CompatibilityConfig' })
 
 const VERSION = 'must be a version number (1 or more) or "latest"'
 export const versionParamSchema = z.union([z.literal('latest'), z.coerce.number().int(VERSION).min(1, VERSION)], VERSION)
 
-export interface SchemaVersion {
-  subject: string
-  id: number
-  version: number
-  schema: string
-  schemaType: SchemaType
-}
+export const schemaVersionSchema = z
+  .object({ subject: z.string(), id: z.number().int(), version: z.number().int(), schema: z.string(), schemaType: z.enum(SCHEMA_TYPES) })
+  .meta({
+    id: 'SchemaVersion',
+    example: {
+      subject: 'orders-value',
+      id: 1,
+      version: 1,
+      schema: '{"type":"record","name":"Order","fields":[{"name":"id","type":"long"}]}',
+      schemaType: 'AVRO',
+    },
+  })
+export type SchemaVersion = z.infer<typeof schemaVersionSchema>
+
+/** `GET /schemas/ids/:id`: the schema with that id, whichever subjects use it. */
+export const schemaByIdSchema = z.object({ schema: z.string(), schemaType: z.enum(SCHEMA_TYPES) }).meta({ id: 'SchemaById' })
+export const registeredSchemaSchema = z.object({ id: z.number().int() }).meta({ id: 'RegisteredSchema', example: { id: 1 } })
+export const compatibilityLevelSchema = z.object({ compatibilityLevel: z.enum(COMPATIBILITY_MODES) }).meta({ id: 'CompatibilityLevel' })
+/** Confluent's answer to a compatibility check, field names included. */
+export const compatibilityCheckSchema = z
+  .object({ is_compatible: z.boolean(), messages: z.array(z.string()) })
+  .meta({ id: 'CompatibilityCheck', example: { is_compatible: true, messages: [] } })
 
 /** TopicNameStrategy: the subjects a topic's values and keys are validated against. */
 export const valueSubjectOf = (topic: string) => `${topic}-value`

@@ -7,15 +7,17 @@ export const tenantSchema = z
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-", starting with a letter or digit')
 export const SYSTEM_TENANT = '_system'
 
-export const quotasSchema = z.strictObject({
-  produceBytesPerSec: z.number().int().positive().optional(),
-  produceRecordsPerSec: z.number().int().positive().optional(),
-  fetchBytesPerSec: z.number().int().positive().optional(),
-  maxTopics: z.number().int().nonnegative().optional(),
-  maxPartitions: z.number().int().nonnegative().optional(),
-  maxRetentionMs: z.number().int().positive().optional(),
-  maxMessageBytes: z.number().int().positive().optional(),
-})
+export const quotasSchema = z
+  .strictObject({
+    produceBytesPerSec: z.number().int().positive().optional(),
+    produceRecordsPerSec: z.number().int().positive().optional(),
+    fetchBytesPerSec: z.number().int().positive().optional(),
+    maxTopics: z.number().int().nonnegative().optional(),
+    maxPartitions: z.number().int().nonnegative().optional(),
+    maxRetentionMs: z.number().int().positive().optional(),
+    maxMessageBytes: z.number().int().positive().optional(),
+  })
+  .meta({ id: 'TenantQuotas', example: { produceBytesPerSec: 1048576, maxTopics: 100, maxPartitions: 1000 } })
 export type TenantQuotas = z.infer<typeof quotasSchema>
 
 export const createApiKeyRequestSchema = z.strictObject({
@@ -32,21 +34,36 @@ export const createApiKeyRequestSchema = z.strictObject({
 
 export type CreateApiKeyRequest = z.input<typeof createApiKeyRequestSchema>
 
-export interface ApiKeyDescription {
-  keyId: string
-  tenant: string
-  name: string
-  permissions: string[]
-  createdBy: string
-  createdAt: number
-  expiresAt: number | null
-  revokedAt: number | null
-}
+export const apiKeyDescriptionSchema = z
+  .object({
+    keyId: z.string(),
+    tenant: z.string(),
+    name: z.string(),
+    permissions: z.array(z.string()),
+    createdBy: z.string(),
+    createdAt: z.number().int(),
+    expiresAt: z.number().int().nullable(),
+    revokedAt: z.number().int().nullable(),
+  })
+  .meta({ id: 'ApiKey' })
+export type ApiKeyDescription = z.infer<typeof apiKeyDescriptionSchema>
 
 /** A key as its creation answers it: with the key itself, shown only in that answer. */
-export interface CreatedApiKey extends ApiKeyDescription {
-  key: string
-}
+export const createdApiKeySchema = apiKeyDescriptionSchema.extend({ key: z.string() }).meta({
+  id: 'CreatedApiKey',
+  example: {
+    keyId: '3f9a0c1d2e4b5a6c',
+    tenant: 'default',
+    name: 'orders-producer',
+    permissions: ['produce@orders'],
+    createdBy: 'bootstrap',
+    createdAt: 1767225600000,
+    expiresAt: null,
+    revokedAt: null,
+    key: 'kfd_3f9a0c1d2e4b5a6c_Zm9yIGV4YW1wbGUgb25seSwgbm90IGEgcmVhbCBrZXk',
+  },
+})
+export type CreatedApiKey = z.infer<typeof createdApiKeySchema>
 
 export interface TopicTemplate {
   /** `{tenant}` is replaced by the tenant id. */
@@ -80,8 +97,7 @@ export const provisionRequestSchema = z.strictObject({
     .optional(),
 })
 
-export interface TenantTopicSet {
-  tenant: string
-  created: string[]
-  existing: string[]
-}
+export const tenantTopicSetSchema = z
+  .object({ tenant: z.string(), created: z.array(z.string()), existing: z.array(z.string()) })
+  .meta({ id: 'TenantTopicSet' })
+export type TenantTopicSet = z.infer<typeof tenantTopicSetSchema>

@@ -1,6 +1,6 @@
 /** Topic administration: request schemas and the shapes the API answers with. */
 import { z } from 'zod'
-import { topicHealthPolicySchema, type TopicHealthThreshold } from './monitoring.js'
+import { topicHealthPolicySchema, topicHealthThresholdSchema, type TopicHealthThreshold } from './monitoring.js'
 import type { QueuePolicy } from './queues.js'
 import type { TopicConfig } from './topic-config.js'
 import { MAX_PARTITIONS_PER_TOPIC, MAX_TOPIC_NAME_LENGTH, TOPIC_NAME_PATTERN } from './limits.js'
@@ -77,56 +77,75 @@ export const deleteRecordsRequestSchema = z.strictObject({
 })
 export type DeleteRecordsRequest = z.infer<typeof deleteRecordsRequestSchema>
 
-/** Each partition's offsets after the deletion (`earliest` is its new log start). */
-export interface DeleteRecordsResult {
-  topic: string
-  partitions: PartitionOffsets[]
-}
-
 export interface AlterTopicConfigOptions {
   /** Validate everything (keys, values, tenant quotas) and answer what the config would become; change nothing. */
   dryRun?: boolean
 }
 
+/** A topic's config as the API shows it: Kafka's key names, every value a string. */
+const configStrings = z.record(z.string(), z.string()).meta({
+  id: 'TopicConfigValues',
+  example: { 'retention.ms': '604800000', 'cleanup.policy': 'delete' },
+})
+
 /** The topic's config before and after the change, rendered as `GET /admin/topics/:topic` renders it. */
-export interface AlterTopicConfigResult {
-  topic: string
-  before: Record<string, string>
-  after: Record<string, string>
-  /** The health thresholds before and after, when the change named them. */
-  health?: { before: TopicHealthThreshold[]; after: TopicHealthThreshold[] }
-  /** False for a dry run. */
-  applied: boolean
-}
+export const alterTopicConfigResultSchema = z
+  .object({
+    topic: z.string(),
+    before: configStrings,
+    after: configStrings,
+    /** The health thresholds before and after, when the change named them. */
+    health: z.object({ before: z.array(topicHealthThresholdSchema), after: z.array(topicHealthThresholdSchema) }).optional(),
+    /** False for a dry run. */
+    applied: z.boolean(),
+  })
+  .meta({ id: 'AlterTopicConfigResult' })
+export type AlterTopicConfigResult = z.infer<typeof alterTopicConfigResultSchema>
 
-export interface PartitionOffsets {
-  partition: number
-  /** The log start offset: the oldest offset still stored (retention moves it forward). */
-  earliest: number
-  /** The next offset to be written (Kafka's high watermark / log end offset). */
-  latest: number
-}
+export const partitionOffsetsSchema = z
+  .object({
+    partition: z.number().int(),
+    /** The log start offset: the oldest offset still stored (retention moves it forward). */
+    earliest: z.number().int(),
+    /** The next offset to be written (Kafka's high watermark / log end offset). */
+    latest: z.number().int(),
+  })
+  .meta({ id: 'PartitionOffsets' })
+export type PartitionOffsets = z.infer<typeof partitionOffsetsSchema>
 
-export interface TopicSummary {
-  topic: string
-  topicId: string
-  partitions: number
-  config: Record<string, string>
-  createdAt: number
-}
+export const topicSummarySchema = z
+  .object({ topic: z.string(), topicId: z.string(), partitions: z.number().int(), config: configStrings, createdAt: z.number().int() })
+  .meta({
+    id: 'TopicSummary',
+    example: {
+      topic: 'orders',
+      topicId: '0f9c2e1a-5b7d-4c1e-9a3f-2d6b8e4c7a10',
+      partitions: 3,
+      config: { 'retention.ms': '604800000' },
+      createdAt: 1767225600000,
+    },
+  })
+export type TopicSummary = z.infer<typeof topicSummarySchema>
 
-export interface TopicDescription {
-  topic: string
-  topicId: string
-  partitions: PartitionOffsets[]
-  config: Record<string, string>
-  createdAt: number
-}
+export const topicDescriptionSchema = z
+  .object({
+    topic: z.string(),
+    topicId: z.string(),
+    partitions: z.array(partitionOffsetsSchema),
+    config: configStrings,
+    createdAt: z.number().int(),
+  })
+  .meta({ id: 'TopicDescription' })
+export type TopicDescription = z.infer<typeof topicDescriptionSchema>
 
-export interface TopicOffsets {
-  topic: string
-  partitions: PartitionOffsets[]
-}
+export const topicOffsetsSchema = z.object({ topic: z.string(), partitions: z.array(partitionOffsetsSchema) }).meta({ id: 'TopicOffsets' })
+export type TopicOffsets = z.infer<typeof topicOffsetsSchema>
+
+/** Each partition's offsets after a DeleteRecords (`earliest` is its new log start). */
+export const deleteRecordsResultSchema = z
+  .object({ topic: z.string(), partitions: z.array(partitionOffsetsSchema) })
+  .meta({ id: 'DeleteRecordsResult', example: { topic: 'orders', partitions: [{ partition: 0, earliest: 120, latest: 200 }] } })
+export type DeleteRecordsResult = z.infer<typeof deleteRecordsResultSchema>
 
 /** A topic as the server keeps it: the config typed, as the partitions enforce it. */
 export interface TopicMetadata {

@@ -6,6 +6,7 @@
 import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import { DLQ_HEADERS, DLQ_SUFFIX } from '../protocol/queues.js'
+import type { PartitionedRecord } from '../protocol/queue-answers.js'
 import type { FetchedRecord } from '../protocol/records.js'
 import { produce } from './produce.js'
 import { fetchRecords, offsetsOf } from './read.js'
@@ -20,7 +21,7 @@ export interface QueueRead {
   limit?: number | undefined
 }
 
-export type PartitionedRecord = FetchedRecord & { partition: number }
+export type { PartitionedRecord }
 
 /** Messages of one partition from an offset or timestamp, or of all partitions merged by timestamp. */
 export async function readMessages(env: KafdoBindings, tenant: string, name: string, query: QueueRead): Promise<PartitionedRecord[]> {

@@ -1,10 +1,10 @@
 /**
- * The Grafana dashboard is generated from the metric catalogue (`npm run generate`) and committed; CI's
- * `npm run check:generated` fails when the committed copy is stale. Both are checked here: the copy in
- * the tree is current, and a catalogue change without regenerating is caught.
+ * The Grafana dashboard, the OpenAPI document and Swagger UI's assets are generated (`npm run generate`)
+ * and committed; CI's `npm run check:generated` fails when a committed copy is stale. Both are checked
+ * here: the copies in the tree are current, and a change without regenerating is caught.
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -46,5 +46,37 @@ describe('Generated files > the Grafana dashboard', () => {
     expect(spawnSync(PROJECT_NODE, [join(work, 'scripts/generate-grafana.mjs')], { encoding: 'utf8' }).status).toBe(0)
     expect(readFileSync(join(work, 'dashboards/kafdo-grafana.json'), 'utf8')).toContain('kafdo_group_lag_sum')
     expect(check(work).status).toBe(0)
+  })
+})
+
+describe('Generated files > the OpenAPI document and the Swagger UI assets', () => {
+  const generate = (root: string, ...args: string[]) =>
+    spawnSync(PROJECT_NODE, ['--import', join(root, 'scripts/ts-resolve.mjs'), join(root, 'scripts/generate-openapi.mjs'), ...args], {
+      encoding: 'utf8',
+    })
+
+  it('are current in the tree', () => {
+    const result = generate(ROOT, '--check')
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+  })
+
+  it('are reported stale when a route definition changes without regenerating, and regenerating fixes it', () => {
+    const copy = join(work, 'openapi-copy')
+    for (const dir of ['src', 'scripts', 'openapi']) cpSync(join(ROOT, dir), join(copy, dir), { recursive: true })
+    cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'))
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'))
+    const routes = join(copy, 'src/http/routes/records.ts')
+    writeFileSync(routes, readFileSync(routes, 'utf8').replace("summary: 'Produce one record'", "summary: 'Write one record'"))
+    const assets = join(copy, 'src/http/openapi/swagger-ui-assets.ts')
+    writeFileSync(assets, readFileSync(assets, 'utf8').replace(/SWAGGER_UI_VERSION = '[^']*'/, "SWAGGER_UI_VERSION = '0.0.0'"))
+
+    const stale = generate(copy, '--check')
+    expect(stale.status).toBe(1)
+    expect(stale.stderr).toContain('openapi/kafdo.openapi.json is stale')
+    expect(stale.stderr).toContain('src/http/openapi/swagger-ui-assets.ts is stale')
+    expect(generate(copy).status).toBe(0)
+    expect(readFileSync(join(copy, 'openapi/kafdo.openapi.json'), 'utf8')).toContain('"summary": "Write one record"')
+    expect(generate(copy, '--check').status).toBe(0)
   })
 })

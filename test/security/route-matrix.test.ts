@@ -1,4 +1,6 @@
 import { describe, expect, inject, it } from 'vitest'
+import { createApp } from '../../src/http/app'
+import { openApiDocument } from '../../src/http/openapi/document'
 import { authEnv, BOOTSTRAP_API_KEY, call, token, unique, type Reply } from './support'
 
 /**
@@ -401,6 +403,27 @@ describe('Security > every route needs a credential and the right permission', (
 
   it('serves /health without credentials', async () => {
     expect((await call(appEnv, 'GET', '/health')).status).toBe(200)
+  })
+
+  it('serves the API description and its reference page without credentials (they describe the API, no tenant data)', async () => {
+    for (const path of ['/openapi.json', '/docs', '/docs/swagger-ui-dist/swagger-ui.css', '/docs/swagger-ui-dist/swagger-ui-bundle.js']) {
+      const reply = await call(appEnv, 'GET', path)
+      expect([path, reply.status]).toEqual([path, 200])
+    }
+  })
+
+  it('refuses every operation the OpenAPI document says needs a credential, when there is none', async () => {
+    const document = openApiDocument(createApp())
+    let checked = 0
+    for (const [template, item] of Object.entries(document.paths ?? {})) {
+      for (const [method, operation] of Object.entries(item) as Array<[string, { security?: unknown[] }]>) {
+        if (operation.security?.length === 0) continue
+        const reply = await call(appEnv, method.toUpperCase(), template.replace(/\{[^}]+\}/g, '1'), method === 'get' ? {} : { body: {} })
+        expect([method, template, reply.status, reply.body?.error?.code]).toEqual([method, template, 401, 'UNAUTHENTICATED'])
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(ROUTES.length)
   })
 })
 

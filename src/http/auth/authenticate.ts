@@ -1,7 +1,8 @@
 /**
  * The authentication middleware: establishes the request's Principal and tenant, or answers 401 (no or
  * bad credential), 400 (a credential in the URL) or 503 (auth required but misconfigured). Every failure
- * is audited. Only `GET /health` is served without credentials when auth is required.
+ * is audited. Only the liveness check and the API description (`/health`, `/openapi.json`, `/docs`) are
+ * served without credentials when auth is required.
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { grantsFrom } from '../../core/permissions.js'
@@ -15,11 +16,19 @@ import { authConfig, type AuthConfig } from './config.js'
 import { verifyJwt } from './jwt.js'
 import type { Principal } from './principal.js'
 
+/**
+ * Paths served without credentials: liveness, and the API description with its reference page, which
+ * describe the API and no tenant's data (the same document is in the repository and the package).
+ */
+export function isPublicPath(path: string): boolean {
+  return path === '/health' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/')
+}
+
 const URL_CREDENTIALS = ['access_token', 'token', 'api_key', 'apikey', 'key', 'jwt', 'id_token']
 
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticateRequest(c, next) {
-    if (c.req.path === '/health') return next()
+    if (isPublicPath(c.req.path)) return next()
     const config = authConfig(c.env)
     if (config.problem) {
       console.error(JSON.stringify({ level: 'error', message: 'authentication misconfigured', problem: config.problem }))
