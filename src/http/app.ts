@@ -16,7 +16,10 @@ import { observe } from './observe.js'
 import { queueRoutes } from './queues.js'
 import { registryRoutes } from './registry.js'
 import { securityRoutes } from './security.js'
+import { streamRoutes } from './streams.js'
+import { ticketRoutes } from './tickets.js'
 import { topicRoutes } from './topics.js'
+import { uiRoutes } from './ui.js'
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
@@ -28,6 +31,9 @@ export function createApp(): Hono<AppEnv> {
   })
   app.use(observe())
   app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, timestamp: new Date().toISOString() }))
+  // The dashboard's static files need no credential; the streams authenticate themselves (a ticket or the usual).
+  app.route('/ui', uiRoutes)
+  app.route('/topics', streamRoutes)
   app.use(authenticate())
   app.use(
     bodyLimit({
@@ -45,6 +51,7 @@ export function createApp(): Hono<AppEnv> {
       endpoints: {
         produce: ['POST /topics/:topic/produce', 'POST /topics/:topic/produce-batch'],
         consume: ['GET /topics/:topic/partitions/:partition/messages', 'GET /topics/:topic/partitions/:partition/offsets'],
+        streams: ['GET /topics/:topic/stream', 'GET /topics/:topic/partitions/:partition/stream', 'GET /topics/:topic/ws', 'POST /auth/ticket'],
         groups: [
           'POST /consumer-groups/:groupId/join',
           'POST /consumer-groups/:groupId/heartbeat',
@@ -120,6 +127,7 @@ export function createApp(): Hono<AppEnv> {
         ],
         monitoring: ['GET /metrics', 'GET /health/topics/:topic', 'GET /health/queues/:name', 'GET /health/groups/:groupId'],
         health: ['GET /', 'GET /health'],
+        dashboard: ['GET /ui'],
       },
     }),
   )
@@ -132,6 +140,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', registryRoutes)
   app.route('/', monitoringRoutes)
   app.route('/admin', alertRoutes)
+  app.route('/auth', ticketRoutes)
   app.notFound(unmatched(() => app.routes))
   app.onError(onError)
   return app
