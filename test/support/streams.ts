@@ -77,8 +77,12 @@ export class SocketReader {
 
   constructor(socket: WebSocket) {
     this.socket = socket
-    socket.addEventListener('message', (event) => this.#frames.push(JSON.parse(event.data as string)))
-    socket.addEventListener('close', (event) => (this.closed = { code: event.code, reason: event.reason }))
+    socket.addEventListener('message', (event) => {
+      this.#frames.push(JSON.parse(event.data as string))
+    })
+    socket.addEventListener('close', (event) => {
+      this.closed = { code: event.code, reason: event.reason }
+    })
     socket.accept()
   }
 
