@@ -20,7 +20,7 @@ async function setup(tenant: string): Promise<string> {
   return topic
 }
 
-function open(path: string, headers: Record<string, string> = {}): Promise<Response> {
+async function open(path: string, headers: Record<string, string> = {}): Promise<Response> {
   return app.fetch(new Request(`http://kafdo.test${path}`, { headers }), appEnv)
 }
 
