@@ -38,6 +38,13 @@ async function api(method: string, path: string, body?: unknown): Promise<any> {
 
 const shot = (name: string, target: Page = page) => target.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
 
+/** The key is kept per tab (session storage): a new tab logs in again. */
+async function logIn(target: Page): Promise<void> {
+  await target.getByLabel('API key or token').fill(BOOTSTRAP_API_KEY)
+  await target.getByRole('button', { name: 'Log in' }).click()
+  await target.getByRole('button', { name: 'Log out' }).waitFor(WAIT)
+}
+
 async function open(hash: string): Promise<void> {
   await page.goto(`${server.url}/ui${hash}`)
   await page.locator('main h1').first().waitFor(WAIT)
@@ -73,8 +80,7 @@ describe('Dashboard in Chromium', () => {
   it('logs in with an API key kept in session storage, and lists a topic created through the API', async () => {
     const topic = unique('orders')
     await api('POST', '/admin/topics', { topic, partitions: 3 })
-    await page.getByLabel('API key or token').fill(BOOTSTRAP_API_KEY)
-    await page.getByRole('button', { name: 'Log in' }).click()
+    await logIn(page)
     await page.getByRole('heading', { name: 'Topics' }).waitFor(WAIT)
     expect(await page.evaluate(() => sessionStorage.getItem('kafdo.session'))).toContain(BOOTSTRAP_API_KEY)
     await page.getByRole('link', { name: topic, exact: true }).waitFor(WAIT)
@@ -89,6 +95,7 @@ describe('Dashboard in Chromium', () => {
     // The live tail in a second tab, started before the message is written.
     const tail = await context.newPage()
     await tail.goto(`${server.url}/ui#/tail/${topic}`)
+    await logIn(tail)
     await tail.getByRole('button', { name: 'Start' }).click()
     await tail.getByText('live', { exact: true }).waitFor(WAIT)
 
@@ -110,7 +117,7 @@ describe('Dashboard in Chromium', () => {
     await tail.close()
 
     await page.getByRole('link', { name: `Browse ${topic}` }).click()
-    await page.getByLabel('Partition').selectOption(partition!)
+    await page.getByLabel('Partition', { exact: true }).selectOption(partition!)
     await page.getByRole('button', { name: 'Show messages' }).click()
     const message = page.getByRole('list', { name: 'Messages' }).getByRole('listitem').first()
     await message.getByText('"/pricing"').waitFor(WAIT)
@@ -183,9 +190,12 @@ describe('Dashboard in Chromium', () => {
     const topic = unique('elsewhere')
     await api('POST', `/admin/topics?tenant=${other}`, { topic })
     await open('#/topics')
-    await page.getByLabel('Tenant').selectOption(other)
+    await page.getByLabel('Tenant').fill(other)
+    await page.getByRole('button', { name: 'Switch' }).click()
     await page.getByRole('link', { name: topic, exact: true }).waitFor(WAIT)
-    await page.getByLabel('Tenant').selectOption('default')
+    await shot('tenant-switch')
+    await page.getByLabel('Tenant').fill('')
+    await page.getByRole('button', { name: 'Switch' }).click()
     await page.getByRole('link', { name: topic, exact: true }).waitFor({ state: 'detached', ...WAIT })
   })
 

@@ -95,28 +95,38 @@ function Page({ page, rest }: { page: string; rest: string[] }) {
   }
 }
 
-/** A platform admin picks the tenant to act in; others see theirs. */
+/** A platform admin picks the tenant to act in (one listed, or any name); others see theirs. */
 function TenantSwitch({ session }: { session: Session }) {
   const [tenants, setTenants] = useState<string[] | undefined>(undefined)
+  const [name, setName] = useState(session.tenant ?? '')
   useEffect(() => {
     // Only a platform admin may list tenants; anyone else keeps the credential's own.
     api<{ tenants: string[] }>('GET', '/admin/tenants', { session: { credential: session.credential } })
-      .then((answer) => setTenants([...new Set(['default', ...answer.tenants, ...(session.tenant ? [session.tenant] : [])])].sort()))
+      .then((answer) => setTenants([...new Set(['default', ...answer.tenants])].sort()))
       .catch(() => setTenants(undefined))
-  }, [session.credential])
+  }, [session.credential, session.tenant])
+  useEffect(() => setName(session.tenant ?? ''), [session.tenant])
   if (!tenants) return session.tenant ? <span class="tenant">tenant {session.tenant}</span> : null
+  const submit = (event: Event) => {
+    event.preventDefault()
+    const tenant = name.trim()
+    saveSession(tenant && tenant !== 'default' ? { ...session, tenant } : { credential: session.credential })
+  }
   return (
-    <label class="tenant">
-      Tenant{' '}
-      <select value={session.tenant ?? 'default'} onChange={(event) => saveSession({ ...session, tenant: (event.target as HTMLSelectElement).value })}>
+    <form class="tenant" onSubmit={submit}>
+      <label for="tenant-switch">Tenant</label>
+      <input id="tenant-switch" list="tenant-list" placeholder="default" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+      <datalist id="tenant-list">
         {tenants.map((tenant) => (
-          <option key={tenant} value={tenant}>
-            {tenant}
-          </option>
+          <option key={tenant} value={tenant} />
         ))}
-      </select>
-    </label>
+      </datalist>
+      <button type="submit">Switch</button>
+    </form>
   )
 }
 
-render(<App />, document.getElementById('app')!)
+const root = document.getElementById('app')!
+// The page's "Loading…" placeholder goes: render adds to what the container holds.
+root.textContent = ''
+render(<App />, root)

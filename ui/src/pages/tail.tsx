@@ -81,9 +81,9 @@ export function TailPage({ topic, partition }: { topic: string | undefined; part
     <section aria-labelledby="tail-title">
       <h1 id="tail-title">Live tail{topic ? `: ${topic}` : ''}</h1>
       <form class="inline" onSubmit={(event) => (event.preventDefault(), setRunning(!running))}>
-        <label>
-          Topic
-          <select value={topic ?? ''} onChange={(e) => navigate('tail', (e.target as HTMLSelectElement).value)}>
+        <div class="field">
+          <label for="tail-topic">Topic</label>
+          <select id="tail-topic" value={topic ?? ''} onChange={(e) => navigate('tail', (e.target as HTMLSelectElement).value)}>
             <option value="" disabled>
               Choose a topic
             </option>
@@ -93,10 +93,11 @@ export function TailPage({ topic, partition }: { topic: string | undefined; part
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Partition
+        </div>
+        <div class="field">
+          <label for="tail-partition">Partition</label>
           <select
+            id="tail-partition"
             value={partition ?? ''}
             onChange={(e) => {
               const value = (e.target as HTMLSelectElement).value
@@ -110,14 +111,14 @@ export function TailPage({ topic, partition }: { topic: string | undefined; part
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Start from
-          <select value={from} disabled={running} onChange={(e) => setFrom((e.target as HTMLSelectElement).value as 'latest' | 'earliest')}>
+        </div>
+        <div class="field">
+          <label for="tail-from">Start from</label>
+          <select id="tail-from" value={from} disabled={running} onChange={(e) => setFrom((e.target as HTMLSelectElement).value as 'latest' | 'earliest')}>
             <option value="latest">new records only</option>
             <option value="earliest">the beginning</option>
           </select>
-        </label>
+        </div>
         <button type="submit" class="primary" disabled={!topic}>
           {running ? 'Stop' : 'Start'}
         </button>

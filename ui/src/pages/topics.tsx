@@ -186,16 +186,16 @@ function MessageBrowser({ topic, partitions }: { topic: string; partitions: Part
     <section aria-labelledby="browser-title" class="panel">
       <h2 id="browser-title">Messages</h2>
       <form class="inline" onSubmit={load}>
-        <label>
-          Partition
-          <select value={partition} onChange={(e) => setPartition(Number((e.target as HTMLSelectElement).value))}>
+        <div class="field">
+          <label for="browse-partition">Partition</label>
+          <select id="browse-partition" value={partition} onChange={(e) => setPartition(Number((e.target as HTMLSelectElement).value))}>
             {partitions.map((p) => (
               <option key={p.partition} value={p.partition}>
                 {p.partition}
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <fieldset>
           <legend>From</legend>
           {(['last', 'offset', 'timestamp'] as const).map((choice) => (
