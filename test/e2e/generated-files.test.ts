@@ -1,10 +1,10 @@
 /**
- * The Grafana dashboard is generated from the metric catalogue (`npm run generate`) and committed; CI's
- * `npm run check:generated` fails when the committed copy is stale. Both are checked here: the copy in
- * the tree is current, and a catalogue change without regenerating is caught.
+ * The Grafana dashboard is generated from the metric catalogue, and the /ui bundle from ui/ (`npm run
+ * generate`); both are committed, and CI's `npm run check:generated` fails when a committed copy is
+ * stale. Checked here: the copies in the tree are current, and a change without regenerating is caught.
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -46,5 +46,29 @@ describe('Generated files > the Grafana dashboard', () => {
     expect(spawnSync(PROJECT_NODE, [join(work, 'scripts/generate-grafana.mjs')], { encoding: 'utf8' }).status).toBe(0)
     expect(readFileSync(join(work, 'dashboards/kafdo-grafana.json'), 'utf8')).toContain('kafdo_group_lag_sum')
     expect(check(work).status).toBe(0)
+  })
+})
+
+describe('Generated files > the dashboard bundle', () => {
+  const build = (root: string, ...args: string[]) => spawnSync(PROJECT_NODE, [join(root, 'scripts/build-ui.mjs'), ...args], { encoding: 'utf8' })
+
+  it('is current in the tree', () => {
+    const result = build(ROOT, '--check')
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+  })
+
+  it('is reported stale when ui/ changes without rebuilding it, and rebuilding fixes it', () => {
+    const copy = join(work, 'ui-copy')
+    for (const dir of ['scripts', 'ui', 'src/http', 'src/protocol']) cpSync(join(ROOT, dir), join(copy, dir), { recursive: true })
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir')
+    const page = join(copy, 'ui/src/pages/login.tsx')
+    writeFileSync(page, readFileSync(page, 'utf8').replace('API key or token', 'Key or token'))
+    const stale = build(copy, '--check')
+    expect(stale.status).toBe(1)
+    expect(stale.stderr).toContain('src/http/ui-assets.generated.ts is stale')
+    expect(build(copy).status).toBe(0)
+    expect(readFileSync(join(copy, 'src/http/ui-assets.generated.ts'), 'utf8')).toContain('Key or token')
+    expect(build(copy, '--check').status).toBe(0)
   })
 })
