@@ -100,7 +100,12 @@ export class HttpCore {
    * code says); no HTTP answer at all is a retriable SERVICE_UNAVAILABLE. Never retried here: the caller
    * resumes the stream from where it was.
    */
-  async open(spec: { path: ReadonlyArray<string | number>; query?: Record<string, QueryValue>; headers?: Record<string, string>; signal?: AbortSignal }): Promise<Response> {
+  async open(spec: {
+    path: ReadonlyArray<string | number>
+    query?: Record<string, QueryValue>
+    headers?: Record<string, string>
+    signal?: AbortSignal
+  }): Promise<Response> {
     const url = this.#url({ method: 'GET', path: spec.path, ...(spec.query ? { query: spec.query } : {}), idempotent: true })
     const controller = new AbortController()
     // The connection must come up within the timeout; the stream itself may then stay open for good.

@@ -109,9 +109,7 @@ export class PartitionSubscribers {
       const limits = { windowFrames: STREAM_WINDOW_FRAMES, maxBehindRecords: subscription.maxBehindRecords }
       this.#host.ctx.acceptWebSocket(server, ['log'])
       server.serializeAttachment({ mode: 'log', ref, flow: startFlow(start.value), limits } satisfies LogAttachment)
-      server.send(
-        JSON.stringify({ type: 'ready', partition: ref.partition, next: start.value, logStart: log.logStart, highWatermark: log.logEnd }),
-      )
+      server.send(JSON.stringify({ type: 'ready', partition: ref.partition, next: start.value, logStart: log.logStart, highWatermark: log.logEnd }))
     } else {
       this.#host.ctx.acceptWebSocket(server, ['queue'])
       server.serializeAttachment(subscription satisfies QueueAttachment)
@@ -146,7 +144,10 @@ export class PartitionSubscribers {
       if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join('; '))
       message = parsed.data
     } catch (err) {
-      send(ws, errorFrame(attachment.ref.partition, undefined, { code: 'INVALID_REQUEST', message: `not a stream message: ${(err as Error).message}` }))
+      send(
+        ws,
+        errorFrame(attachment.ref.partition, undefined, { code: 'INVALID_REQUEST', message: `not a stream message: ${(err as Error).message}` }),
+      )
       return
     }
     if (message.type === 'received') {
@@ -163,7 +164,16 @@ export class PartitionSubscribers {
     const settled = await this.#settle(attachment, message)
     const partition = attachment.ref.partition
     if (!settled.ok) send(ws, errorFrame(partition, id, settled.error))
-    else send(ws, JSON.stringify({ type: `${message.type === 'ack' ? 'acked' : message.type === 'nack' ? 'nacked' : 'rejected'}`, partition, ...(id ? { id } : {}), ...settled.value }))
+    else
+      send(
+        ws,
+        JSON.stringify({
+          type: `${message.type === 'ack' ? 'acked' : message.type === 'nack' ? 'nacked' : 'rejected'}`,
+          partition,
+          ...(id ? { id } : {}),
+          ...settled.value,
+        }),
+      )
     this.wake()
   }
 

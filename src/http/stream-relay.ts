@@ -113,7 +113,11 @@ export function socketRelay(sockets: readonly PartitionSocket[]): Response {
   }
   const refuse = (id: string | undefined, code: string, message: string) =>
     server.send(JSON.stringify({ type: 'error', ...(id ? { id } : {}), error: { code, message } }))
-  for (const socket of sockets) socket.listen((data) => server.send(data), (code, reason) => closeAll(code === 1005 ? 1000 : code, reason))
+  for (const socket of sockets)
+    socket.listen(
+      (data) => server.send(data),
+      (code, reason) => closeAll(code === 1005 ? 1000 : code, reason),
+    )
   server.addEventListener('close', () => closeAll(1000, 'client closed'))
   server.addEventListener('message', (event) => {
     let message

@@ -33,9 +33,7 @@ export const streamRoutes = new Hono<AppEnv>()
 
 streamRoutes.get('/:topic/stream', streamAuthentication(), (c) => serveEvents(c, undefined))
 
-streamRoutes.get('/:topic/partitions/:partition/stream', streamAuthentication(), (c) =>
-  serveEvents(c, param(c, 'partition', partitionParamSchema)),
-)
+streamRoutes.get('/:topic/partitions/:partition/stream', streamAuthentication(), (c) => serveEvents(c, param(c, 'partition', partitionParamSchema)))
 
 streamRoutes.get('/:topic/ws', streamAuthentication(), async (c) => {
   const topic = param(c, 'topic', topicNameSchema)

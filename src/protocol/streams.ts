@@ -51,7 +51,10 @@ const OFFSET = 'must be a non-negative integer, "earliest" or "latest"'
 const offsetParam = z.union([z.enum(['earliest', 'latest']), z.coerce.number().int(OFFSET).nonnegative(OFFSET)], OFFSET)
 const POSITION = 'must be an SSE id as the stream sent it: an offset, or partition:offset pairs separated by commas'
 /** `15` (a partition stream) or `0:15,1:-1` (a topic stream): the last offset delivered per partition. */
-export const positionSchema = z.string().max(4096).regex(/^(-?\d{1,16}|\d{1,5}:-?\d{1,16}(,\d{1,5}:-?\d{1,16})*)$/, POSITION)
+export const positionSchema = z
+  .string()
+  .max(4096)
+  .regex(/^(-?\d{1,16}|\d{1,5}:-?\d{1,16}(,\d{1,5}:-?\d{1,16})*)$/, POSITION)
 
 /** Query of the SSE routes. `Last-Event-ID` (the header, or this parameter for a new EventSource) wins over `offset`. */
 export const streamQuerySchema = z.strictObject({

@@ -204,10 +204,10 @@ describe('Dashboard in Chromium', () => {
     await open('#/topics')
     await page.getByRole('table').waitFor(WAIT)
     // Nothing but the tables' own scrolling regions is wider than the screen.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
     await shot('phone-topics')
     await open('#/produce')
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390)
     await shot('phone-produce')
     await page.setViewportSize({ width: 1280, height: 800 })
   })

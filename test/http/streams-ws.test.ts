@@ -135,7 +135,10 @@ describe('Streams > WebSocket tail', () => {
     ws.socket.send('not json')
     expect(await ws.next((f) => f.type === 'error')).toEqual({ type: 'error', error: { code: 'INVALID_REQUEST', message: 'a message must be JSON' } })
     ws.send({ type: 'ack', leaseIds: ['0:0:abcd'] })
-    expect((await ws.next((f) => f.type === 'error')).error).toEqual({ code: 'INVALID_REQUEST', message: 'leases are settled on a queue socket (mode=queue)' })
+    expect((await ws.next((f) => f.type === 'error')).error).toEqual({
+      code: 'INVALID_REQUEST',
+      message: 'leases are settled on a queue socket (mode=queue)',
+    })
     await produceBatch(topic, [{ value: 'still here' }])
     expect((await ws.next((f) => f.type === 'records')).records[0].value).toBe('still here')
     ws.close()

@@ -109,7 +109,10 @@ describe('Security > stream tickets', () => {
     const issued = await call(appEnv, 'POST', '/auth/ticket', { headers: admin, body: { path } })
     const [prefix, body, signature] = (issued.body.ticket as string).split('.')
     const claims = JSON.parse(atob(body!.replaceAll('-', '+').replaceAll('_', '/')))
-    const widened = btoa(JSON.stringify({ ...claims, path: `/topics/other/stream` })).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
+    const widened = btoa(JSON.stringify({ ...claims, path: `/topics/other/stream` }))
+      .replaceAll('+', '-')
+      .replaceAll('/', '_')
+      .replace(/=+$/, '')
     for (const forged of [`${prefix}.${widened}.${signature}`, `${prefix}.${body}.${signature!.slice(0, -2)}AA`, 'kt1.e30.AAAA', 'nonsense']) {
       expect(await errorOf(await open(`${path}?ticket=${encodeURIComponent(forged)}`))).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' })
     }

@@ -63,7 +63,12 @@ describe('Streams > positions', () => {
       [0, -1],
     ])
     expect(formatPosition(position)).toBe('0:-1,1:7')
-    expect(parsePosition('0:-1,1:7')).toEqual(new Map([[0, -1], [1, 7]]))
+    expect(parsePosition('0:-1,1:7')).toEqual(
+      new Map([
+        [0, -1],
+        [1, 7],
+      ]),
+    )
     expect(parsePosition('0:4,1:7', 1)).toEqual(new Map([[1, 7]]))
     for (const bad of ['', 'x', '1:', ':1', '1:2,', '41']) expect(parsePosition(bad)).toBeUndefined()
   })
@@ -72,7 +77,8 @@ describe('Streams > positions', () => {
     expect(streamRouteTopic('/topics/orders/stream')).toBe('orders')
     expect(streamRouteTopic('/topics/orders/partitions/3/stream')).toBe('orders')
     expect(streamRouteTopic('/topics/orders/ws')).toBe('orders')
-    for (const path of ['/topics/orders/produce', '/topics/../stream', '/topics/orders/stream/', '/admin/topics']) expect(streamRouteTopic(path)).toBeUndefined()
+    for (const path of ['/topics/orders/produce', '/topics/../stream', '/topics/orders/stream/', '/admin/topics'])
+      expect(streamRouteTopic(path)).toBeUndefined()
   })
 })
 

@@ -72,7 +72,15 @@ export function TableWrap({ label, children }: { label: string; children: Compon
 }
 
 /** A button that asks first, in a modal dialog (focus kept inside, Escape cancels). */
-export function ConfirmButton(props: { label: string; title: string; children: ComponentChildren; confirm: string; danger?: boolean; onConfirm: () => void | Promise<void>; disabled?: boolean }) {
+export function ConfirmButton(props: {
+  label: string
+  title: string
+  children: ComponentChildren
+  confirm: string
+  danger?: boolean
+  onConfirm: () => void | Promise<void>
+  disabled?: boolean
+}) {
   const dialog = useRef<HTMLDialogElement>(null)
   const [busy, setBusy] = useState(false)
   const confirm = async () => {
@@ -152,7 +160,9 @@ export function LineChart({ points, label }: { points: Array<{ t: number; v: num
   const t0 = points[0]!.t
   const span = Math.max(1, points[points.length - 1]!.t - t0)
   const max = Math.max(1, ...points.map((p) => p.v))
-  const line = points.map((p) => `${(((p.t - t0) / span) * (width - 40) + 36).toFixed(1)},${(height - 20 - (p.v / max) * (height - 40)).toFixed(1)}`).join(' ')
+  const line = points
+    .map((p) => `${(((p.t - t0) / span) * (width - 40) + 36).toFixed(1)},${(height - 20 - (p.v / max) * (height - 40)).toFixed(1)}`)
+    .join(' ')
   const last = points[points.length - 1]!
   return (
     <figure class="chart">

@@ -23,7 +23,10 @@ export function rate(perSecond: number | undefined): string {
 
 export function time(epochMs: number | null | undefined): string {
   if (!epochMs) return '–'
-  return new Date(epochMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
+  return new Date(epochMs)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
 }
 
 export function duration(ms: number | null | undefined): string {

@@ -115,7 +115,13 @@ function TenantSwitch({ session }: { session: Session }) {
   return (
     <form class="tenant" onSubmit={submit}>
       <label for="tenant-switch">Tenant</label>
-      <input id="tenant-switch" list="tenant-list" placeholder="default" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+      <input
+        id="tenant-switch"
+        list="tenant-list"
+        placeholder="default"
+        value={name}
+        onInput={(e) => setName((e.target as HTMLInputElement).value)}
+      />
       <datalist id="tenant-list">
         {tenants.map((tenant) => (
           <option key={tenant} value={tenant} />

@@ -2,9 +2,7 @@
 import { useEffect, useState } from 'preact/hooks'
 
 export function currentPath(): string[] {
-  return decodeURIComponent(location.hash.replace(/^#\/?/, ''))
-    .split('/')
-    .filter(Boolean)
+  return decodeURIComponent(location.hash.replace(/^#\/?/, '')).split('/').filter(Boolean)
 }
 
 export function useRoute(): string[] {

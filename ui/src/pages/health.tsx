@@ -69,7 +69,9 @@ export function HealthPage() {
                     </th>
                     <td>{row.kind}</td>
                     <td>{row.report ? <Status status={row.report.status} /> : '–'}</td>
-                    <td>{row.error ?? (row.report?.reasons.join(' ') || (row.report?.checks.length ? 'every threshold holds' : 'no thresholds set'))}</td>
+                    <td>
+                      {row.error ?? (row.report?.reasons.join(' ') || (row.report?.checks.length ? 'every threshold holds' : 'no thresholds set'))}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -28,11 +28,18 @@ export function LoginPage() {
       <h1>Kafdo</h1>
       <form onSubmit={submit} aria-describedby="login-help">
         <p id="login-help">
-          Log in with an API key or a token. It is kept in this tab's session storage only, and sent as an Authorization header.
-          Locally, with authentication off, leave it empty.
+          Log in with an API key or a token. It is kept in this tab's session storage only, and sent as an Authorization header. Locally, with
+          authentication off, leave it empty.
         </p>
         <label for="credential">API key or token</label>
-        <input id="credential" name="credential" type="password" autoComplete="off" value={credential} onInput={(e) => setCredential((e.target as HTMLInputElement).value)} />
+        <input
+          id="credential"
+          name="credential"
+          type="password"
+          autoComplete="off"
+          value={credential}
+          onInput={(e) => setCredential((e.target as HTMLInputElement).value)}
+        />
         <label for="tenant">Tenant (optional, for a platform admin)</label>
         <input id="tenant" name="tenant" type="text" value={tenant} onInput={(e) => setTenant((e.target as HTMLInputElement).value)} />
         <ErrorNote error={error} />

@@ -86,7 +86,9 @@ export function QueuePage({ name }: { name: string }) {
       const { partitions } = await get<{ partitions: PartitionOffsets[] }>(`/admin/topics/${dlqTopic}/offsets`)
       let redriven = 0
       for (const range of partitions.filter((p) => p.latest > p.earliest)) {
-        const answer = await api<{ redriven: number }>('POST', `/queues/${name}/dlq/redrive`, { body: { partition: range.partition, toOffset: range.latest - 1 } })
+        const answer = await api<{ redriven: number }>('POST', `/queues/${name}/dlq/redrive`, {
+          body: { partition: range.partition, toOffset: range.latest - 1 },
+        })
         redriven += answer.redriven
       }
       if (partitions.length === 1) {
@@ -98,7 +100,9 @@ export function QueuePage({ name }: { name: string }) {
   const purge = () => act(async () => `Purged ${(await api<{ purged: number }>('DELETE', `/queues/${name}/dlq`)).purged} dead letters.`)
   const redriveOne = (record: RecordData) =>
     act(async () => {
-      await api('POST', `/queues/${name}/dlq/redrive`, { body: { partition: record.partition ?? 0, fromOffset: record.offset, toOffset: record.offset } })
+      await api('POST', `/queues/${name}/dlq/redrive`, {
+        body: { partition: record.partition ?? 0, fromOffset: record.offset, toOffset: record.offset },
+      })
       return `Re-drove dead letter ${record.partition ?? 0}:${record.offset} to ${name} (it stays in the dead-letter queue until purged).`
     })
   const data = queue.data
@@ -147,7 +151,13 @@ export function QueuePage({ name }: { name: string }) {
         )}
         {data?.deadLetterTopic && (
           <div class="actions">
-            <ConfirmButton label="Redrive all" title="Re-drive the dead letters?" confirm="Redrive" disabled={dead.length === 0} onConfirm={redriveAll}>
+            <ConfirmButton
+              label="Redrive all"
+              title="Re-drive the dead letters?"
+              confirm="Redrive"
+              disabled={dead.length === 0}
+              onConfirm={redriveAll}
+            >
               <p>
                 Every dead letter is produced to <strong>{name}</strong> again, with its key, value and headers. With one DLQ partition they are then
                 removed from the dead-letter queue.
@@ -169,9 +179,15 @@ export function QueuePage({ name }: { name: string }) {
               <ul class="records bare">
                 <RecordItem record={record} />
               </ul>
-              <ConfirmButton label={`Redrive ${record.partition ?? 0}:${record.offset}`} title="Re-drive this dead letter?" confirm="Redrive" onConfirm={() => redriveOne(record)}>
+              <ConfirmButton
+                label={`Redrive ${record.partition ?? 0}:${record.offset}`}
+                title="Re-drive this dead letter?"
+                confirm="Redrive"
+                onConfirm={() => redriveOne(record)}
+              >
                 <p>
-                  Dead letter {record.partition ?? 0}:{record.offset} is produced to <strong>{name}</strong> again. It stays in the dead-letter queue until purged.
+                  Dead letter {record.partition ?? 0}:{record.offset} is produced to <strong>{name}</strong> again. It stays in the dead-letter queue
+                  until purged.
                 </p>
               </ConfirmButton>
             </li>

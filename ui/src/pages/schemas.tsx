@@ -29,11 +29,10 @@ export function SchemasPage() {
     10_000,
     [],
   )
-  const schema = usePoll(
-    () => (shown ? get<SchemaVersion>(`/subjects/${shown.subject}/versions/${shown.version}`) : Promise.resolve(undefined)),
-    0,
-    [shown?.subject, shown?.version],
-  )
+  const schema = usePoll(() => (shown ? get<SchemaVersion>(`/subjects/${shown.subject}/versions/${shown.version}`) : Promise.resolve(undefined)), 0, [
+    shown?.subject,
+    shown?.version,
+  ])
   return (
     <section aria-labelledby="schemas-title">
       <h1 id="schemas-title">Schemas</h1>
@@ -61,7 +60,13 @@ export function SchemasPage() {
                       <th scope="row">{row.subject}</th>
                       <td>
                         {row.versions.map((version) => (
-                          <button key={version} type="button" class="link" aria-pressed={shown?.subject === row.subject && shown.version === version} onClick={() => setShown({ subject: row.subject, version })}>
+                          <button
+                            key={version}
+                            type="button"
+                            class="link"
+                            aria-pressed={shown?.subject === row.subject && shown.version === version}
+                            onClick={() => setShown({ subject: row.subject, version })}
+                          >
                             v{version}
                           </button>
                         ))}
@@ -78,7 +83,8 @@ export function SchemasPage() {
       {schema.data && (
         <section class="panel" aria-label={`Schema ${schema.data.subject} version ${schema.data.version}`}>
           <h2>
-            {schema.data.subject} v{schema.data.version} <span class="badge">{schema.data.schemaType ?? 'AVRO'}</span> <span class="muted">id {schema.data.id}</span>
+            {schema.data.subject} v{schema.data.version} <span class="badge">{schema.data.schemaType ?? 'AVRO'}</span>{' '}
+            <span class="muted">id {schema.data.id}</span>
           </h2>
           <pre class="value">{pretty(schema.data.schema)}</pre>
         </section>

@@ -114,7 +114,12 @@ export function TailPage({ topic, partition }: { topic: string | undefined; part
         </div>
         <div class="field">
           <label for="tail-from">Start from</label>
-          <select id="tail-from" value={from} disabled={running} onChange={(e) => setFrom((e.target as HTMLSelectElement).value as 'latest' | 'earliest')}>
+          <select
+            id="tail-from"
+            value={from}
+            disabled={running}
+            onChange={(e) => setFrom((e.target as HTMLSelectElement).value as 'latest' | 'earliest')}
+          >
             <option value="latest">new records only</option>
             <option value="earliest">the beginning</option>
           </select>

@@ -29,7 +29,14 @@ export function TopicsPage() {
           ])
           const latest = offsets.partitions.reduce((sum, p) => sum + p.latest, 0)
           const records = offsets.partitions.reduce((sum, p) => sum + p.latest - p.earliest, 0)
-          return { topic: topic.topic, partitions: topic.partitions, records, latest, sizeBytes: health?.figures.sizeBytes ?? null, status: health?.status ?? null }
+          return {
+            topic: topic.topic,
+            partitions: topic.partitions,
+            records,
+            latest,
+            sizeBytes: health?.figures.sizeBytes ?? null,
+            status: health?.status ?? null,
+          }
         }),
       )
     },
@@ -180,7 +187,10 @@ function MessageBrowser({ topic, partitions }: { topic: string; partitions: Part
   const shown = (records ?? []).filter(
     (record) =>
       (keyFilter === '' || (record.key ?? '').includes(keyFilter)) &&
-      (headerFilter === '' || (headerName !== undefined && record.headers[headerName.trim()] !== undefined && (headerValue === undefined || record.headers[headerName.trim()] === headerValue.trim()))),
+      (headerFilter === '' ||
+        (headerName !== undefined &&
+          record.headers[headerName.trim()] !== undefined &&
+          (headerValue === undefined || record.headers[headerName.trim()] === headerValue.trim()))),
   )
   return (
     <section aria-labelledby="browser-title" class="panel">
