@@ -62,7 +62,13 @@ export function QueuePage({ name }: { name: string }) {
   const [actionError, setActionError] = useState<ApiError | undefined>(undefined)
   const queue = usePoll(() => get<QueueDetails>(`/queues/${name}`), 3_000, [name])
   const dlq = usePoll(
-    () => (queue.data?.deadLetterTopic ? get<{ messages: RecordData[] }>(`/queues/${name}/dlq`, { limit: 100 }) : Promise.resolve({ messages: [] })),
+    () =>
+      queue.data?.deadLetterTopic
+        ? // The dead-letter topic is created when a first record dies: until then there is nothing to show.
+          get<{ messages: RecordData[] }>(`/queues/${name}/dlq`, { limit: 100 }).catch((err: ApiError) =>
+            err.code === 'UNKNOWN_TOPIC_OR_PARTITION' ? { messages: [] } : Promise.reject(err),
+          )
+        : Promise.resolve({ messages: [] }),
     3_000,
     [name, queue.data?.deadLetterTopic],
   )
