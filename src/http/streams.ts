@@ -60,7 +60,13 @@ streamRoutes.get('/:topic/ws', streamAuthentication(), async (c) => {
           visibilityTimeoutMs: options.visibilityTimeoutMs,
           maxSubscribers: limits.maxSubscribers,
         }
-      : { mode: 'log', ref, start: startOf(ref.partition, options, resume), ...limits },
+      : {
+          mode: 'log',
+          ref,
+          start: startOf(ref.partition, options, resume),
+          maxSubscribers: limits.maxSubscribers,
+          maxBehindRecords: limits.maxBehindRecords,
+        },
   )
   return socketRelay(sockets)
 })
@@ -76,7 +82,8 @@ async function serveEvents(c: Context<AppEnv>, partition: number | undefined): P
     mode: 'log',
     ref,
     start: startOf(ref.partition, options, resume),
-    ...limits,
+    maxSubscribers: limits.maxSubscribers,
+    maxBehindRecords: limits.maxBehindRecords,
   }))
   return sseResponse(sockets, { topic, heartbeatMs: limits.heartbeatMs, ...(partition !== undefined ? { single: partition } : {}) })
 }
