@@ -94,6 +94,43 @@ export class HttpCore {
     }
   }
 
+  /**
+   * Opens a long-lived GET (a Server-Sent Events stream) and answers its response once the headers are
+   * in, its body unread. An error answer is thrown as the server's `KafdoError` (with `retriable` as its
+   * code says); no HTTP answer at all is a retriable SERVICE_UNAVAILABLE. Never retried here: the caller
+   * resumes the stream from where it was.
+   */
+  async open(spec: {
+    path: ReadonlyArray<string | number>
+    query?: Record<string, QueryValue>
+    headers?: Record<string, string>
+    signal?: AbortSignal
+  }): Promise<Response> {
+    const url = this.#url({ method: 'GET', path: spec.path, ...(spec.query ? { query: spec.query } : {}), idempotent: true })
+    const controller = new AbortController()
+    // The connection must come up within the timeout; the stream itself may then stay open for good.
+    const timer = setTimeout(() => controller.abort(), this.#config.timeout)
+    const abandon = () => controller.abort()
+    spec.signal?.addEventListener('abort', abandon, { once: true })
+    try {
+      const response = await this.#config.fetch(url, {
+        method: 'GET',
+        headers: { ...this.#headers(false), accept: 'text/event-stream', ...spec.headers },
+        signal: controller.signal,
+      })
+      if (!response.ok) throw errorFromResponse(response.status, response.statusText, await response.text())
+      return response
+    } catch (err) {
+      if (err instanceof KafdoError) throw err
+      if (spec.signal?.aborted) throw new KafdoError('REQUEST_TIMED_OUT', `GET ${url} was abandoned`, { aborted: true })
+      const message = controller.signal.aborted ? `no answer within ${this.#config.timeout} ms` : err instanceof Error ? err.message : String(err)
+      throw new KafdoError('SERVICE_UNAVAILABLE', `network error on GET /${spec.path.join('/')}: ${message}`, { cause: message })
+    } finally {
+      clearTimeout(timer)
+      spec.signal?.removeEventListener('abort', abandon)
+    }
+  }
+
   async #attempt(url: string, spec: RequestSpec, deadline: number): Promise<Outcome> {
     const timeout = spec.timeout ?? this.#config.timeout
     const remaining = deadline - Date.now()

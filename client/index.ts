@@ -16,6 +16,7 @@ export {
 } from './consumer.js'
 export { KafdoAdmin } from './admin.js'
 export { KafdoSchemaRegistry, type CompatibilityCheck, type SchemaOptions } from './registry.js'
+export type { TailOptions, TailRecord } from './tail.js'
 export {
   KafdoQueues,
   type CreatedQueue,

@@ -10,6 +10,7 @@ import { KafdoProducer, type ProducerOptions } from './producer.js'
 import { KafdoQueueConsumer, type QueueConsumerOptions } from './queue-consumer.js'
 import { KafdoQueues } from './queues.js'
 import { KafdoSchemaRegistry } from './registry.js'
+import { tail, type TailOptions, type TailRecord } from './tail.js'
 
 export interface KafdoClientConfig {
   /** Where the Kafdo Worker answers, e.g. `https://kafdo.your-domain.workers.dev`. */
@@ -99,6 +100,15 @@ export class KafdoClient {
   /** The schema registry (`/subjects`, `/config`, `/compatibility`). */
   registry(): KafdoSchemaRegistry {
     return new KafdoSchemaRegistry(this.#http)
+  }
+
+  /**
+   * The topic's records as they are written (every partition, or `partition`), from `fromOffset`
+   * (`latest` unless given), over Server-Sent Events; reconnects and resumes by itself. End it with
+   * `break` or `signal`.
+   */
+  tail(topic: string, options: TailOptions = {}): AsyncGenerator<TailRecord, void, undefined> {
+    return tail(this.#http, topic, options)
   }
 
   /** A queue consumer: leases records of a queue, shared with the other consumers of its group. */

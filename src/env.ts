@@ -40,6 +40,12 @@ export interface KafdoEnv {
   JWT_CLOCK_SKEW_SECONDS?: string
   ROLES?: string
   BOOTSTRAP_API_KEY?: string
+  /** Live subscribers (SSE and WebSocket) one partition takes at once; 100 unless set (at most 1000). */
+  STREAM_MAX_SUBSCRIBERS?: string
+  /** Records appended while a subscriber's window stays full before it is dropped; 10000 unless set. */
+  STREAM_MAX_BEHIND_RECORDS?: string
+  /** Milliseconds between heartbeat comments on an idle SSE stream; 15000 unless set. */
+  STREAM_HEARTBEAT_MS?: string
 }
 
 /**

@@ -25,6 +25,7 @@ export type { CreateTopicInput, UpdateTopicInput } from '../core/topic-rules.js'
 
 const PURGE_TIMER = 'purge-topic'
 const PURGE_RETRY_MS = 30_000
+const TICKET_SECRET_KEY = 'stream-ticket-secret'
 
 export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   #store: MetadataStore
@@ -260,6 +261,18 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
 
   unregisterGroup(tenant: string, groupId: string): void {
     this.#store.unregisterGroup(tenant, groupId)
+  }
+
+  /**
+   * The secret stream tickets are signed with (services/stream-tickets.ts): 32 random bytes made on first
+   * use and kept here, so every Worker isolate verifies what any other signed, with nothing to configure.
+   */
+  async ticketSecret(): Promise<ArrayBuffer> {
+    const kept = await this.ctx.storage.get<ArrayBuffer>(TICKET_SECRET_KEY)
+    if (kept) return kept
+    const secret = crypto.getRandomValues(new Uint8Array(32)).buffer
+    await this.ctx.storage.put(TICKET_SECRET_KEY, secret)
+    return secret
   }
 
   listGroups(tenant: string): string[] {

@@ -2,8 +2,9 @@
  * TopicPartitionDO: one partition's ordered log. Offsets are assigned here, inside one SQLite
  * transaction per append, so order within a partition is total. It enforces its topic's config
  * (record size, timestamps, retention, TTL, compaction), remembers idempotent producers' recent batches,
- * holds long-poll fetches until records arrive, and runs queue consumption (leases, retries,
- * dead-lettering; see partition-queue.ts).
+ * holds long-poll fetches until records arrive, runs queue consumption (leases, retries,
+ * dead-lettering; see partition-queue.ts), and pushes records and leases to live subscribers on
+ * hibernatable WebSockets (partition-subscribers.ts; `fetch` takes only their upgrades).
  *
  * The object is created lazily: on its first call it confirms with ClusterMetadataDO that its topic id
  * and partition exist, and stores the topic config it then enforces. Deleting the topic wipes it.
@@ -14,6 +15,7 @@ import { CLUSTER_OBJECT_NAME, type PartitionRef } from '../core/object-names.js'
 import { recordTimestamp } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
+import { STREAM_CLOSE_CODES } from '../protocol/streams.js'
 import { runMigrations } from '../storage/migrations.js'
 import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-store.js'
 import { KindTimers } from '../storage/timers.js'
@@ -22,6 +24,7 @@ import { MonitorOutbox } from './monitor-outbox.js'
 import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, type PartitionMetrics } from './partition-activity.js'
 import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
 import { PartitionQueue, type LeaseRef, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
+import { PartitionSubscribers } from './partition-subscribers.js'
 import type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
 import { Waiters } from './waiters.js'
 
@@ -58,6 +61,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   /** Counters for /metrics, and alert events for the tenant's monitor (see partition-activity.ts, monitor-outbox.ts). */
   #activity: PartitionActivity
   #outbox: MonitorOutbox
+  #subscribers: PartitionSubscribers
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
@@ -95,6 +99,27 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       }),
       () => this.#log.deliveries.deadDeliveries(),
     )
+    this.#subscribers = new PartitionSubscribers({
+      ctx,
+      log: this.#log,
+      ready: (ref) => this.#ready(ref),
+      isDestroyed: () => this.#destroyed,
+      lease: (request, now) => {
+        const received = this.#queue.receive(request, now)
+        this.#activity.add('fetchedRecords', received.count)
+        this.#activity.add('fetchedBytes', received.messages.length)
+        return received
+      },
+      afterLeasing: () => this.#afterQueueChange(),
+      leasedTo: (group, memberId, now) => this.#log.deliveries.leasedCount(group, memberId, now),
+      ack: (ref, group, memberId, leases) => this.ack(ref, group, memberId, leases),
+      nack: (ref, group, memberId, lease, error, delayMs) => this.nack(ref, group, memberId, lease, error, delayMs),
+      reject: (ref, group, memberId, lease, error) => this.reject(ref, group, memberId, lease, error),
+      sentRecords: (count, bytes) => {
+        this.#activity.add('fetchedRecords', count)
+        this.#activity.add('fetchedBytes', bytes)
+      },
+    })
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, PARTITION_MIGRATIONS)
       this.#log.load()
@@ -260,7 +285,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
             : log.logEnd
     this.#queue.seek(group, offset)
     await this.#afterQueueChange()
-    this.#deliverable.wake()
+    this.#wakeDeliverable()
     return ok({ offset: Math.min(Math.max(offset, log.logStart), log.logEnd) })
   }
 
@@ -298,12 +323,26 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   async destroy(): Promise<Result<null>> {
     this.#destroyed = true
     this.#wakeWaiters()
+    this.#subscribers.closeAll(STREAM_CLOSE_CODES.UNKNOWN_TOPIC_OR_PARTITION, 'UNKNOWN_TOPIC_OR_PARTITION: the topic was deleted')
     await this.ctx.storage.deleteAlarm()
     await this.ctx.storage.deleteAll()
     this.#timers.forget()
     this.#log.reset()
     this.#activity.reset()
     return ok(null)
+  }
+
+  /** A live subscription from the Worker (a WebSocket upgrade); see partition-subscribers.ts. */
+  override async fetch(request: Request): Promise<Response> {
+    return this.#subscribers.accept(request)
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.#subscribers.message(ws, message)
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.#subscribers.closed(ws, code, reason)
   }
 
   override async alarm(): Promise<void> {
@@ -356,8 +395,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (!ready.ok) return ready
     const result = operation(Date.now())
     await this.#afterQueueChange()
-    // A nack may make its record deliverable at once.
-    this.#deliverable.wake()
+    // A nack may make its record deliverable at once, and an ack makes room for pushed leases.
+    this.#wakeDeliverable()
     return result
   }
 
@@ -387,6 +426,11 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
 
   #wakeWaiters(): void {
     this.#appended.wake()
+    this.#wakeDeliverable()
+  }
+
+  #wakeDeliverable(): void {
     this.#deliverable.wake()
+    this.#subscribers.wake()
   }
 }

@@ -23,7 +23,10 @@ import { queueRoutes } from './queues.js'
 import { registryRoutes } from './registry.js'
 import * as service from './routes/service.js'
 import { securityRoutes } from './security.js'
+import { streamRoutes } from './streams.js'
+import { ticketRoutes } from './tickets.js'
 import { topicRoutes } from './topics.js'
+import { uiRoutes } from './ui.js'
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>()
@@ -35,6 +38,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   })
   app.use(observe())
   serve(app, service.health, (c) => c.json({ status: 'ok', version: VERSION, timestamp: new Date().toISOString() }))
+  // The dashboard's static files need no credential; the streams authenticate themselves (a ticket or the usual).
+  app.route('/ui', uiRoutes)
+  app.route('/topics', streamRoutes)
   app.use(authenticate())
   app.use(
     bodyLimit({
@@ -54,6 +60,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
       endpoints: {
         produce: ['POST /topics/:topic/produce', 'POST /topics/:topic/produce-batch'],
         consume: ['GET /topics/:topic/partitions/:partition/messages', 'GET /topics/:topic/partitions/:partition/offsets'],
+        streams: ['GET /topics/:topic/stream', 'GET /topics/:topic/partitions/:partition/stream', 'GET /topics/:topic/ws', 'POST /auth/ticket'],
         groups: [
           'POST /consumer-groups/:groupId/join',
           'POST /consumer-groups/:groupId/heartbeat',
@@ -131,6 +138,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
         monitoring: ['GET /metrics', 'GET /health/topics/:topic', 'GET /health/queues/:name', 'GET /health/groups/:groupId'],
         health: ['GET /', 'GET /health'],
         reference: ['GET /openapi.json', 'GET /docs'],
+        dashboard: ['GET /ui'],
       },
     }),
   )
@@ -143,6 +151,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route('/', registryRoutes)
   app.route('/', monitoringRoutes)
   app.route('/admin', alertRoutes)
+  app.route('/auth', ticketRoutes)
   serveReference(app)
   app.notFound(unmatched(() => app.routes))
   app.onError(onError)

@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   OFFSET_OUT_OF_RANGE: { status: 416, retriable: false },
   POLICY_VIOLATION: { status: 422, retriable: false },
   THROTTLING_QUOTA_EXCEEDED: { status: 429, retriable: true },
+  /** The partition has as many live subscribers (SSE or WebSocket) as it takes; retry later. */
+  TOO_MANY_SUBSCRIBERS: { status: 429, retriable: true },
   INTERNAL_ERROR: { status: 500, retriable: false },
   SERVICE_UNAVAILABLE: { status: 503, retriable: true },
   REQUEST_TIMED_OUT: { status: 504, retriable: true },

@@ -199,6 +199,18 @@ export class DeliveryStore {
     return { inFlight: row.in_flight ?? 0, delayed: row.delayed ?? 0, due: row.due ?? 0, oldestOffset: row.oldest }
   }
 
+  /** Leases `memberId` holds in `group` that have not run out by `now` (a pushed queue subscriber's unsettled ones). */
+  leasedCount(group: string, memberId: string, now: number): number {
+    return this.#sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM deliveries WHERE group_id = ? AND member_id = ? AND state = 'leased' AND visible_at > ?",
+        group,
+        memberId,
+        now,
+      )
+      .one().n
+  }
+
   /** How many of a group's records in flight are deliverable now (redelivery due, or lease run out). */
   dueCount(group: string, now: number): number {
     return this.#sql

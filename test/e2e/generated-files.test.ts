@@ -1,7 +1,7 @@
 /**
- * The Grafana dashboard, the OpenAPI document and Swagger UI's assets are generated (`npm run generate`)
- * and committed; CI's `npm run check:generated` fails when a committed copy is stale. Both are checked
- * here: the copies in the tree are current, and a change without regenerating is caught.
+ * The Grafana dashboard, the OpenAPI document, Swagger UI's assets and the /ui bundle are generated
+ * (`npm run generate`) and committed; CI's `npm run check:generated` fails when a committed copy is
+ * stale. Each is checked here: the copy in the tree is current, and a change without regenerating is caught.
  */
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -78,5 +78,29 @@ describe('Generated files > the OpenAPI document and the Swagger UI assets', () 
     expect(generate(copy).status).toBe(0)
     expect(readFileSync(join(copy, 'openapi/kafdo.openapi.json'), 'utf8')).toContain('"summary": "Write one record"')
     expect(generate(copy, '--check').status).toBe(0)
+  })
+})
+
+describe('Generated files > the dashboard bundle', () => {
+  const build = (root: string, ...args: string[]) => spawnSync(PROJECT_NODE, [join(root, 'scripts/build-ui.mjs'), ...args], { encoding: 'utf8' })
+
+  it('is current in the tree', () => {
+    const result = build(ROOT, '--check')
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+  })
+
+  it('is reported stale when ui/ changes without rebuilding it, and rebuilding fixes it', () => {
+    const copy = join(work, 'ui-copy')
+    for (const dir of ['scripts', 'ui', 'src/http', 'src/protocol']) cpSync(join(ROOT, dir), join(copy, dir), { recursive: true })
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir')
+    const page = join(copy, 'ui/src/pages/login.tsx')
+    writeFileSync(page, readFileSync(page, 'utf8').replace('API key or token', 'Key or token'))
+    const stale = build(copy, '--check')
+    expect(stale.status).toBe(1)
+    expect(stale.stderr).toContain('src/http/ui-assets.generated.ts is stale')
+    expect(build(copy).status).toBe(0)
+    expect(readFileSync(join(copy, 'src/http/ui-assets.generated.ts'), 'utf8')).toContain('Key or token')
+    expect(build(copy, '--check').status).toBe(0)
   })
 })

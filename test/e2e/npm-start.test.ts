@@ -73,4 +73,15 @@ describe('npm start', () => {
     const topics = await fetch(`http://localhost:${port}/admin/topics`)
     expect(topics.status).toBe(200)
   })
+
+  it('serves the dashboard at /ui', async () => {
+    await readyLine()
+
+    const page = await fetch(`http://localhost:${port}/ui`)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    const script = /src="(\/ui\/assets\/app-[0-9a-f]+\.js)"/.exec(await page.text())
+    expect(script).not.toBeNull()
+    expect((await fetch(`http://localhost:${port}${script![1]}`)).status).toBe(200)
+  })
 })

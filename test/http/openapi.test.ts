@@ -28,7 +28,14 @@ describe('OpenAPI > the document', () => {
     const open = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
       Object.entries(item).flatMap(([method, op]) => ((op as { security?: unknown[] }).security?.length === 0 ? [`${method} ${path}`] : [])),
     )
-    expect(open.sort()).toEqual(['get /docs', 'get /docs/swagger-ui-dist/{file}', 'get /health', 'get /openapi.json'])
+    expect(open.sort()).toEqual([
+      'get /docs',
+      'get /docs/swagger-ui-dist/{file}',
+      'get /health',
+      'get /openapi.json',
+      'get /ui',
+      'get /ui/assets/{name}',
+    ])
   })
 
   it('lists for every operation the shared error body under each status, 401 wherever a credential is needed', () => {

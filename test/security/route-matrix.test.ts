@@ -371,6 +371,11 @@ const ROUTES: Route[] = [
     request: (f) => ({ method: 'PUT', path: `/admin/groups/${f.group}/health`, body: { thresholds: [{ metric: 'lag', op: '>', value: 10 }] } }),
     grants: (f) => [`group:admin@${f.group}`],
   },
+  {
+    name: 'POST /auth/ticket',
+    request: (f) => ({ method: 'POST', path: '/auth/ticket', body: { path: `/topics/${f.topic}/stream` } }),
+    grants: (f) => [`consume@${f.topic}`],
+  },
 ]
 
 describe('Security > every route needs a credential and the right permission', () => {

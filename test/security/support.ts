@@ -33,6 +33,13 @@ export async function call(
   const init: RequestInit = { method, headers }
   if (options.body !== undefined) init.body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
   const response = await app.fetch(new Request(`http://kafdo.test${path}`, init), appEnv)
+  if (response.status === 101 || (response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    // A stream that has started: its status and headers are the answer; close it.
+    response.webSocket?.accept()
+    response.webSocket?.close(1000, 'done')
+    await response.body?.cancel()
+    return { status: response.status, body: undefined, headers: response.headers }
+  }
   const text = await response.text()
   // `/metrics` answers text; everything else JSON.
   const json = (response.headers.get('content-type') ?? '').includes('json')

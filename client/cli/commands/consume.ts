@@ -6,8 +6,8 @@
  *
  * Where it starts without a group: `--offset`, else `--from-beginning`'s earliest, else with `--follow`
  * the latest offset (only new records, as `tail -f`), else the earliest (what is there, as `cat`). It
- * stops at the end of each partition, or with `--follow` waits (long-polls) for more until interrupted
- * or `--max` records are printed.
+ * stops at the end of each partition, or with `--follow` tails the topic (`client.tail`, a Server-Sent
+ * Events stream that resumes by itself) until interrupted or `--max` records are printed.
  */
 import type { Command } from 'commander'
 import type { KafdoClient } from '../../kafdo-client.js'
@@ -40,7 +40,7 @@ export function consumeCommand(program: Command): void {
     .option('-g, --group <group>', 'consume as a member of this consumer group, committing as it goes')
     .option('-f, --follow', 'keep waiting for new records (long poll) until interrupted or --max')
     .option('-n, --max <count>', 'stop after this many records')
-    .option('--wait-ms <ms>', `how long one long poll waits for records (at most ${MAX_FETCH_WAIT_MS})`, '10000')
+    .option('--wait-ms <ms>', `with --group, how long one poll waits for records (at most ${MAX_FETCH_WAIT_MS})`, '10000')
     .action(async (topic: string, options: ConsumeOptions, command: Command) => {
       const { client, output } = contextOf(command)
       const max = options.max === undefined ? Number.POSITIVE_INFINITY : positiveInteger(options.max, '--max')
@@ -63,7 +63,8 @@ export function consumeCommand(program: Command): void {
       } else {
         const from = start ?? (options.fromBeginning || !options.follow ? 'earliest' : 'latest')
         const partition = options.partition === undefined ? undefined : nonNegativeInteger(options.partition, '--partition')
-        await consumeDirectly(client, topic, { from, partition, follow: options.follow === true, waitMs }, printer)
+        if (options.follow) await follow(client, topic, { from, partition }, printer)
+        else await consumeDirectly(client, topic, { from, partition }, printer)
       }
       if (output.format === 'table' && process.stderr.isTTY) output.err(`consumed ${printer.count} records`)
     })
@@ -111,25 +112,50 @@ class Printer {
 async function consumeDirectly(
   client: KafdoClient,
   topic: string,
-  options: { from: number | 'earliest' | 'latest'; partition: number | undefined; follow: boolean; waitMs: number },
+  options: { from: number | 'earliest' | 'latest'; partition: number | undefined },
   printer: Printer,
 ): Promise<void> {
   const described = await client.admin().describeTopic(topic)
   const partitions = options.partition === undefined ? described.partitions.map((p) => p.partition) : [options.partition]
   const reader = client.consumer({ groupId: READER_GROUP })
-  const read = async (partition: number) => {
+  // Partitions are read in turn, each to its end, in order.
+  for (const partition of partitions) {
     let offset: number | 'earliest' | 'latest' = options.from
     while (!printer.done) {
       const limit = Math.min(MAX_FETCH_LIMIT, printer.remaining === Number.POSITIVE_INFINITY ? 1000 : printer.remaining)
-      const response = await reader.fetch(topic, partition, { offset, limit, ...(options.follow ? { maxWaitMs: options.waitMs } : {}) })
+      const response = await reader.fetch(topic, partition, { offset, limit })
       printer.print(partition, response.messages)
       offset = response.nextOffset
-      if (!options.follow && (response.messages.length === 0 || response.nextOffset >= response.highWatermark)) return
+      if (response.messages.length === 0 || response.nextOffset >= response.highWatermark) break
     }
   }
-  // Following, every partition waits for records at once; otherwise they are read in turn, in order.
-  if (options.follow) await Promise.all(partitions.map(read))
-  else for (const partition of partitions) await read(partition)
+}
+
+/** Tails the topic (or one partition) until `--max` records or an interrupt. */
+async function follow(
+  client: KafdoClient,
+  topic: string,
+  options: { from: number | 'earliest' | 'latest'; partition: number | undefined },
+  printer: Printer,
+): Promise<void> {
+  const stopped = new AbortController()
+  const stop = () => stopped.abort()
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    const records = client.tail(topic, {
+      fromOffset: options.from,
+      signal: stopped.signal,
+      ...(options.partition !== undefined ? { partition: options.partition } : {}),
+    })
+    for await (const record of records) {
+      printer.print(record.partition, [record])
+      if (printer.done) break
+    }
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
 }
 
 async function consumeAsGroup(

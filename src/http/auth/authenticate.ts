@@ -131,7 +131,7 @@ export function actorOf(principal: Principal): Principal extends infer P ? Pick<
 const AUDIT_FAILURES_PER_SECOND = 20
 const failureBudget = { second: 0, used: 0, suppressed: 0 }
 
-async function auditFailure(c: Context<AppEnv>, reason: string, keyId?: string): Promise<void> {
+export async function auditFailure(c: Context<AppEnv>, reason: string, keyId?: string): Promise<void> {
   const second = Math.floor(Date.now() / 1000)
   if (failureBudget.second !== second) {
     failureBudget.second = second

@@ -11,7 +11,7 @@
  * validate where they always have, through `check()`, in Kafdo's words and error shape.
  */
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi'
-import type { Handler } from 'hono'
+import type { Handler, MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import { ERROR_CODES, errorBodySchema, type ErrorCode } from '../../protocol/errors.js'
 import type { AppEnv } from '../context.js'
@@ -150,10 +150,32 @@ function byStatus(a: ErrorCode, b: ErrorCode): number {
 }
 
 /**
- * Serves `route` on `router` with `handler` and adds it to the router's OpenAPI registry. Every route of
- * the app is served this way: a test compares the app's routes with the document's.
+ * Serves `route` on `router` with `handler`, after any middleware of its own (the stream routes' ticket
+ * check), and adds it to the router's OpenAPI registry. Every route of the app is served this way: a
+ * test compares the app's routes with the document's.
  */
-export function serve(router: OpenAPIHono<AppEnv>, route: KafdoRoute, handler: Handler<AppEnv>): void {
+export function serve(
+  router: OpenAPIHono<AppEnv>,
+  route: KafdoRoute,
+  ...handlers: [...middleware: MiddlewareHandler<AppEnv>[], handler: Handler<AppEnv>]
+): void {
   router.openAPIRegistry.registerPath(route.config)
-  router.on(route.method.toUpperCase(), route.path, handler)
+  const handler = handlers.pop() as Handler<AppEnv>
+  router.on(route.method.toUpperCase(), route.path, handlers.length === 0 ? handler : chain(handlers as MiddlewareHandler<AppEnv>[], handler))
+}
+
+/** The middleware, then the handler, as one handler: the app's route list keeps one entry per route. */
+function chain(middleware: MiddlewareHandler<AppEnv>[], handler: Handler<AppEnv>): Handler<AppEnv> {
+  return async (c, next) => {
+    const run = async (i: number): Promise<void> => {
+      if (i === middleware.length) {
+        c.res = (await handler(c, next)) as Response
+        return
+      }
+      const answered = await middleware[i]!(c, () => run(i + 1))
+      if (answered) c.res = answered
+    }
+    await run(0)
+    return c.res
+  }
 }

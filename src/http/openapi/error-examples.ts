@@ -61,6 +61,10 @@ export const ERROR_EXAMPLES: { [C in ErrorCode]: { summary: string; error: Omit<
     error: { message: "partition 2 of 'orders' is not owned by member 'm-1'" },
   },
   GROUP_MAX_SIZE_REACHED: { summary: 'The group is full', error: { message: "group 'billing' already has 1000 members" } },
+  TOO_MANY_SUBSCRIBERS: {
+    summary: 'The partition has as many live subscribers as it takes',
+    error: { message: "partition 0 of topic 'orders' has 64 live subscribers, as many as it takes", details: { limit: 64 } },
+  },
   UNKNOWN_LEASE: { summary: 'No such lease on this queue', error: { message: "no lease '0:42:k3x9q2' on queue 'jobs'" } },
   SUBJECT_NOT_FOUND: { summary: 'No such subject', error: { message: "subject 'orders-value' not found" } },
   VERSION_NOT_FOUND: { summary: 'No such version of the subject', error: { message: "subject 'orders-value' has no version 3" } },

@@ -61,15 +61,17 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * fetch, sent again once on a new connection when the server had closed the kept-alive one it reused
- * ("other side closed"): `wrangler dev` closes connections that sat idle, and such a request never
- * reached the Worker. Only for test calls whose repeat is harmless.
+ * fetch, sent again once on a new connection when the server had closed or reset the kept-alive one it
+ * reused ("other side closed", ECONNRESET: seen when the machine is loaded): `wrangler dev` closes
+ * connections that sat idle, and such a request never reached the Worker. Only for test calls whose
+ * repeat is harmless.
  */
 export async function fetchAgainIfClosed(url: string, init?: RequestInit): Promise<Response> {
   try {
     return await fetch(url, init)
   } catch (err) {
-    if (String((err as { cause?: unknown }).cause).includes('other side closed')) return fetch(url, init)
+    const cause = (err as { cause?: { code?: unknown } }).cause
+    if (/other side closed|ECONNRESET/.test(`${String(cause)} ${String(cause?.code)}`)) return fetch(url, init)
     throw err
   }
 }
