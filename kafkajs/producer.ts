@@ -129,15 +129,22 @@ export class KafdoKafkaProducer implements Producer {
 
   async #sendTopic(transport: Transport, topic: string, messages: Message[]): Promise<RecordMetadata[]> {
     const sequence = this.#sequence++
+    // Partitioned once: a retry must send each message to the partition it first chose, where the
+    // sequence makes a write whose answer was lost a duplicate (round-robin would pick another partition).
+    // Only a change in the topic's partition count partitions again.
+    let planned: { partitions: number; records: ReturnType<typeof toRecord>[] } | undefined
     return retrying(
       this.#retry,
       async () => {
         const info = await this.#topic(transport, topic)
-        const metadata = partitionMetadata(info.partitions)
-        const records = messages.map((message) => {
-          const partition = this.#partition({ topic, partitionMetadata: metadata, message })
-          return toRecord(message, topic, partition)
-        })
+        if (planned?.partitions !== info.partitions) {
+          const metadata = partitionMetadata(info.partitions)
+          planned = {
+            partitions: info.partitions,
+            records: messages.map((message) => toRecord(message, topic, this.#partition({ topic, partitionMetadata: metadata, message }))),
+          }
+        }
+        const { records } = planned
         if (records.length === 0) return []
         try {
           const written = await transport.produce(topic, records, { producerId: this.#producerId, sequence })

@@ -21,13 +21,15 @@ import { createOutput, errorLine, EXIT_FAILED, EXIT_OK, EXIT_USAGE, ReportedFail
 export function createProgram(): Command {
   const program = new Command('kafdo')
     .description('Kafdo from the command line: topics, records, consumer groups, queues, API keys, schemas and declarative configuration')
-    .version(VERSION, '-V, --version')
     .option('--url <url>', `Kafdo's URL (env KAFDO_URL; default ${DEFAULT_URL})`)
     .option('--token <token>', 'a JWT or API key (env KAFDO_TOKEN)')
     .option('--tenant <tenant>', 'act in this tenant: platform admins only (env KAFDO_TENANT)')
     .option('--profile <name>', 'use this saved profile instead of the current one (env KAFDO_PROFILE)')
     .addOption(new Option('-o, --output <format>', 'table for people, json for scripts').choices(['table', 'json']).default('table'))
     .option('--timeout <ms>', 'how long one call may take, retries included (default 30000)')
+    // `--version` is not a program option: commander would take it from any subcommand's arguments too,
+    // where `schemas get --version 2` means a schema version. main() answers it when it stands alone.
+    .addHelpText('after', '\nkafdo --version (or -V) prints the version.')
     .showHelpAfterError('(add --help for usage)')
     // Subcommands inherit these: commander throws instead of exiting, and main() picks the exit code.
     .exitOverride()
@@ -48,6 +50,11 @@ export function createProgram(): Command {
 
 /** Runs the CLI on `argv` (as process.argv) and answers the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  const args = argv.slice(2)
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`)
+    return EXIT_OK
+  }
   const program = createProgram()
   try {
     await program.parseAsync([...argv])

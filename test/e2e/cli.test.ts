@@ -166,6 +166,11 @@ describe('CLI > produce and consume', () => {
       [null, 'plain text'],
     ])
     expect(kafdo.run(['consume', topic, '--offset', '2', '--max', '1']).stdout).toContain('"offset":2')
+    // `-o` is the global --output wherever it stands.
+    expect(kafdo.run(['consume', topic, '--offset', '2', '--max', '1', '-o', 'json'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('"offset":2'),
+    })
   })
 
   it('consume --follow prints a record produced after it started', async () => {
@@ -264,6 +269,11 @@ describe('CLI > API keys, schemas and profiles', () => {
     expect(kafdo.json(['schemas', 'register', subject, '--type', 'JSON', '--schema', v1])).toMatchObject({ subject, version: 1 })
     expect(kafdo.json(['schemas', 'list']).subjects).toContainEqual(expect.objectContaining({ subject, version: 1, schemaType: 'JSON' }))
     expect(kafdo.json(['schemas', 'get', subject])).toMatchObject({ subject, version: 1, schema: v1 })
+    const v2 = JSON.stringify({ type: 'object', properties: { id: { type: 'string' }, note: { type: 'string' } } })
+    expect(kafdo.json(['schemas', 'register', subject, '--type', 'JSON', '--schema', v2])).toMatchObject({ version: 2 })
+    // `--version` after a subcommand is the schema's version, not the program's.
+    expect(kafdo.json(['schemas', 'get', subject, '--version', '1'])).toMatchObject({ subject, version: 1, schema: v1 })
+    expect(kafdo.json(['schemas', 'get', subject, '-v', '2'])).toMatchObject({ subject, version: 2, schema: v2 })
     expect(kafdo.json(['schemas', 'check', subject, '--type', 'JSON', '--schema', v1])).toMatchObject({ compatible: true })
     const incompatible = kafdo.run(['schemas', 'check', subject, '--type', 'JSON', '--schema', '{"type":"string"}'])
     expect(incompatible.code).toBe(1)
@@ -279,6 +289,8 @@ describe('CLI > API keys, schemas and profiles', () => {
     for (const output of [listed.stdout, json.stdout]) expect(output).not.toContain(BOOTSTRAP_API_KEY)
     expect(JSON.parse(json.stdout).profiles).toEqual([{ name: 'local', current: true, url: server.url, tenant: null, token: 'set' }])
     expect(kafdo.run(['profile', 'use', 'nope'], { env }).code).toBe(2)
+    expect(kafdo.run(['profile', 'delete', 'local'], { env }).code).toBe(0)
+    expect(JSON.parse(kafdo.run(['profile', 'list', '-o', 'json'], { env }).stdout).profiles).toEqual([])
     expect(kafdo.run(['topics', 'list', '--profile', 'nope'], { env }).stderr).toBe("error: no profile 'nope' (see: kafdo profile list)\n")
   })
 })

@@ -191,6 +191,32 @@ describe('kafdo/kafkajs > producer', () => {
     expect((await stored(topic)).map((r) => r.value)).toEqual(['once'])
   })
 
+  it('retries keyless messages to the partitions it first chose, so a lost answer does not write them twice elsewhere', async () => {
+    const topic = await topicWith(3)
+    let lost = 1
+    const losing: KafdoFetch = async (input, init) => {
+      const response = await workerFetch(input, init)
+      if (input.includes('/produce') && lost-- > 0) return new Response('{"error":{"code":"SERVICE_UNAVAILABLE","message":"lost"}}', { status: 503 })
+      return response
+    }
+    const producer = new Kafka({
+      clientId: 'r',
+      logLevel: logLevel.NOTHING,
+      kafdo: { url: BASE_URL, fetch: losing },
+      retry: { initialRetryTime: 1 },
+    }).producer()
+    await producer.connect()
+    // The default partitioner spreads keyless messages round-robin: partitioning again on the retry would move them.
+    await producer.send({ topic, messages: [{ value: 'a' }, { value: 'b' }] })
+    const stored3 = await Promise.all([0, 1, 2].map((p) => stored(topic, p)))
+    expect(
+      stored3
+        .flat()
+        .map((r) => r.value)
+        .sort(),
+    ).toEqual(['a', 'b'])
+  })
+
   it('gives up after its retries with KafkaJSNumberOfRetriesExceeded', async () => {
     const topic = await topicWith(1)
     const busy: KafdoFetch = async (input, init) =>

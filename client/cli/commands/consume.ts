@@ -35,7 +35,8 @@ export function consumeCommand(program: Command): void {
     .command('consume <topic>')
     .description('print records as JSON lines, from one or every partition, or as a member of a consumer group')
     .option('--from-beginning', 'start at the earliest offset (the default unless --follow)')
-    .option('-o, --offset <offset>', 'start at this offset: a number, earliest or latest (not with --group)')
+    // No `-o`: that is the global --output.
+    .option('--offset <offset>', 'start at this offset: a number, earliest or latest (not with --group)')
     .option('-p, --partition <partition>', 'read only this partition (not with --group)')
     .option('-g, --group <group>', 'consume as a member of this consumer group, committing as it goes')
     .option('-f, --follow', 'keep waiting for new records (long poll) until interrupted or --max')

@@ -82,7 +82,7 @@ export function queuesCommand(program: Command): void {
     .command('inspect <queue>')
     .description('the dead letters, with their attempts and last error')
     .option('-p, --partition <partition>', 'only this partition')
-    .option('-o, --offset <offset>', 'from this offset')
+    .option('--offset <offset>', 'from this offset')
     .option('-n, --limit <count>', 'at most this many (default 100)')
     .action(async (name: string, options: { partition?: string; offset?: string; limit?: string }, command: Command) => {
       const { client, output } = contextOf(command)

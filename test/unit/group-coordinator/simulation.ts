@@ -144,8 +144,10 @@ export class Simulation {
         expect(coordinator.owner(key)).toBe(m.memberId)
       }
     }
-    // ... nor among the clients: of all clients holding a partition, at most one could commit it.
-    for (const key of new Set(this.clients.flatMap((c) => [...c.held]))) {
+    // ... nor among the clients: of all clients holding a partition, at most one could commit it. (A
+    // partition of a deleted topic is out of it: its commits are dropped, whoever sends them.)
+    const existing = (key: PartitionKey) => coordinator.partitionExists(offset(key).topic, offset(key).partition)
+    for (const key of new Set(this.clients.flatMap((c) => [...c.held].filter(existing)))) {
       const committers = this.clients.filter(
         (c) => c.held.has(key) && coordinator.fenceCommit({ memberId: c.memberId, memberEpoch: c.epoch, offsets: [offset(key)] }) === undefined,
       )
