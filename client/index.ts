@@ -33,8 +33,7 @@ export {
 } from './queues.js'
 export { KafdoQueueConsumer, RECEIVE_GRACE_MS, type Lease, type NackResult, type QueueConsumerOptions } from './queue-consumer.js'
 export { DEFAULT_QUEUE_POLICY, DEFAULT_SHARE_GROUP, DLQ_HEADERS, DLQ_SUFFIX } from '../src/protocol/queues.js'
-export type { CreateQueueRequest, QueueMessage, QueuePolicy, QueueStats, UpdateQueueRequest } from '../src/protocol/queues.js'
-export type { RetryPolicy } from '../src/core/backoff.js'
+export type { CreateQueueRequest, QueueMessage, QueuePolicy, QueueStats, RetryPolicy, UpdateQueueRequest } from '../src/protocol/queues.js'
 export type { FetchLike } from './http.js'
 export { APPLY_SECTIONS, ERROR_CODES, KafdoError, isErrorCode, parseApplyDocument } from '../src/protocol/index.js'
 export type {

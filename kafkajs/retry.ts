@@ -8,7 +8,8 @@
  * Once retries are used up the error comes wrapped in KafkaJSNumberOfRetriesExceeded; a non-retriable
  * one comes as it is.
  */
-import { retryDelay, type RetryPolicy } from '../src/core/backoff.js'
+import { retryDelay } from '../src/core/backoff.js'
+import type { RetryPolicy } from '../src/protocol/queues.js'
 import { KafkaJSNumberOfRetriesExceeded } from './errors.js'
 import { kafkaJSError } from './from-kafdo.js'
 import type { RetryOptions } from './types/common.js'

@@ -12,7 +12,7 @@ export { createProducer, Producer, type ProducerConfig } from './api/producer.js
 export { createAdmin, Admin, type AdminConfig } from './api/admin.js'
 export { createConsumer, Consumer, type ConsumerConfig, type ConsumerRecord, type RebalanceListener } from './api/consumer.js'
 export { createQueueConsumer, QueueConsumer, type QueueConsumerConfig } from './api/queue-consumer.js'
-export type { RetryPolicy } from './core/backoff.js'
+export type { RetryPolicy } from './protocol/queues.js'
 export { createApp } from './http/app.js'
 export { createTenantTopics, deleteTenant as deleteTenantTopics } from './services/tenants.js'
 export type { KafdoEnv, KafdoBindings } from './env.js'

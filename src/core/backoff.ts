@@ -4,12 +4,7 @@
  * spreading retries over [0, delay]); the cap applies before jitter, so a delay never exceeds it.
  */
 
-export type RetryPolicy =
-  | { strategy: 'fixed'; delayMs: number; maxAttempts: number; jitter?: number; maxDelayMs?: number }
-  | { strategy: 'linear'; delayMs: number; incrementMs?: number; maxAttempts: number; jitter?: number; maxDelayMs?: number }
-  | { strategy: 'exponential'; delayMs: number; factor?: number; maxAttempts: number; jitter?: number; maxDelayMs?: number }
-  /** Explicit delays per attempt, e.g. retry tiers of 1, 5 and 30 minutes; the last repeats. */
-  | { strategy: 'schedule'; delaysMs: number[]; maxAttempts: number; jitter?: number; maxDelayMs?: number }
+import type { RetryPolicy } from '../protocol/queues.js'
 
 export function baseDelay(policy: RetryPolicy, attempt: number): number {
   const n = Math.max(1, attempt)

@@ -4,7 +4,8 @@
  * next attempt scheduled by WEBHOOK_RETRY, or failed once the attempts are used up. Redirects are not
  * followed (a 3xx is a failed attempt), so a signed body never goes where the subscription did not say.
  */
-import { retryDelay, type RetryPolicy } from '../core/backoff.js'
+import { retryDelay } from '../core/backoff.js'
+import type { RetryPolicy } from '../protocol/queues.js'
 import { renderWebhookBody } from '../core/monitoring/webhook-format.js'
 import { signatureHeader } from '../core/monitoring/webhook-signature.js'
 import { SIGNATURE_HEADER, type WebhookEvent } from '../protocol/monitoring.js'

@@ -4,7 +4,6 @@
  * is a topic. Queue consumers lease records one by one, as Kafka 4's share groups do.
  */
 import { z } from 'zod'
-import type { RetryPolicy } from '../core/backoff.js'
 import { groupIdSchema } from './groups.js'
 import { topicHealthPolicySchema } from './monitoring.js'
 import { produceRecordFields, timestampParamSchema, timestampSchema } from './records.js'
@@ -23,6 +22,14 @@ export const DLQ_SUFFIX = '-dlq'
 const delay = z.number().int().min(0).max(MAX_RETRY_DELAY_MS)
 const attempts = z.number().int().min(1).max(MAX_ATTEMPTS)
 const jitter = z.number().min(0).max(1)
+
+/** How a queue spaces redeliveries (core/backoff.ts computes the delays). */
+export type RetryPolicy =
+  | { strategy: 'fixed'; delayMs: number; maxAttempts: number; jitter?: number; maxDelayMs?: number }
+  | { strategy: 'linear'; delayMs: number; incrementMs?: number; maxAttempts: number; jitter?: number; maxDelayMs?: number }
+  | { strategy: 'exponential'; delayMs: number; factor?: number; maxAttempts: number; jitter?: number; maxDelayMs?: number }
+  /** Explicit delays per attempt, e.g. retry tiers of 1, 5 and 30 minutes; the last repeats. */
+  | { strategy: 'schedule'; delaysMs: number[]; maxAttempts: number; jitter?: number; maxDelayMs?: number }
 
 export const retryPolicySchema = z
   .discriminatedUnion('strategy', [

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { baseDelay, exhausted, retryDelay, type RetryPolicy } from '../../src/core/backoff'
+import { baseDelay, exhausted, retryDelay } from '../../src/core/backoff'
+import type { RetryPolicy } from '../../src/protocol/queues'
 
 const schedule = (policy: RetryPolicy, attempts = 5) => Array.from({ length: attempts }, (_, i) => baseDelay(policy, i + 1))
 

@@ -10,7 +10,7 @@ import { KafdoError, type CheckedConsumerOptions, type HeartbeatResult, type Joi
 import { byTopic, keysOf, partitionKey, type PartitionKey } from '../group-coordinator/partition-sets.js'
 import type { GroupPort, RebalanceListener } from './port.js'
 import type { Positions } from './positions.js'
-import type { RetryPolicy } from '../backoff.js'
+import type { RetryPolicy } from '../../protocol/queues.js'
 import { hasCode, retrying } from './retry.js'
 
 export type Subscription = { topics: string[] } | { pattern: string }

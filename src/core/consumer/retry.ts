@@ -3,7 +3,8 @@
  * `retriable` (kafkajs's retrier does the same), a few times, with the backoff of `core/backoff.ts`.
  */
 import { KafdoError } from '../../protocol/errors.js'
-import { exhausted, retryDelay, type RetryPolicy } from '../backoff.js'
+import type { RetryPolicy } from '../../protocol/queues.js'
+import { exhausted, retryDelay } from '../backoff.js'
 
 export const CONSUMER_RETRY: RetryPolicy = { strategy: 'exponential', delayMs: 100, factor: 2, maxDelayMs: 2_000, jitter: 0.5, maxAttempts: 4 }
 
