@@ -2,11 +2,13 @@
  * The request core every part of `KafdoClient` goes through: URL building, default headers, one deadline
  * per call, error responses rebuilt into the server's `KafdoError`, and bounded retries.
  *
- * Retries follow kafkajs's retrier (exponential backoff with jitter) but only ever repeat a request whose
+ * Retries wait by the one backoff (core/backoff.ts REQUEST_RETRY, or the server's Retry-After), happen
+ * only for what the error table marks retriable, and only ever repeat a request whose
  * repetition cannot change the outcome: reads, deletes, and produce requests carrying the producer's
  * `(producerId, sequence)`, which the partition writes once however often it arrives. A request that is
  * not idempotent (creating a topic, joining a group) fails on the first retriable error instead.
  */
+import { REQUEST_RETRY, retryDelay } from '../src/core/backoff.js'
 import { ERROR_CODES, isErrorCode, KafdoError, type ErrorCode } from '../src/protocol/index.js'
 
 /** The subset of `fetch` the client calls; pass any implementation (undici, a test double, a service binding). */
@@ -53,9 +55,6 @@ export interface RequestSpec {
 }
 
 /** Statuses that say "try again later"; 429 may carry Retry-After. */
-const RETRIABLE_STATUSES = new Set([429, 503, 504])
-const INITIAL_BACKOFF_MS = 100
-const MAX_BACKOFF_MS = 5_000
 
 export class HttpCore {
   readonly #config: HttpConfig
@@ -149,10 +148,12 @@ export class HttpCore {
       })
       const text = await response.text()
       if (response.ok) return { ok: true, value: spec.responseType === 'text' ? text : parseSuccess(text, response.status) }
+      const error = errorFromResponse(response.status, response.statusText, text)
       return {
         ok: false,
-        error: errorFromResponse(response.status, response.statusText, text),
-        retriable: RETRIABLE_STATUSES.has(response.status),
+        error,
+        // The error table decides, as everywhere: a code the server sent, or the closest one for the status.
+        retriable: error.retriable,
         retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
         mayHaveReachedServer: response.status === 502 || response.status === 504,
       }
@@ -266,7 +267,7 @@ function parseRetryAfter(header: string | null): number | undefined {
 
 /** Exponential backoff with jitter: 100 ms, 200 ms, 400 ms … capped at 5 s, each scaled by 0.5–1.0. */
 function backoff(attempt: number): number {
-  return Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random() * 0.5)
+  return retryDelay(REQUEST_RETRY, attempt + 1)
 }
 
 function timedOut(timeout: number, spec: RequestSpec): KafdoError {

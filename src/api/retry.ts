@@ -1,4 +1,5 @@
-/** Bounded retries with exponential backoff for retriable KafdoErrors (kafkajs's retrier, simplified). */
+/** Bounded retries of retriable KafdoErrors (the error table decides), waiting by the one backoff (core/backoff.ts). */
+import { REQUEST_RETRY, retryDelay } from '../core/backoff.js'
 import { KafdoError } from '../protocol/errors.js'
 
 export async function withRetries<T>(retries: number, operation: () => Promise<T>, initialDelayMs = 100): Promise<T> {
@@ -7,8 +8,7 @@ export async function withRetries<T>(retries: number, operation: () => Promise<T
       return await operation()
     } catch (err) {
       if (attempt >= retries || !(err instanceof KafdoError) || !err.retriable) throw err
-      const delay = initialDelayMs * 2 ** attempt
-      await new Promise((resolve) => setTimeout(resolve, delay * (0.8 + Math.random() * 0.4)))
+      await new Promise((resolve) => setTimeout(resolve, retryDelay({ ...REQUEST_RETRY, delayMs: initialDelayMs }, attempt + 1)))
     }
   }
 }

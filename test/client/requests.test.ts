@@ -118,6 +118,28 @@ describe('KafdoClient > requests', () => {
     expect(requests).toHaveLength(1)
   })
 
+  it("retries by the error table's rule: a proxy's bare 502 (SERVICE_UNAVAILABLE) is retried, a 409 never", async () => {
+    let calls = 0
+    const gateway: FetchLike = async (input, init) => {
+      calls += 1
+      if (calls === 1) return new Response('<html>Bad Gateway</html>', { status: 502, statusText: 'Bad Gateway' })
+      return workerFetch(input, init)
+    }
+    expect(await testClient({ fetch: gateway }).health()).toMatchObject({ status: 'ok' })
+    expect(calls).toBe(2)
+
+    let conflicts = 0
+    const conflicting: FetchLike = async () => {
+      conflicts += 1
+      return errorResponse(409, 'LEASE_EXPIRED', 'too late')
+    }
+    const error = await testClient({ fetch: conflicting })
+      .health()
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'LEASE_EXPIRED', retriable: false })
+    expect(conflicts).toBe(1)
+  })
+
   it('does not retry creating a topic', async () => {
     let calls = 0
     const unavailable: FetchLike = async () => {
