@@ -71,7 +71,13 @@ export async function fetchAgainIfClosed(url: string, init?: RequestInit): Promi
     return await fetch(url, init)
   } catch (err) {
     const cause = (err as { cause?: { code?: unknown } }).cause
-    if (/other side closed|ECONNRESET/.test(`${String(cause)} ${String(cause?.code)}`)) return fetch(url, init)
-    throw err
+    const why = `${String(cause)} ${String(cause?.code)}`
+    if (/other side closed|ECONNRESET|UND_ERR_SOCKET/.test(why)) {
+      // A moment for a loaded machine's wrangler dev to take connections again.
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      return fetch(url, init)
+    }
+    // Say why: undici's "fetch failed" alone names nothing.
+    throw new Error(`fetch ${url} failed: ${why}`, { cause: err })
   }
 }
