@@ -56,6 +56,8 @@ export type HealthReport = z.infer<typeof healthReportSchema>
 export const webhookDescriptionSchema = z
   .object({
     id: z.string(),
+    /** The name it was created with (null for none); `kafdo apply` matches declared webhooks by it. */
+    name: z.string().nullable(),
     url: z.string(),
     events: z.array(webhookEventTypeSchema),
     format: z.enum(['json', 'slack']),

@@ -21,6 +21,10 @@ const state = (overrides: Partial<CurrentState> = {}): CurrentState => ({
   subjectStates: {},
   quotas: {},
   apiKeys: [],
+  webhooks: [],
+  webhookSecretDigests: {},
+  declaredSecretDigests: {},
+  groupThresholds: {},
   now: 1_000,
   ...overrides,
 })

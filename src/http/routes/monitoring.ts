@@ -87,7 +87,7 @@ export const createWebhook = defineRoute({
   tag: alerts,
   summary: 'Subscribe a webhook to alert events',
   description:
-    'Events are POSTed to `url` (https, or http to localhost) signed with `kafdo-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`; the `alertEvent` webhook of this document describes the body. The secret is in this answer only.',
+    'Events are POSTed to `url` (https, or http to localhost) signed with `kafdo-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`; the `alertEvent` webhook of this document describes the body. The secret is in this answer only. A `name`, unique in the tenant, lets `kafdo apply` (`POST /admin/apply`, its `webhooks` section) find the subscription it declares.',
   permission: '`webhook:admin`',
   body: createWebhookRequestSchema,
   bodyExample: { url: 'https://alerts.example.com/kafdo', events: ['record.dead_lettered', 'health.threshold_crossed'] },
