@@ -154,7 +154,9 @@ describe('Apply > plan', () => {
     })
     const current = state({ webhooks: [...Array.from({ length: 19 }, (_, n) => hook(n)), hook(19, null)] })
     const declared = (names: string[]) =>
-      Object.fromEntries(names.map((name, n) => [name, { url: `https://h.example.com/${name === 'new' ? 'new' : n}`, events: ['health.recovered'] }]))
+      Object.fromEntries(
+        names.map((name, n) => [name, { url: `https://h.example.com/${name === 'new' ? 'new' : n}`, events: ['health.recovered' as const] }]),
+      )
     // 20 live: one more is refused, unless prune makes room.
     const full = plan({ webhooks: declared(['new']) }, current)
     expect(full.map((i) => [i.action, i.name, i.refusal?.code])).toEqual([['create', 'new', 'POLICY_VIOLATION']])
