@@ -64,11 +64,34 @@ export const webhookDescriptionSchema = z
     description: z.string().nullable(),
     createdAt: z.number().int(),
   })
-  .meta({ id: 'Webhook' })
+  .meta({
+    id: 'Webhook',
+    example: {
+      id: 'wh_3f9a1c0e7b2d4a68',
+      name: 'oncall',
+      url: 'https://alerts.example.com/kafdo',
+      events: ['record.dead_lettered', 'health.threshold_crossed'],
+      format: 'json',
+      description: 'on-call channel',
+      createdAt: 1767225600000,
+    },
+  })
 export type WebhookDescription = z.infer<typeof webhookDescriptionSchema>
 
 /** What creating a subscription answers: the only time its secret is shown. */
-export const createdWebhookSchema = webhookDescriptionSchema.extend({ secret: z.string() }).meta({ id: 'CreatedWebhook' })
+export const createdWebhookSchema = webhookDescriptionSchema.extend({ secret: z.string() }).meta({
+  id: 'CreatedWebhook',
+  example: {
+    id: 'wh_3f9a1c0e7b2d4a68',
+    name: 'oncall',
+    url: 'https://alerts.example.com/kafdo',
+    events: ['record.dead_lettered', 'health.threshold_crossed'],
+    format: 'json',
+    description: 'on-call channel',
+    createdAt: 1767225600000,
+    secret: 'whsec_4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f',
+  },
+})
 export type CreatedWebhook = z.infer<typeof createdWebhookSchema>
 
 /** What a receiver gets (the `json` format), and what the `slack` format is made from. */
