@@ -11,6 +11,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { ResourceHealthState } from '../core/monitoring/health.js'
 import { addCount, emptyState, mergeInto, type MetricState } from '../core/monitoring/request-metrics.js'
+import { secretDigest } from '../core/monitoring/webhook-signature.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import {
@@ -21,6 +22,7 @@ import {
   type WebhookDelivery,
   type WebhookDescription,
   type WebhookEvent,
+  type WebhookUpdate,
 } from '../protocol/monitoring.js'
 import { runMigrations } from '../storage/migrations.js'
 import { MONITOR_MIGRATIONS, MonitorStore, type QueuedEvent, type StoredWebhook } from '../storage/monitor-store.js'
@@ -103,8 +105,11 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
     if (this.#webhooks.length >= MAX_WEBHOOKS_PER_TENANT) {
       return fail('POLICY_VIOLATION', `a tenant may have at most ${MAX_WEBHOOKS_PER_TENANT} webhooks`, { limit: MAX_WEBHOOKS_PER_TENANT })
     }
+    const named = request.name !== undefined ? this.#webhooks.find((w) => w.name === request.name) : undefined
+    if (named) return fail('POLICY_VIOLATION', `a webhook named '${named.name}' exists (${named.id}): names are unique`, { id: named.id })
     const webhook: StoredWebhook = {
       id: `wh_${randomHex(8)}`,
+      name: request.name ?? null,
       url: request.url,
       events: [...new Set(request.events)],
       format: request.format ?? 'json',
@@ -125,6 +130,28 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
   webhook(id: string): Result<WebhookDescription> {
     const webhook = this.#webhooks.find((w) => w.id === id)
     return webhook ? ok(describe(webhook)) : fail('NOT_FOUND', `no webhook '${id}'`, { id })
+  }
+
+  /** Changes a subscription in place (a declarative apply): its id, delivery log and, unless given, secret stay. */
+  async updateWebhook(tenant: string, id: string, update: WebhookUpdate): Promise<Result<WebhookDescription>> {
+    this.#own(tenant)
+    const before = this.#webhooks.find((w) => w.id === id)
+    if (!before) return fail('NOT_FOUND', `no webhook '${id}'`, { id })
+    const defined = Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined)) as WebhookUpdate
+    const webhook: StoredWebhook = { ...before, ...defined, ...(update.events ? { events: [...new Set(update.events)] } : {}) }
+    this.#store.updateWebhook(webhook)
+    this.#webhooks = this.#store.webhooks()
+    if (webhook.events.some((type) => HEALTH_EVENTS.has(type))) await this.watch(tenant)
+    return ok(describe(webhook))
+  }
+
+  /**
+   * Each subscription with a SHA-256 digest of its secret, so a declarative apply can tell whether a
+   * declared secret is the one held without the secret leaving this object.
+   */
+  async webhookSecretDigests(): Promise<Record<string, string>> {
+    const digests = await Promise.all(this.#webhooks.map(async (w) => [w.id, await secretDigest(w.secret)] as const))
+    return Object.fromEntries(digests)
   }
 
   deleteWebhook(id: string): Result<null> {
@@ -152,6 +179,11 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
 
   groupThresholds(groupId: string): GroupHealthThreshold[] {
     return this.#store.groupThresholds(groupId)
+  }
+
+  /** Every group with thresholds, by group id. */
+  allGroupThresholds(): Record<string, GroupHealthThreshold[]> {
+    return Object.fromEntries(this.#store.allGroupThresholds())
   }
 
   async setGroupThresholds(tenant: string, groupId: string, thresholds: GroupHealthThreshold[]): Promise<GroupHealthThreshold[]> {
@@ -260,6 +292,7 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
 function describe(webhook: StoredWebhook): WebhookDescription {
   return {
     id: webhook.id,
+    name: webhook.name,
     url: webhook.url,
     events: webhook.events,
     format: webhook.format,

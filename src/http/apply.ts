@@ -7,7 +7,8 @@
  * route audits it, and a step that fails is reported beside those that were made.
  *
  * A dry run needs only read permissions (`topic:read` on what it reads, `apikey:admin` for keys, `admin`
- * for quotas); applying needs, per item, what the route making that change needs.
+ * for quotas, `webhook:admin` for webhooks, `group:read` for groups); applying needs, per item, what the
+ * route making that change needs.
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
@@ -40,7 +41,12 @@ serve(applyRoutes, routes.apply, async (c) => {
   const plan = planApply(document, current, {
     prune,
     rotateKeys: flags.rotateKeys === 'true',
-    mayPrune: (kind, name) => kind === 'apiKey' || visible(c, 'topic:read', [kind === 'schema' ? topicOfSubject(name) : name], (n) => n).length > 0,
+    mayPrune: (kind, name) => {
+      // Keys and webhooks are tenant-wide: reading the section (apikey:admin, webhook:admin) sees them all.
+      if (kind === 'apiKey' || kind === 'webhook') return true
+      if (kind === 'group') return visible(c, 'group:read', [name], (n) => n).length > 0
+      return visible(c, 'topic:read', [kind === 'schema' ? topicOfSubject(name) : name], (n) => n).length > 0
+    },
     ...(principal.keyId !== undefined ? { callerKeyId: principal.keyId } : {}),
     keyPermissionProblem: (permissions) => keyPermissionProblem(principal.grants, permissions, authConfig(c.env).roles),
   })
@@ -70,6 +76,8 @@ async function authorizeSections(c: Context<AppEnv>, document: CheckedApplyDocum
   if (document.topics !== undefined || document.queues !== undefined || document.schemas !== undefined) await authorize(c, 'topic:read')
   if (document.apiKeys !== undefined) await authorize(c, 'apikey:admin')
   if (document.quotas !== undefined) await authorize(c, 'admin')
+  if (document.webhooks !== undefined) await authorize(c, 'webhook:admin')
+  if (document.groups !== undefined) await authorize(c, 'group:read')
 }
 
 /** A missing permission (or a reserved name) makes the item a refusal; `authorize` audits the denial. */

@@ -1,11 +1,14 @@
 /**
  * Declarative configuration: the document `kafdo apply -f kafdo.yaml` and `POST /admin/apply` take (the
- * tenant's topics, queues, schemas, quotas and API keys, each section a map keyed by name), and the plan or
- * result they answer. Sections are a closed list: an unknown one is refused by name rather than ignored,
- * so a section added later (health thresholds, webhooks) cannot be silently dropped by an older server.
+ * tenant's topics, queues, schemas, quotas, API keys, alert webhooks and consumer groups' health
+ * thresholds, each section a map keyed by name), and the plan or result they answer. Sections are a closed
+ * list: an unknown one is refused by name rather than ignored, so a section added later cannot be silently
+ * dropped by an older server.
  */
 import { z } from 'zod'
 import { errorPayloadSchema, KafdoError } from './errors.js'
+import { groupIdSchema } from './groups.js'
+import { createWebhookRequestSchema, groupHealthPolicySchema, topicHealthPolicySchema, webhookNameSchema } from './monitoring.js'
 import { queuePolicyFields, DLQ_SUFFIX } from './queues.js'
 import { COMPATIBILITY_MODES, MAX_SCHEMA_LENGTH, SCHEMA_TYPES, subjectSchema } from './schemas.js'
 import { createApiKeyRequestSchema, quotasSchema } from './tenants.js'
@@ -13,7 +16,7 @@ import { partitionCountSchema, topicConfigInputSchema, topicNameSchema } from '.
 import { check } from './validation.js'
 
 /** The document's top-level keys; `version` is the format's version, the rest are sections. */
-export const APPLY_SECTIONS = ['topics', 'queues', 'schemas', 'quotas', 'apiKeys'] as const
+export const APPLY_SECTIONS = ['topics', 'queues', 'schemas', 'quotas', 'apiKeys', 'webhooks', 'groups'] as const
 export type ApplySection = (typeof APPLY_SECTIONS)[number]
 export const APPLY_FORMAT_VERSION = 1
 
@@ -25,6 +28,8 @@ export const topicSpecSchema = z.strictObject({
   partitions: partitionCountSchema.optional(),
   /** The topic's whole config: keys left out are at their defaults (an apply resets them). */
   config: topicConfigInputSchema.optional(),
+  /** The health thresholds; kept as they are when omitted, `{ thresholds: [] }` clears them. */
+  health: topicHealthPolicySchema.optional(),
 })
 
 export const queueSpecSchema = z.strictObject({
@@ -33,6 +38,8 @@ export const queueSpecSchema = z.strictObject({
   retentionMs: z.number().int().min(-1).optional(),
   config: topicConfigInputSchema.optional(),
   ...queuePolicyFields,
+  /** The health thresholds; kept as they are when omitted, `{ thresholds: [] }` clears them. */
+  health: topicHealthPolicySchema.optional(),
 })
 
 export const schemaSpecSchema = z.strictObject({
@@ -50,6 +57,17 @@ export const apiKeySpecSchema = z.strictObject({
   expiresInSeconds: createApiKeyRequestSchema.shape.expiresInSeconds,
 })
 
+/**
+ * An alert webhook, declared under its name (the subscription's `name`, which matches it to the one
+ * created before). Its whole definition: a format or description left out is put back to its default.
+ * A secret left out is the one held (Kafdo makes one for a new subscription, answered once); a declared
+ * secret is compared by digest and never shown in the plan.
+ */
+export const webhookSpecSchema = createWebhookRequestSchema.omit({ name: true })
+
+/** A consumer group's health thresholds; kept as they are when omitted, `{ thresholds: [] }` clears them. */
+export const groupSpecSchema = z.strictObject({ health: groupHealthPolicySchema.optional() })
+
 const queueNameSchema = topicNameSchema.refine(
   (name) => !name.endsWith(DLQ_SUFFIX),
   `cannot end in '${DLQ_SUFFIX}', the suffix of dead-letter topics`,
@@ -63,6 +81,8 @@ export const applyDocumentSchema = z
     schemas: z.record(subjectSchema, schemaSpecSchema).optional(),
     quotas: quotasSchema.optional(),
     apiKeys: z.record(createApiKeyRequestSchema.shape.name, apiKeySpecSchema).optional(),
+    webhooks: z.record(webhookNameSchema, webhookSpecSchema).optional(),
+    groups: z.record(groupIdSchema, orEmpty(groupSpecSchema)).optional(),
   })
   .superRefine((document, ctx) => {
     for (const name of Object.keys(document.queues ?? {})) {
@@ -81,6 +101,8 @@ export type TopicSpec = z.output<typeof topicSpecSchema>
 export type QueueSpec = z.output<typeof queueSpecSchema>
 export type SchemaSpec = z.output<typeof schemaSpecSchema>
 export type ApiKeySpec = z.output<typeof apiKeySpecSchema>
+export type WebhookSpec = z.output<typeof webhookSpecSchema>
+export type GroupSpec = z.output<typeof groupSpecSchema>
 
 /** Checks a parsed document: an unknown section is named as such, then every field as any request's are. */
 export function parseApplyDocument(input: unknown): CheckedApplyDocument {
@@ -109,13 +131,13 @@ export const applyQuerySchema = z.strictObject({
 export interface ApplyOptions {
   /** Plan and answer the plan; change nothing. Needs read permissions only. */
   dryRun?: boolean
-  /** Delete the topics, subjects and API keys of the sections present that the document does not list. */
+  /** Delete the topics, subjects, API keys and webhooks (clear the group thresholds) of the sections present that the document does not list. */
   prune?: boolean
   /** An API key declared with other permissions than its live key's is revoked and created anew (else refused). */
   rotateKeys?: boolean
 }
 
-export const applyKindSchema = z.enum(['quotas', 'topic', 'queue', 'schema', 'apiKey'])
+export const applyKindSchema = z.enum(['quotas', 'topic', 'queue', 'schema', 'apiKey', 'webhook', 'group'])
 export type ApplyKind = z.infer<typeof applyKindSchema>
 export const applyActionSchema = z.enum(['create', 'update', 'unchanged', 'delete'])
 export type ApplyAction = z.infer<typeof applyActionSchema>
@@ -136,8 +158,11 @@ export const applyItemSchema = z
     outcome: z.enum(['applied', 'failed']).optional(),
     /** Why it failed, when `outcome` is `failed`. */
     error: errorPayloadSchema.optional(),
-    /** A created API key: its secret, shown only in this answer. */
-    secret: z.object({ keyId: z.string(), key: z.string() }).optional(),
+    /**
+     * A created API key (`keyId`, `key`), or a created webhook whose secret Kafdo made (`webhookId`,
+     * `secret`): shown only in this answer. A secret the document declared is never sent back.
+     */
+    secret: z.union([z.object({ keyId: z.string(), key: z.string() }), z.object({ webhookId: z.string(), secret: z.string() })]).optional(),
     note: z.string().optional(),
   })
   .meta({ id: 'ApplyItem' })

@@ -42,5 +42,23 @@ export const auditListingSchema = z
     /** Records scanned for this page whose value is not an audit entry (left out of `entries`). */
     skipped: z.number().int(),
   })
-  .meta({ id: 'AuditListing' })
+  .meta({
+    id: 'AuditListing',
+    example: {
+      entries: [
+        {
+          actor: { subject: 'apikey:k_8f2a9c1d3e4b5a60', via: 'apikey', keyId: 'k_8f2a9c1d3e4b5a60' },
+          action: 'topic:create',
+          target: 'orders',
+          result: 'success',
+          requestId: '9b2c4e6f-1a3d-4f5b-8c7d-0e1f2a3b4c5d',
+          details: { partitions: 3 },
+          time: '2026-01-01T00:00:00.000Z',
+          offset: 7,
+        },
+      ],
+      nextOffset: 8,
+      skipped: 0,
+    },
+  })
 export type AuditListing = z.infer<typeof auditListingSchema>

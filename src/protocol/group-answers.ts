@@ -68,7 +68,10 @@ export const heartbeatResultSchema = z
      */
     lost: assignmentSchema.optional(),
   })
-  .meta({ id: 'HeartbeatResult' })
+  .meta({
+    id: 'HeartbeatResult',
+    example: { memberEpoch: 3, heartbeatIntervalMs: 3000, assignment: [{ topic: 'orders', partitions: [0, 1] }], state: 'Stable' },
+  })
 export type HeartbeatResult = z.infer<typeof heartbeatResultSchema>
 
 export const groupFetchResultSchema = z
@@ -76,7 +79,21 @@ export const groupFetchResultSchema = z
     /** The partitions that answered, in answer order (a long poll ends at the first one with records). */
     partitions: z.array(fetchResponseSchema),
   })
-  .meta({ id: 'GroupFetchResult' })
+  .meta({
+    id: 'GroupFetchResult',
+    example: {
+      partitions: [
+        {
+          topic: 'orders',
+          partition: 0,
+          messages: [{ offset: 42, timestamp: 1767225600000, key: 'order-42', value: { id: 'order-42' }, headers: {} }],
+          nextOffset: 43,
+          highWatermark: 43,
+          logStartOffset: 0,
+        },
+      ],
+    },
+  })
 export type GroupFetchResult = z.infer<typeof groupFetchResultSchema>
 
 export const groupMemberDescriptionSchema = z
@@ -135,7 +152,35 @@ export const groupDescriptionSchema = z
     lag: z.array(partitionLagSchema),
     totalLag: z.number().int(),
   })
-  .meta({ id: 'GroupDescription' })
+  .meta({
+    id: 'GroupDescription',
+    example: {
+      groupId: 'billing',
+      state: 'Stable',
+      groupEpoch: 3,
+      assignmentEpoch: 3,
+      protocol: 'sticky',
+      members: [
+        {
+          memberId: 'm-7c1e2f',
+          clientId: 'billing-1',
+          memberEpoch: 3,
+          state: 'Stable',
+          topics: ['orders'],
+          pattern: null,
+          assignment: [{ topic: 'orders', partitions: [0, 1] }],
+          target: [{ topic: 'orders', partitions: [0, 1] }],
+          pendingRevocation: [],
+        },
+      ],
+      offsets: [{ topic: 'orders', partition: 0, offset: 120, metadata: null, committedAt: 1767225600000 }],
+      lag: [
+        { topic: 'orders', partition: 0, committed: 120, latest: 125, lag: 5 },
+        { topic: 'orders', partition: 1, committed: null, latest: 30, lag: null },
+      ],
+      totalLag: 5,
+    },
+  })
 export type GroupDescription = z.infer<typeof groupDescriptionSchema>
 
 export const groupListingSchema = z.object({ groupId: z.string(), state: groupStateSchema, members: z.number().int() }).meta({ id: 'GroupListing' })

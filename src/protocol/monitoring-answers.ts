@@ -56,17 +56,42 @@ export type HealthReport = z.infer<typeof healthReportSchema>
 export const webhookDescriptionSchema = z
   .object({
     id: z.string(),
+    /** The name it was created with (null for none); `kafdo apply` matches declared webhooks by it. */
+    name: z.string().nullable(),
     url: z.string(),
     events: z.array(webhookEventTypeSchema),
     format: z.enum(['json', 'slack']),
     description: z.string().nullable(),
     createdAt: z.number().int(),
   })
-  .meta({ id: 'Webhook' })
+  .meta({
+    id: 'Webhook',
+    example: {
+      id: 'wh_3f9a1c0e7b2d4a68',
+      name: 'oncall',
+      url: 'https://alerts.example.com/kafdo',
+      events: ['record.dead_lettered', 'health.threshold_crossed'],
+      format: 'json',
+      description: 'on-call channel',
+      createdAt: 1767225600000,
+    },
+  })
 export type WebhookDescription = z.infer<typeof webhookDescriptionSchema>
 
 /** What creating a subscription answers: the only time its secret is shown. */
-export const createdWebhookSchema = webhookDescriptionSchema.extend({ secret: z.string() }).meta({ id: 'CreatedWebhook' })
+export const createdWebhookSchema = webhookDescriptionSchema.extend({ secret: z.string() }).meta({
+  id: 'CreatedWebhook',
+  example: {
+    id: 'wh_3f9a1c0e7b2d4a68',
+    name: 'oncall',
+    url: 'https://alerts.example.com/kafdo',
+    events: ['record.dead_lettered', 'health.threshold_crossed'],
+    format: 'json',
+    description: 'on-call channel',
+    createdAt: 1767225600000,
+    secret: 'whsec_4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f',
+  },
+})
 export type CreatedWebhook = z.infer<typeof createdWebhookSchema>
 
 /** What a receiver gets (the `json` format), and what the `slack` format is made from. */

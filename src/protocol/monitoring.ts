@@ -98,6 +98,13 @@ const webhookUrlSchema = z
     }
   }, 'must be an https URL (http only to localhost)')
 
+/** A subscription's name: how `kafdo apply` (its `webhooks` section) finds the subscription it declares. */
+export const webhookNameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may contain only ASCII letters, digits and . _ : -')
+
 export const createWebhookRequestSchema = z.strictObject({
   url: webhookUrlSchema,
   events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYPES.length),
@@ -106,8 +113,13 @@ export const createWebhookRequestSchema = z.strictObject({
   /** The HMAC key; Kafdo makes one (answered once, here) when not given. */
   secret: z.string().min(32).max(256).optional(),
   description: z.string().max(256).optional(),
+  /** Unique in the tenant; subscriptions without one are never matched by a declared one. */
+  name: webhookNameSchema.optional(),
 })
 export type CreateWebhookRequest = z.infer<typeof createWebhookRequestSchema>
+
+/** What a declarative apply changes in a subscription, keeping its id, delivery log and (unless given) secret. */
+export type WebhookUpdate = Partial<Pick<CreateWebhookRequest, 'url' | 'events' | 'format' | 'secret'>> & { description?: string | null }
 
 export const webhookIdSchema = z.string().regex(WEBHOOK_ID_PATTERN, 'must be a webhook id (wh_ and 16 hexadecimal digits)')
 

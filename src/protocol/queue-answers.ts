@@ -18,6 +18,24 @@ const queuePolicyAnswerSchema = z
   })
   .meta({ id: 'QueuePolicy' })
 
+/** A queue as the examples of the API description show it. */
+export const QUEUE_EXAMPLE = {
+  name: 'jobs',
+  topicId: '0f9c2e1a-5b7d-4c1e-9a3f-2d6b8e4c7a10',
+  partitions: 4,
+  config: { 'retention.ms': '604800000' },
+  policy: {
+    retry: { strategy: 'exponential', delayMs: 1000, factor: 2, maxDelayMs: 300000, jitter: 0.1, maxAttempts: 5 },
+    deadLetter: { enabled: true, retentionMs: 1209600000 },
+    visibilityTimeoutMs: 30000,
+    defaultTtlMs: -1,
+  },
+  tags: ['team-a'],
+  deadLetterTopic: 'jobs-dlq',
+  health: { thresholds: [{ metric: 'depth', op: '>', value: 1000 }] },
+  createdAt: 1767225600000,
+}
+
 export const queueDescriptionSchema = z
   .object({
     name: z.string(),
@@ -31,7 +49,7 @@ export const queueDescriptionSchema = z
     health: topicHealthPolicySchema,
     createdAt: z.number().int(),
   })
-  .meta({ id: 'QueueDescription' })
+  .meta({ id: 'QueueDescription', example: QUEUE_EXAMPLE })
 export type QueueDescription = z.infer<typeof queueDescriptionSchema>
 
 /** A share group's view of a queue, in records (ages in milliseconds). */
@@ -55,7 +73,14 @@ export const queueStatsSchema = z
   .meta({ id: 'QueueStats' })
 export type QueueStats = z.infer<typeof queueStatsSchema>
 
-export const queueDetailsSchema = queueDescriptionSchema.extend({ group: z.string(), stats: queueStatsSchema }).meta({ id: 'QueueDetails' })
+export const queueDetailsSchema = queueDescriptionSchema.extend({ group: z.string(), stats: queueStatsSchema }).meta({
+  id: 'QueueDetails',
+  example: {
+    ...QUEUE_EXAMPLE,
+    group: 'default',
+    stats: { depth: 1200, ready: 1100, inFlight: 90, delayed: 10, deadLettered: 3, expired: 0, oldestMessageAgeMs: 42000 },
+  },
+})
 export type QueueDetails = z.infer<typeof queueDetailsSchema>
 
 /** A leased record, as `receive` returns it. */
@@ -80,16 +105,22 @@ export type QueueMessage = z.infer<typeof leasedMessageSchema>
 export const queueRecordSchema = fetchedRecordSchema.extend({ partition: z.number().int() }).meta({ id: 'QueueRecord' })
 export type PartitionedRecord = z.infer<typeof queueRecordSchema>
 
-export const ackResultSchema = z.object({ acked: z.number().int() }).meta({ id: 'AckResult' })
+export const ackResultSchema = z.object({ acked: z.number().int() }).meta({ id: 'AckResult', example: { acked: 2 } })
 export const nackResultSchema = z
   .object({
     /** `delayed` (redelivered at `redeliverAt`), `ready` (at once) or `dead` (moved to the dead-letter queue). */
     state: z.string(),
     redeliverAt: z.number().int().optional(),
   })
-  .meta({ id: 'NackResult' })
-export const rejectResultSchema = z.object({ state: z.string() }).meta({ id: 'RejectResult' })
-export const extendResultSchema = z.object({ visibleUntil: z.number().int() }).meta({ id: 'ExtendResult' })
-export const seekResultSchema = z
-  .object({ partitions: z.array(z.object({ partition: z.number().int(), offset: z.number().int() })) })
-  .meta({ id: 'SeekResult' })
+  .meta({ id: 'NackResult', example: { state: 'delayed', redeliverAt: 1767225602000 } })
+export const rejectResultSchema = z.object({ state: z.string() }).meta({ id: 'RejectResult', example: { state: 'dead' } })
+export const extendResultSchema = z.object({ visibleUntil: z.number().int() }).meta({ id: 'ExtendResult', example: { visibleUntil: 1767225660000 } })
+export const seekResultSchema = z.object({ partitions: z.array(z.object({ partition: z.number().int(), offset: z.number().int() })) }).meta({
+  id: 'SeekResult',
+  example: {
+    partitions: [
+      { partition: 0, offset: 100 },
+      { partition: 1, offset: 87 },
+    ],
+  },
+})

@@ -82,7 +82,15 @@ export const recordMetadataSchema = z
   .meta({ id: 'RecordMetadata', example: { topic: 'orders', partition: 0, offset: 42, timestamp: 1767225600000 } })
 export type RecordMetadata = z.infer<typeof recordMetadataSchema>
 
-export const produceBatchResponseSchema = z.object({ results: z.array(recordMetadataSchema) }).meta({ id: 'ProduceBatchResponse' })
+export const produceBatchResponseSchema = z.object({ results: z.array(recordMetadataSchema) }).meta({
+  id: 'ProduceBatchResponse',
+  example: {
+    results: [
+      { topic: 'orders', partition: 0, offset: 42, timestamp: 1767225600000 },
+      { topic: 'orders', partition: 2, offset: 17, timestamp: 1767225600000 },
+    ],
+  },
+})
 export type ProduceBatchResponse = z.infer<typeof produceBatchResponseSchema>
 
 /** The fields every record carries as a read returns it. */

@@ -26,7 +26,9 @@ export const registerSchemaRequestSchema = z.strictObject({
 })
 export type RegisterSchemaRequest = z.infer<typeof registerSchemaRequestSchema>
 
-export const compatibilityConfigSchema = z.strictObject({ compatibility: z.enum(COMPATIBILITY_MODES) }).meta({ id: 'CompatibilityConfig' })
+export const compatibilityConfigSchema = z
+  .strictObject({ compatibility: z.enum(COMPATIBILITY_MODES) })
+  .meta({ id: 'CompatibilityConfig', example: { compatibility: 'FULL' } })
 
 const VERSION = 'must be a version number (1 or more) or "latest"'
 export const versionParamSchema = z.union([z.literal('latest'), z.coerce.number().int(VERSION).min(1, VERSION)], VERSION)
@@ -46,9 +48,13 @@ export const schemaVersionSchema = z
 export type SchemaVersion = z.infer<typeof schemaVersionSchema>
 
 /** `GET /schemas/ids/:id`: the schema with that id, whichever subjects use it. */
-export const schemaByIdSchema = z.object({ schema: z.string(), schemaType: z.enum(SCHEMA_TYPES) }).meta({ id: 'SchemaById' })
+export const schemaByIdSchema = z
+  .object({ schema: z.string(), schemaType: z.enum(SCHEMA_TYPES) })
+  .meta({ id: 'SchemaById', example: { schema: '{"type":"object","properties":{"id":{"type":"string"}},"required":["id"]}', schemaType: 'JSON' } })
 export const registeredSchemaSchema = z.object({ id: z.number().int() }).meta({ id: 'RegisteredSchema', example: { id: 1 } })
-export const compatibilityLevelSchema = z.object({ compatibilityLevel: z.enum(COMPATIBILITY_MODES) }).meta({ id: 'CompatibilityLevel' })
+export const compatibilityLevelSchema = z
+  .object({ compatibilityLevel: z.enum(COMPATIBILITY_MODES) })
+  .meta({ id: 'CompatibilityLevel', example: { compatibilityLevel: 'BACKWARD' } })
 /** Confluent's answer to a compatibility check, field names included. */
 export const compatibilityCheckSchema = z
   .object({ is_compatible: z.boolean(), messages: z.array(z.string()) })

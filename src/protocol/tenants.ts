@@ -99,5 +99,5 @@ export const provisionRequestSchema = z.strictObject({
 
 export const tenantTopicSetSchema = z
   .object({ tenant: z.string(), created: z.array(z.string()), existing: z.array(z.string()) })
-  .meta({ id: 'TenantTopicSet' })
+  .meta({ id: 'TenantTopicSet', example: { tenant: 'acme', created: ['chat.messages.acme'], existing: ['orders.acme'] } })
 export type TenantTopicSet = z.infer<typeof tenantTopicSetSchema>

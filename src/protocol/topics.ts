@@ -99,7 +99,15 @@ export const alterTopicConfigResultSchema = z
     /** False for a dry run. */
     applied: z.boolean(),
   })
-  .meta({ id: 'AlterTopicConfigResult' })
+  .meta({
+    id: 'AlterTopicConfigResult',
+    example: {
+      topic: 'orders',
+      before: { 'retention.ms': '604800000', 'cleanup.policy': 'delete' },
+      after: { 'retention.ms': '86400000', 'cleanup.policy': 'delete' },
+      applied: true,
+    },
+  })
 export type AlterTopicConfigResult = z.infer<typeof alterTopicConfigResultSchema>
 
 export const partitionOffsetsSchema = z
@@ -113,18 +121,18 @@ export const partitionOffsetsSchema = z
   .meta({ id: 'PartitionOffsets' })
 export type PartitionOffsets = z.infer<typeof partitionOffsetsSchema>
 
+/** A topic as the examples of the API description show it. */
+export const TOPIC_EXAMPLE = {
+  topic: 'orders',
+  topicId: '0f9c2e1a-5b7d-4c1e-9a3f-2d6b8e4c7a10',
+  partitions: 3,
+  config: { 'retention.ms': '604800000', 'cleanup.policy': 'delete' },
+  createdAt: 1767225600000,
+}
+
 export const topicSummarySchema = z
   .object({ topic: z.string(), topicId: z.string(), partitions: z.number().int(), config: configStrings, createdAt: z.number().int() })
-  .meta({
-    id: 'TopicSummary',
-    example: {
-      topic: 'orders',
-      topicId: '0f9c2e1a-5b7d-4c1e-9a3f-2d6b8e4c7a10',
-      partitions: 3,
-      config: { 'retention.ms': '604800000' },
-      createdAt: 1767225600000,
-    },
-  })
+  .meta({ id: 'TopicSummary', example: TOPIC_EXAMPLE })
 export type TopicSummary = z.infer<typeof topicSummarySchema>
 
 export const topicDescriptionSchema = z
@@ -135,10 +143,31 @@ export const topicDescriptionSchema = z
     config: configStrings,
     createdAt: z.number().int(),
   })
-  .meta({ id: 'TopicDescription' })
+  .meta({
+    id: 'TopicDescription',
+    example: {
+      topic: 'orders',
+      topicId: '0f9c2e1a-5b7d-4c1e-9a3f-2d6b8e4c7a10',
+      partitions: [
+        { partition: 0, earliest: 0, latest: 120 },
+        { partition: 1, earliest: 0, latest: 98 },
+      ],
+      config: { 'retention.ms': '604800000', 'cleanup.policy': 'delete' },
+      createdAt: 1767225600000,
+    },
+  })
 export type TopicDescription = z.infer<typeof topicDescriptionSchema>
 
-export const topicOffsetsSchema = z.object({ topic: z.string(), partitions: z.array(partitionOffsetsSchema) }).meta({ id: 'TopicOffsets' })
+export const topicOffsetsSchema = z.object({ topic: z.string(), partitions: z.array(partitionOffsetsSchema) }).meta({
+  id: 'TopicOffsets',
+  example: {
+    topic: 'orders',
+    partitions: [
+      { partition: 0, earliest: 0, latest: 120 },
+      { partition: 1, earliest: 10, latest: 98 },
+    ],
+  },
+})
 export type TopicOffsets = z.infer<typeof topicOffsetsSchema>
 
 /** Each partition's offsets after a DeleteRecords (`earliest` is its new log start). */

@@ -4,23 +4,43 @@
  * hand-made routes use, so an applied change is exactly the change those routes would make.
  */
 import type { ApplyStep, CurrentState } from '../core/apply/plan.js'
+import { secretDigest } from '../core/monitoring/webhook-signature.js'
 import type { Grant } from '../core/permissions.js'
 import type { KafdoBindings } from '../env.js'
-import type { CheckedApplyDocument } from '../protocol/apply.js'
+import type { ApplyItem, CheckedApplyDocument } from '../protocol/apply.js'
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.js'
+import {
+  allGroupHealthThresholds,
+  createWebhook,
+  deleteWebhook,
+  listWebhooks,
+  setGroupHealthPolicy,
+  updateWebhook,
+  watchHealth,
+  webhookSecretDigests,
+} from './monitoring/alerts.js'
 import { setQuotas } from './quotas.js'
 import { forgetSchema } from './schemas.js'
 import { attempt, call, clusterStub } from './stubs.js'
 import { createTopic, deleteTopic, updateTopic } from './topics.js'
 
-/** What the planner compares the document with: read fresh, not from the isolate's caches. */
+/**
+ * What the planner compares the document with: read fresh, not from the isolate's caches. Webhooks and
+ * group thresholds are read only for a document that has their section (they need the TENANT_MONITOR
+ * binding: without it such a document is refused with 503 before anything changes).
+ */
 export async function readCurrentState(env: KafdoBindings, tenant: string, document: CheckedApplyDocument): Promise<CurrentState> {
   const cluster = clusterStub(env)
   const declaredSubjects = Object.keys(document.schemas ?? {})
-  const [topics, quotas, apiKeys, subjects, subjectStates] = await Promise.all([
+  const declaredSecrets = Object.entries(document.webhooks ?? {}).flatMap(([name, spec]) => (spec.secret !== undefined ? [[name, spec.secret]] : []))
+  const [topics, quotas, apiKeys, webhooks, webhookDigests, declaredDigests, groupThresholds, subjects, subjectStates] = await Promise.all([
     attempt(() => cluster.listTopics(tenant)),
     attempt(() => cluster.quotas(tenant)),
     document.apiKeys !== undefined ? listApiKeys(env, tenant) : Promise.resolve([]),
+    document.webhooks !== undefined ? listWebhooks(env, tenant) : Promise.resolve([]),
+    declaredSecrets.length > 0 ? webhookSecretDigests(env, tenant) : Promise.resolve({}),
+    Promise.all(declaredSecrets.map(async ([name, secret]) => [name, await secretDigest(secret!)] as const)),
+    document.groups !== undefined ? allGroupHealthThresholds(env, tenant) : Promise.resolve({}),
     document.schemas !== undefined ? attempt(() => cluster.subjects(tenant)) : Promise.resolve([]),
     Promise.all(
       declaredSubjects.map(async (subject) => {
@@ -32,7 +52,18 @@ export async function readCurrentState(env: KafdoBindings, tenant: string, docum
       }),
     ),
   ])
-  return { topics, quotas, apiKeys, subjects, subjectStates: Object.fromEntries(subjectStates), now: Date.now() }
+  return {
+    topics,
+    quotas,
+    apiKeys,
+    webhooks,
+    webhookSecretDigests: webhookDigests,
+    declaredSecretDigests: Object.fromEntries(declaredDigests),
+    groupThresholds,
+    subjects,
+    subjectStates: Object.fromEntries(subjectStates),
+    now: Date.now(),
+  }
 }
 
 export interface StepContext {
@@ -42,8 +73,8 @@ export interface StepContext {
 }
 
 export interface StepOutcome {
-  /** A created API key, shown once. */
-  secret?: { keyId: string; key: string }
+  /** A created API key, or a created webhook's secret Kafdo made: shown once. */
+  secret?: ApplyItem['secret']
   /** What the audit trail records for it, as the hand-made route would. */
   audit: Array<{ action: string; target: string; details?: Record<string, unknown> }>
   /** The step was only partly done (a rotated key was created but the old one not revoked): why. */
@@ -58,6 +89,8 @@ export async function executeStep(env: KafdoBindings, tenant: string, step: Appl
     }
     case 'createTopic': {
       const topic = await createTopic(env, tenant, step.input)
+      // As POST /queues does: thresholds set, the tenant's monitor evaluates them periodically.
+      if ((step.input.health ?? []).length > 0) await watchHealth(env, tenant)
       const action = step.queue ? 'queue:create' : 'topic:create'
       return { audit: [{ action, target: topic.topic, details: { partitions: topic.partitions, config: step.input.config ?? {} } }] }
     }
@@ -119,5 +152,27 @@ export async function executeStep(env: KafdoBindings, tenant: string, step: Appl
     case 'revokeApiKey':
       await revokeApiKey(env, tenant, step.keyId)
       return { audit: [{ action: 'apikey:revoke', target: step.keyId }] }
+    case 'createWebhook': {
+      const created = await createWebhook(env, tenant, step.request)
+      // The URL may carry a token of the receiver's: the audit trail keeps its origin only (as POST /admin/webhooks).
+      const details = { name: created.name, origin: new URL(created.url).origin, events: created.events, format: created.format }
+      return {
+        // A secret the document declared is the caller's already: only one Kafdo made is answered.
+        ...(step.request.secret === undefined ? { secret: { webhookId: created.id, secret: created.secret } } : {}),
+        audit: [{ action: 'webhook:create', target: created.id, details }],
+      }
+    }
+    case 'updateWebhook': {
+      const updated = await updateWebhook(env, tenant, step.id, step.update)
+      const fields = Object.keys(step.update).filter((key) => step.update[key as keyof typeof step.update] !== undefined)
+      return { audit: [{ action: 'webhook:update', target: step.id, details: { name: updated.name, origin: new URL(updated.url).origin, fields } }] }
+    }
+    case 'deleteWebhook':
+      await deleteWebhook(env, tenant, step.id)
+      return { audit: [{ action: 'webhook:delete', target: step.id }] }
+    case 'setGroupHealth': {
+      const policy = await setGroupHealthPolicy(env, tenant, step.groupId, { thresholds: step.thresholds })
+      return { audit: [{ action: 'group:health', target: step.groupId, details: policy }] }
+    }
   }
 }

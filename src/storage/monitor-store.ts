@@ -43,6 +43,8 @@ export const MONITOR_MIGRATIONS: readonly Migration[] = [
     `CREATE TABLE group_health (group_id TEXT PRIMARY KEY, thresholds TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
     TIMERS_TABLE,
   ],
+  // Names let a declarative apply find the subscription it declares; unique when set (NULLs never collide).
+  ['ALTER TABLE webhooks ADD COLUMN name TEXT', 'CREATE UNIQUE INDEX webhooks_name ON webhooks (name)'],
 ]
 
 /** Finished deliveries kept per subscription, newest first, for the delivery log. */
@@ -50,6 +52,7 @@ export const LOG_KEEP = 100
 
 export interface StoredWebhook {
   id: string
+  name: string | null
   url: string
   events: WebhookEventType[]
   format: 'json' | 'slack'
@@ -66,7 +69,16 @@ export interface QueuedEvent extends WebhookDelivery {
   event: string
 }
 
-type WebhookRow = { id: string; url: string; events: string; format: string; secret: string; description: string | null; created_at: number }
+type WebhookRow = {
+  id: string
+  name: string | null
+  url: string
+  events: string
+  format: string
+  secret: string
+  description: string | null
+  created_at: number
+}
 type EventRow = {
   webhook_id: string
   seq: number
@@ -85,6 +97,7 @@ type EventRow = {
 
 const toWebhook = (row: WebhookRow): StoredWebhook => ({
   id: row.id,
+  name: row.name,
   url: row.url,
   events: JSON.parse(row.events) as WebhookEventType[],
   format: row.format as StoredWebhook['format'],
@@ -144,14 +157,27 @@ export class MonitorStore {
 
   insertWebhook(webhook: StoredWebhook): void {
     this.#sql.exec(
-      'INSERT INTO webhooks (id, url, events, format, secret, description, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO webhooks (id, name, url, events, format, secret, description, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       webhook.id,
+      webhook.name,
       webhook.url,
       JSON.stringify(webhook.events),
       webhook.format,
       webhook.secret,
       webhook.description,
       webhook.createdAt,
+    )
+  }
+
+  updateWebhook(webhook: StoredWebhook): void {
+    this.#sql.exec(
+      'UPDATE webhooks SET url = ?, events = ?, format = ?, secret = ?, description = ? WHERE id = ?',
+      webhook.url,
+      JSON.stringify(webhook.events),
+      webhook.format,
+      webhook.secret,
+      webhook.description,
+      webhook.id,
     )
   }
 

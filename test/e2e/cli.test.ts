@@ -296,7 +296,7 @@ describe('CLI > API keys, schemas and profiles', () => {
 })
 
 describe('CLI > apply', () => {
-  it('prints the plan of a dry run and changes nothing, applies, then finds everything unchanged; a refusal exits 1', () => {
+  it('prints the plan of a dry run and changes nothing, applies, then finds everything unchanged; a refusal exits 1; webhooks print no URL path', () => {
     const tenant = unique('cli-apply')
     const file = join(work, `${tenant}.yaml`)
     writeFileSync(
@@ -331,9 +331,36 @@ describe('CLI > apply', () => {
     expect(refused.code).toBe(1)
     expect(refused.stdout).toContain("! refused: INVALID_PARTITIONS: topic 'orders' has 2 partitions; the count can only grow")
     expect(refused.stderr).toMatch(/^error: POLICY_VIOLATION: 1 item\(s\) refused, nothing was applied/)
-    writeFileSync(file, 'topics: {}\nwebhooks: {}\n')
-    expect(kafdo.run(['apply', '-f', file, ...inTenant]).stderr).toContain("unknown section 'webhooks'")
+    writeFileSync(file, 'topics: {}\nalerts: {}\n')
+    expect(kafdo.run(['apply', '-f', file, ...inTenant]).stderr).toContain("unknown section 'alerts'")
     const pruned = kafdo.json(['apply', '-f', '-', '--prune', ...inTenant], { input: '{"topics": {"orders": {"partitions": 2}}}' })
     expect(pruned.items.map((i: { action: string; name: string }) => `${i.action} ${i.name}`)).toEqual(['delete jobs', 'update orders'])
+
+    // Webhooks by name and group thresholds: a URL's path (a Slack token) is never printed; a secret Kafdo made is, once.
+    writeFileSync(
+      file,
+      [
+        'webhooks:',
+        '  oncall:',
+        '    url: https://hooks.slack.com/services/T0/B0/slacktokenXYZ',
+        '    events: [record.dead_lettered]',
+        '    format: slack',
+        'groups:',
+        '  billing:',
+        '    health:',
+        '      thresholds: [{ metric: lag, op: ">", value: 1000 }]',
+        '',
+      ].join('\n'),
+    )
+    const planned = kafdo.run(['apply', '-f', file, '--dry-run', ...inTenant])
+    expect(planned.code, planned.stderr).toBe(0)
+    expect(planned.stdout).toContain('+ webhook oncall (create)\n    url: https://hooks.slack.com/…\n')
+    expect(planned.stdout).toContain('~ group billing (update)\n    health: [{"metric":"lag","op":">","value":1000}]')
+    expect(planned.stdout).not.toContain('slacktokenXYZ')
+    const made = kafdo.run(['apply', '-f', file, ...inTenant])
+    expect(made.code, made.stderr).toBe(0)
+    expect(made.stdout).toMatch(/webhook wh_[0-9a-f]{16} secret: whsec_[0-9a-f]{64} {2}\(store it now: it is not shown again\)/)
+    expect(made.stdout).not.toContain('slacktokenXYZ')
+    expect(kafdo.json(['apply', '-f', file, ...inTenant]).summary).toMatchObject({ unchanged: 2, applied: 0 })
   })
 })

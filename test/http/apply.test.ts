@@ -55,9 +55,11 @@ describe('HTTP > POST /admin/apply > dry run', () => {
 
   it('refuses an unknown section by name, and a document that is not one, with 400 and nothing planned', async () => {
     const tenant = tenantOf()
-    const unknown = await apply(tenant, { topics: {}, webhooks: {} }, '&dryRun=true')
+    const unknown = await apply(tenant, { topics: {}, alerts: {} }, '&dryRun=true')
     expect(unknown.status).toBe(400)
-    expect(unknown.body.error.message).toBe("unknown section 'webhooks': a document has version, topics, queues, schemas, quotas, apiKeys")
+    expect(unknown.body.error.message).toBe(
+      "unknown section 'alerts': a document has version, topics, queues, schemas, quotas, apiKeys, webhooks, groups",
+    )
     const twice = await apply(tenant, { topics: { jobs: {} }, queues: { jobs: {} } })
     expect(twice.status).toBe(400)
     expect(twice.body.error.message).toContain("'jobs' is declared both as a topic and as a queue")

@@ -1,3 +1,4 @@
+import { Validator } from '@cfworker/json-schema'
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/http/app'
@@ -56,12 +57,66 @@ describe('OpenAPI > the document', () => {
     }
   })
 
+  it("gives every JSON success answer an example (the answer's or its schema's) that its schema accepts", () => {
+    const missing: string[] = []
+    const invalid: string[] = []
+    for (const [path, item] of Object.entries(document.paths ?? {})) {
+      for (const [method, op] of Object.entries(item) as Array<[string, { responses: Record<string, any> }]>) {
+        for (const [status, response] of Object.entries(op.responses).filter(([status]) => Number(status) < 300)) {
+          const media = response.content?.['application/json']
+          if (!media) continue
+          const label = `${method} ${path} ${status}`
+          const example = exampleOf(media)
+          if (example === undefined) {
+            missing.push(label)
+            continue
+          }
+          const errors = validatorFor(media.schema).validate(example).errors
+          if (errors.length > 0) invalid.push(`${label}: ${JSON.stringify(errors.slice(0, 2))}`)
+        }
+      }
+    }
+    expect(missing).toEqual([])
+    expect(invalid).toEqual([])
+  })
+
   it('documents the alert webhook receivers get', () => {
     expect(document.webhooks?.alertEvent?.post?.requestBody).toMatchObject({
       content: { 'application/json': { schema: { $ref: '#/components/schemas/WebhookEvent' } } },
     })
   })
 })
+
+type Media = { schema: Record<string, unknown>; example?: unknown; examples?: Record<string, { value?: unknown }> }
+
+const componentSchemas = (document.components?.schemas ?? {}) as Record<string, Record<string, unknown>>
+
+/** The example a reader sees for an answer: its own, else one of its `examples`, else its (referenced) schema's. */
+function exampleOf(media: Media): unknown {
+  if (media.example !== undefined) return media.example
+  const named = Object.values(media.examples ?? {})[0]
+  if (named?.value !== undefined) return named.value
+  const ref = media.schema.$ref
+  const schema = typeof ref === 'string' ? componentSchemas[ref.replace('#/components/schemas/', '')] : media.schema
+  return schema?.example ?? (Array.isArray(schema?.examples) ? schema.examples[0] : undefined)
+}
+
+/** Schemas without their examples (the validator would read an example's `id` as a schema id). */
+const withoutExamples = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(withoutExamples)
+    : typeof value === 'object' && value !== null
+      ? Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (k === 'example' || k === 'examples' ? [] : [[k, withoutExamples(v)]])))
+      : value
+
+/** The answer's schema as a JSON Schema (2020-12) whose `#/components/schemas/...` references resolve. */
+function validatorFor(schema: object): Validator {
+  return new Validator(
+    { ...(withoutExamples(schema) as object), components: { schemas: withoutExamples(componentSchemas) } } as never,
+    '2020-12',
+    false,
+  )
+}
 
 describe('OpenAPI > serving it', () => {
   it('answers /openapi.json as the document, and GET / links it and the reference', async () => {

@@ -109,6 +109,47 @@ describe('Streams > SSE on a partition', () => {
     expect((await request('GET', `/topics/${topic}/stream?offset=soon`)).status).toBe(400)
   })
 
+  it('refuses more subscribers than a partition takes with 429 before streaming, and takes one again once another leaves', async () => {
+    const topic = uniqueName('sse-limit')
+    await createTopic(topic)
+    const settings = { ...env, STREAM_MAX_SUBSCRIBERS: '2' }
+    const open = () => createApp().fetch(new Request(`http://kafdo.test/topics/${topic}/partitions/0/stream`), settings)
+    const first = new EventReader(await open())
+    const second = new EventReader(await createApp().fetch(new Request(`http://kafdo.test/topics/${topic}/stream`), settings))
+    await first.take(1, 'ready')
+    await second.take(1, 'ready')
+
+    const refused = await open()
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('content-type')).toContain('application/json')
+    expect(await refused.json()).toEqual({
+      error: {
+        code: 'TOO_MANY_SUBSCRIBERS',
+        message: `partition 0 of topic '${topic}' has 2 live subscribers, as many as it takes`,
+        details: { limit: 2 },
+      },
+    })
+    // A topic stream needs a place on every partition: refused the same way.
+    const refusedTopic = await createApp().fetch(new Request(`http://kafdo.test/topics/${topic}/stream`), settings)
+    expect(refusedTopic.status).toBe(429)
+    expect(((await refusedTopic.json()) as { error: { code: string } }).error.code).toBe('TOO_MANY_SUBSCRIBERS')
+
+    await first.cancel()
+    // The partition notices the closed socket asynchronously: retry until it has.
+    let again: Response | undefined
+    for (let attempt = 0; attempt < 100; attempt++) {
+      again = await open()
+      if (again.status === 200) break
+      await again.body?.cancel()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(again!.status).toBe(200)
+    const third = new EventReader(again!)
+    await third.take(1, 'ready')
+    await third.cancel()
+    await second.cancel()
+  })
+
   it('ends the stream with a close event when the topic is deleted', async () => {
     const topic = uniqueName('sse-deleted')
     await createTopic(topic)

@@ -238,6 +238,36 @@ describe('kafdo/kafkajs > consuming', () => {
     expect(order).toEqual(['consumer.connect', 'consumer.group_join', 'consumer.stop', 'consumer.disconnect'])
   })
 
+  it("emits REBALANCING with kafkajs's payload when a second member joins and a partition is revoked", async () => {
+    const topic = await topicWith(2)
+    const groupId = unique('rebalance')
+    const first = overHttp().consumer({ groupId, heartbeatInterval: 50 })
+    const events: Array<{ type: string; payload: Record<string, unknown> }> = []
+    for (const name of [first.events.GROUP_JOIN, first.events.REBALANCING]) {
+      first.on(name, (event) => void events.push({ type: event.type, payload: event.payload as Record<string, unknown> }))
+    }
+    await first.connect()
+    await first.subscribe({ topic })
+    await first.run({ eachMessage: async () => {} })
+    await until(() => events.some((e) => e.type === 'consumer.group_join'), 'the first member to join')
+    const joined = events.find((e) => e.type === 'consumer.group_join')!.payload
+    expect(joined.memberAssignment).toEqual({ [topic]: [0, 1] })
+    expect(events.some((e) => e.type === 'consumer.rebalancing')).toBe(false)
+
+    const second = overHttp().consumer({ groupId, heartbeatInterval: 50 })
+    await second.connect()
+    await second.subscribe({ topic })
+    await second.run({ eachMessage: async () => {} })
+    await until(() => events.some((e) => e.type === 'consumer.rebalancing'), 'the first member to give up a partition')
+    // kafkajs's payload: the group and this member, nothing else.
+    expect(events.find((e) => e.type === 'consumer.rebalancing')!.payload).toEqual({ groupId, memberId: joined.memberId })
+    const owners = async () =>
+      (await createAdmin(env).describeGroup(groupId)).members.map((m) => m.assignment.flatMap((a) => a.partitions).length).sort()
+    await until(async () => JSON.stringify(await owners()) === '[1,1]', 'each member to own one partition')
+    await second.disconnect()
+    await first.disconnect()
+  })
+
   it('retries a failing handler, then crashes; restartOnFailure decides whether it starts again', async () => {
     const topic = await topicWith(1, ['poison'])
     const groupId = unique('crash')

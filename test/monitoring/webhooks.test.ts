@@ -47,6 +47,7 @@ describe('Monitoring > alert webhooks', () => {
     const listed = (await request('GET', '/admin/webhooks')).body.webhooks.find((w: { id: string }) => w.id === id)
     expect(listed).toEqual({
       id,
+      name: null,
       url: expect.any(String),
       events: ['record.dead_lettered'],
       format: 'slack',
@@ -54,6 +55,24 @@ describe('Monitoring > alert webhooks', () => {
       createdAt: expect.any(Number),
     })
     expect(JSON.stringify((await request('GET', `/admin/webhooks/${id}`)).body)).not.toContain(secret)
+  })
+
+  it('keeps a name unique in the tenant: a second subscription of the same name is refused, storing nothing', async () => {
+    const name = uniqueName('named')
+    const { id } = await subscribe(uniqueName('h'), { name })
+    expect((await request('GET', `/admin/webhooks/${id}`)).body.name).toBe(name)
+    const before = (await request('GET', '/admin/webhooks')).body.webhooks.length
+    const again = await request('POST', '/admin/webhooks', { url: 'https://example.com/hook', events: ['health.recovered'], name })
+    expect(again.status).toBe(422)
+    expect(again.body.error).toEqual({
+      code: 'POLICY_VIOLATION',
+      message: `a webhook named '${name}' exists (${id}): names are unique`,
+      details: { id },
+    })
+    expect(
+      (await request('POST', '/admin/webhooks', { url: 'https://example.com/hook', events: ['health.recovered'], name: 'has space' })).status,
+    ).toBe(400)
+    expect((await request('GET', '/admin/webhooks')).body.webhooks).toHaveLength(before)
   })
 
   it('refuses a plain-http URL (other than localhost), an unknown event and a short secret, storing nothing', async () => {

@@ -75,4 +75,31 @@ describe('Security > POST /admin/apply', () => {
     expect(keys.find((k) => k.keyId === created.body.keyId)?.revokedAt).toBeNull()
     expect(keys.find((k) => k.keyId === other.body.keyId)?.revokedAt).toEqual(expect.any(Number))
   })
+
+  it('needs webhook:admin for webhooks, and per group group:read to plan and group:admin to apply; prunes only the groups the caller sees', async () => {
+    const tenant = unique('sec-apply')
+    const viewer = await token({ tenant, roles: ['kafdo:viewer'] })
+    const webhooks = { webhooks: { oncall: { url: 'https://alerts.example.com/kafdo', events: ['health.recovered'] } } }
+    const refused = await call(appEnv, 'POST', '/admin/apply?dryRun=true', { token: viewer, body: webhooks })
+    expect(refused.status).toBe(403)
+    expect(refused.body.error.details.missing).toBe('webhook:admin')
+    const operator = await token({ tenant, roles: ['kafdo:operator'] })
+    expect((await call(appEnv, 'POST', '/admin/apply', { token: operator, body: webhooks })).status).toBe(200)
+
+    const thresholds = { thresholds: [{ metric: 'lag', op: '>', value: 10 }] }
+    for (const group of ['team-a.billing', 'team-b.search']) {
+      expect((await call(appEnv, 'PUT', `/admin/groups/${group}/health?tenant=${tenant}`, { ...asBootstrap, body: thresholds })).status).toBe(200)
+    }
+    const teamA = await token({ tenant, roles: ['group:read@team-a.*', 'group:admin@team-a.*'] })
+    const other = await call(appEnv, 'POST', '/admin/apply', { token: teamA, body: { groups: { 'team-b.search': { health: { thresholds: [] } } } } })
+    expect(other.status).toBe(403)
+    expect(other.body.error.details.missing).toBe('group:read@team-b.search')
+    const pruned = await call(appEnv, 'POST', '/admin/apply?prune=true', { token: teamA, body: { groups: {} } })
+    expect(pruned.status).toBe(200)
+    expect(pruned.body.items.map((i: { action: string; name: string }) => `${i.action} ${i.name}`)).toEqual(['delete team-a.billing'])
+    const health = async (group: string) =>
+      (await call(appEnv, 'GET', `/admin/groups/${group}/health?tenant=${tenant}`, asBootstrap)).body.thresholds as unknown[]
+    expect(await health('team-a.billing')).toEqual([])
+    expect(await health('team-b.search')).toHaveLength(1)
+  })
 })

@@ -21,6 +21,10 @@ const state = (overrides: Partial<CurrentState> = {}): CurrentState => ({
   subjectStates: {},
   quotas: {},
   apiKeys: [],
+  webhooks: [],
+  webhookSecretDigests: {},
+  declaredSecretDigests: {},
+  groupThresholds: {},
   now: 1_000,
   ...overrides,
 })
@@ -135,6 +139,46 @@ describe('Apply > plan', () => {
     expect(planApply(document, state({ topics: created }), { prune: true, rotateKeys: false }).map((p) => p.item.action)).toEqual([
       'unchanged',
       'unchanged',
+    ])
+  })
+
+  it('counts webhooks against the tenant limit after what prune deletes, and matches them by name only', () => {
+    const hook = (n: number, name: string | null = `h${n}`) => ({
+      id: `wh_${String(n).padStart(16, '0')}`,
+      name,
+      url: `https://h.example.com/${n}`,
+      events: ['health.recovered' as const],
+      format: 'json' as const,
+      description: null,
+      createdAt: 0,
+    })
+    const current = state({ webhooks: [...Array.from({ length: 19 }, (_, n) => hook(n)), hook(19, null)] })
+    const declared = (names: string[]) =>
+      Object.fromEntries(
+        names.map((name, n) => [name, { url: `https://h.example.com/${name === 'new' ? 'new' : n}`, events: ['health.recovered' as const] }]),
+      )
+    // 20 live: one more is refused, unless prune makes room.
+    const full = plan({ webhooks: declared(['new']) }, current)
+    expect(full.map((i) => [i.action, i.name, i.refusal?.code])).toEqual([['create', 'new', 'POLICY_VIOLATION']])
+    const pruned = plan({ webhooks: declared(['h0', 'new']) }, current, { prune: true, rotateKeys: false })
+    expect(pruned.filter((i) => i.action === 'delete')).toHaveLength(19)
+    expect(pruned.filter((i) => i.action !== 'delete').map((i) => [i.action, i.name, i.op])).toEqual([
+      ['unchanged', 'h0', undefined],
+      ['create', 'new', 'createWebhook'],
+    ])
+    // Same origin, another path: the plan says the URL changes without showing either path.
+    const moved = plan({ webhooks: { h1: { url: 'https://h.example.com/elsewhere', events: ['health.recovered'] } } }, current)
+    expect(moved[0]!.changes).toEqual([{ field: 'url', from: 'https://h.example.com/…', to: 'https://h.example.com/… (another path)' }])
+  })
+
+  it('plans health thresholds only where declared: omitted keeps them, [] clears them', () => {
+    const thresholds = [{ metric: 'records' as const, op: '>' as const, value: 1 }]
+    const current = state({ topics: [topic('t', { health: thresholds })], groupThresholds: { g: [{ metric: 'lag', op: '>', value: 5 }] } })
+    expect(plan({ topics: { t: {} }, groups: { g: {} } }, current).map((i) => i.action)).toEqual(['unchanged', 'unchanged'])
+    const cleared = plan({ topics: { t: { health: { thresholds: [] } } }, groups: { g: { health: { thresholds: [] } } } }, current)
+    expect(cleared.map((i) => [i.action, i.op, i.changes])).toEqual([
+      ['update', 'updateTopic', [{ field: 'health', from: thresholds, to: [] }]],
+      ['update', 'setGroupHealth', [{ field: 'health', from: [{ metric: 'lag', op: '>', value: 5 }], to: [] }]],
     ])
   })
 })

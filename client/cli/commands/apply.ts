@@ -22,7 +22,7 @@ interface ApplyFlags {
 export function applyCommand(program: Command): void {
   program
     .command('apply')
-    .description('make the tenant what a declarative document (YAML or JSON) says: topics, queues, schemas, quotas, API keys')
+    .description('make the tenant what a declarative document (YAML or JSON) says: topics, queues, schemas, quotas, API keys, webhooks, group health')
     .requiredOption('-f, --file <path>', "the document ('-' for stdin)")
     .option('--dry-run', 'print the plan (create / update / unchanged / would delete) and change nothing')
     .option('--prune', 'delete what the sections present do not list (never without this flag)')
@@ -92,7 +92,11 @@ function renderItem(output: Output, item: ApplyItem, dryRun: boolean): string {
   if (item.refusal) lines.push(paint(output, 'red', `    ! refused: ${item.refusal.code}: ${item.refusal.message}`))
   if (item.error) lines.push(paint(output, 'red', `    ! ${item.error.code}: ${item.error.message}`))
   if (item.note) lines.push(`    ${item.note}`)
-  if (item.secret) lines.push(paint(output, 'cyan', `    key ${item.secret.keyId}: ${item.secret.key}  (store it now: it is not shown again)`))
+  if (item.secret) {
+    const shown =
+      'keyId' in item.secret ? `key ${item.secret.keyId}: ${item.secret.key}` : `webhook ${item.secret.webhookId} secret: ${item.secret.secret}`
+    lines.push(paint(output, 'cyan', `    ${shown}  (store it now: it is not shown again)`))
+  }
   return lines.join('\n')
 }
 

@@ -1,7 +1,7 @@
 /**
  * The permission each plan item needs: to read it (what a dry run needs) and to change it, the same as the
- * route that makes that change by hand needs (`POST /admin/topics`, `PATCH .../config`, `PUT /admin/quotas`
- * ...), so a document can do nothing its author could not do one request at a time.
+ * route that makes that change by hand needs (`POST /admin/topics`, `PATCH .../config`, `PUT /admin/quotas`,
+ * `POST /admin/webhooks`, `PUT /admin/groups/:id/health` ...), so a document can do nothing its author could not do one request at a time.
  */
 import type { ApplyItem } from '../../protocol/apply.js'
 import { topicOfSubject } from '../../protocol/schemas.js'
@@ -25,6 +25,10 @@ export function readPermission(item: Pick<ApplyItem, 'kind' | 'name'>): Permissi
       return { action: 'admin' }
     case 'apiKey':
       return { action: 'apikey:admin' }
+    case 'webhook':
+      return { action: 'webhook:admin' }
+    case 'group':
+      return { action: 'group:read', resource: item.name }
   }
 }
 
@@ -43,5 +47,9 @@ export function writePermission(item: Pick<ApplyItem, 'kind' | 'name' | 'action'
       return { action: 'platform:admin' }
     case 'apiKey':
       return { action: 'apikey:admin' }
+    case 'webhook':
+      return { action: 'webhook:admin' }
+    case 'group':
+      return { action: 'group:admin', resource: item.name }
   }
 }

@@ -4,7 +4,7 @@
  * differences, the step that makes them, or the refusal that stops the apply before anything changes.
  * `POST /admin/apply` runs it and, unless it is a dry run, executes the steps in the plan's order: quotas
  * first (a raised quota lets the topics after it in), then deletions, then topics and queues, schemas,
- * and API keys.
+ * API keys, alert webhooks and groups' health thresholds (`alerts.ts`).
  *
  * Planning twice against the state the first plan produced gives only `unchanged` items: that is what
  * makes applying the same document twice change nothing the second time.
@@ -15,6 +15,7 @@ import { DLQ_SUFFIX } from '../../protocol/queues.js'
 import { DEFAULT_COMPATIBILITY, type SchemaType } from '../../protocol/schemas.js'
 import type { ApiKeyDescription, TenantQuotas } from '../../protocol/tenants.js'
 import { isInternalTopic } from '../../protocol/topics.js'
+import { planGroups, planWebhooks, pruneGroups, pruneWebhooks } from './alerts.js'
 import { planTopics, sameJson } from './topics.js'
 import type { CurrentState, PlannedItem, PlanOptions } from './types.js'
 
@@ -25,12 +26,15 @@ export function planApply(document: CheckedApplyDocument, current: CurrentState,
   const deletions = options.prune ? planPrune(document, current, options) : []
   const deleted = new Set(deletions.filter((p) => p.step?.op === 'deleteTopic').map((p) => p.item.name))
   const remaining = current.topics.filter((topic) => !deleted.has(topic.topic))
+  const prunedWebhooks = deletions.filter((p) => p.step?.op === 'deleteWebhook').length
   return [
     ...planQuotas(document.quotas, current.quotas),
     ...deletions,
     ...planTopics(document, current.topics, remaining, quotas),
     ...planSchemas(document, current),
     ...planApiKeys(document, current, options),
+    ...planWebhooks(document, current, prunedWebhooks),
+    ...planGroups(document, current),
   ]
 }
 
@@ -51,7 +55,7 @@ function planQuotas(desired: TenantQuotas | undefined, current: TenantQuotas): P
 /**
  * What `--prune` deletes: in each section the document has, what it does not list. Never internal topics
  * (`__audit`), never the dead-letter topic of a declared topic or queue, never what the caller cannot see,
- * never the API key making the request.
+ * never the API key making the request. A group's thresholds are cleared, never the group.
  */
 function planPrune(document: CheckedApplyDocument, current: CurrentState, options: PlanOptions): PlannedItem[] {
   const mayPrune = options.mayPrune ?? (() => true)
@@ -83,7 +87,7 @@ function planPrune(document: CheckedApplyDocument, current: CurrentState, option
       })
     }
   }
-  return planned
+  return [...planned, ...pruneWebhooks(document, current, options), ...pruneGroups(document, current, options)]
 }
 
 /**

@@ -5,11 +5,13 @@
  * the plan would exceed is a refusal listed before anything is applied.
  *
  * Declarative means the document holds each topic's whole config: a key it leaves out is put back to its
- * default. The queue policy is managed only for queues; a partition count left out keeps the topic's.
+ * default. The queue policy is managed only for queues; a partition count or health thresholds left out
+ * keep the topic's.
  */
 import { internalTopicRefusal } from '../internal-topics.js'
 import type { ApplyChange, ApplyItem, CheckedApplyDocument, QueueSpec, TopicSpec } from '../../protocol/apply.js'
 import type { ErrorPayload } from '../../protocol/errors.js'
+import type { TopicHealthThreshold } from '../../protocol/monitoring.js'
 import { DEFAULT_QUEUE_POLICY, mergeQueuePolicy, type QueuePolicy, type QueuePolicyUpdate } from '../../protocol/queues.js'
 import type { TenantQuotas } from '../../protocol/tenants.js'
 import { DEFAULT_TOPIC_CONFIG, parseTopicConfig, type TopicConfig, type TopicConfigInput } from '../../protocol/topic-config.js'
@@ -26,6 +28,8 @@ interface Declared {
   config: TopicConfigInput
   /** Only for queues: the policy fields the document sets. */
   policy: QueuePolicyUpdate | undefined
+  /** The declared health thresholds, when the document declares them. */
+  health: TopicHealthThreshold[] | undefined
 }
 
 /**
@@ -57,14 +61,14 @@ export function planTopics(
 }
 
 function fromTopic(name: string, spec: TopicSpec): Declared {
-  return { kind: 'topic', name, partitions: spec.partitions, config: spec.config ?? {}, policy: undefined }
+  return { kind: 'topic', name, partitions: spec.partitions, config: spec.config ?? {}, policy: undefined, health: spec.health?.thresholds }
 }
 
 function fromQueue(name: string, spec: QueueSpec): Declared {
-  const { partitions, retentionMs, config, ...policy } = spec
+  const { partitions, retentionMs, config, health, ...policy } = spec
   const input = { ...(config ?? {}), ...(retentionMs !== undefined ? { 'retention.ms': retentionMs } : {}) }
   const fields = Object.fromEntries(Object.entries(policy).filter(([, value]) => value !== undefined)) as QueuePolicyUpdate
-  return { kind: 'queue', name, partitions, config: input, policy: fields }
+  return { kind: 'queue', name, partitions, config: input, policy: fields, health: health?.thresholds }
 }
 
 type Planned = { item: ApplyItem; step?: PlannedItem['step']; after?: TopicMetadata }
@@ -79,6 +83,7 @@ function planCreate(entry: Declared, quotas: TenantQuotas, simulated: TopicMetad
     ...(entry.partitions !== undefined ? { partitions: entry.partitions } : {}),
     config: entry.config,
     ...(entry.policy ? { queue: entry.policy } : {}),
+    ...(entry.health ? { health: entry.health } : {}),
   }
   const created = newTopic(input, tenantTopicDefaults(entry.name, quotas))
   const changes: ApplyChange[] = [
@@ -88,6 +93,7 @@ function planCreate(entry: Declared, quotas: TenantQuotas, simulated: TopicMetad
       to: created.ok ? renderConfigValue(created.value.config, key, entry.config) : String(entry.config[key]),
     })),
     ...Object.entries(entry.policy ?? {}).map(([field, value]) => ({ field, to: value })),
+    ...(entry.health && entry.health.length > 0 ? [{ field: 'health', to: entry.health }] : []),
   ]
   const item: ApplyItem = { kind: entry.kind, name: entry.name, action: 'create', changes }
   const reserved = internalTopicRefusal('topic:create', entry.name)
@@ -136,12 +142,15 @@ function planChange(entry: Declared, current: TopicMetadata, quotas: TenantQuota
     }
     if (POLICY_FIELDS.some((field) => !sameJson(current.queue[field], policy[field]))) queue = policy
   }
+  const health = entry.health !== undefined && !sameJson(current.health ?? [], entry.health) ? entry.health : undefined
+  if (health) changes.push({ field: 'health', ...((current.health ?? []).length > 0 ? { from: current.health } : {}), to: health })
   if (changes.length === 0) return { item: { ...base, action: 'unchanged' } }
   const input = {
     ...(entry.partitions !== undefined && entry.partitions !== current.partitions ? { partitions: entry.partitions } : {}),
     config: set,
     reset,
     ...(queue ? { queue } : {}),
+    ...(health ? { health } : {}),
   }
   const item = { ...base, changes }
   const after = changedTopic(current, input, defaults)

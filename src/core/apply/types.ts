@@ -5,6 +5,7 @@
  */
 import type { ApplyItem } from '../../protocol/apply.js'
 import type { ErrorPayload } from '../../protocol/errors.js'
+import type { CreateWebhookRequest, GroupHealthThreshold, WebhookDescription, WebhookUpdate } from '../../protocol/monitoring.js'
 import type { CompatibilityMode, SchemaType, SchemaVersion } from '../../protocol/schemas.js'
 import type { ApiKeyDescription, TenantQuotas } from '../../protocol/tenants.js'
 import type { TopicMetadata } from '../../protocol/topics.js'
@@ -26,15 +27,23 @@ export interface CurrentState {
   subjectStates: Record<string, SubjectState>
   quotas: TenantQuotas
   apiKeys: ApiKeyDescription[]
+  /** The tenant's alert webhooks (read only when the document has a `webhooks` section). */
+  webhooks: WebhookDescription[]
+  /** SHA-256 of each webhook's secret, by webhook id: the secrets themselves never reach the planner. */
+  webhookSecretDigests: Record<string, string>
+  /** SHA-256 of each secret the document declares, by webhook name. */
+  declaredSecretDigests: Record<string, string>
+  /** Every group with health thresholds (read only when the document has a `groups` section). */
+  groupThresholds: Record<string, GroupHealthThreshold[]>
   now: number
 }
 
-export type PrunableKind = 'topic' | 'schema' | 'apiKey'
+export type PrunableKind = 'topic' | 'schema' | 'apiKey' | 'webhook' | 'group'
 
 export interface PlanOptions {
   prune: boolean
   rotateKeys: boolean
-  /** Whether the caller may see (and so prune) this topic, subject or key; everything when absent. */
+  /** Whether the caller may see (and so prune) this topic, subject, key, webhook or group; everything when absent. */
   mayPrune?: (kind: PrunableKind, name: string) => boolean
   /** The API key making the request: never pruned, so an apply cannot lock its caller out halfway. */
   callerKeyId?: string
@@ -51,6 +60,10 @@ export type ApplyStep =
   | { op: 'deleteSubject'; subject: string }
   | { op: 'createApiKey'; name: string; permissions: string[]; expiresInSeconds?: number; revoke: string[] }
   | { op: 'revokeApiKey'; keyId: string }
+  | { op: 'createWebhook'; request: CreateWebhookRequest }
+  | { op: 'updateWebhook'; id: string; update: WebhookUpdate }
+  | { op: 'deleteWebhook'; id: string }
+  | { op: 'setGroupHealth'; groupId: string; thresholds: GroupHealthThreshold[] }
 
 /** An item of the plan; `step` is absent when nothing is to be done or the item is refused. */
 export interface PlannedItem {

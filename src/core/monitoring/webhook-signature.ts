@@ -31,3 +31,12 @@ export async function verifySignature(secret: string, body: string, header: stri
   for (let i = 0; i < expected.length; i++) difference |= expected.charCodeAt(i) ^ given.charCodeAt(i)
   return difference === 0
 }
+
+/**
+ * A secret's SHA-256, hex: what a declarative apply compares a declared secret with, so that neither the
+ * held secret nor the declared one is ever shown or sent back.
+ */
+export async function secretDigest(secret: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(secret)))
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('')
+}

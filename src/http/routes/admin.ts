@@ -18,6 +18,7 @@ import {
   topicNameSchema,
   topicOffsetsSchema,
   topicSummarySchema,
+  TOPIC_EXAMPLE,
 } from '../../protocol/topics.js'
 import { defineRoute } from '../openapi/define.js'
 
@@ -27,7 +28,13 @@ const topic = { topic: topicNameSchema }
 const group = { groupId: groupIdSchema }
 /** `?dryRun=true`: validate and answer what would change; change nothing. */
 export const dryRunQuerySchema = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() })
-const dryRunTopicSchema = topicSummarySchema.extend({ dryRun: z.literal(true) }).meta({ id: 'TopicDryRun' })
+const dryRunTopicSchema = topicSummarySchema.extend({ dryRun: z.literal(true) }).meta({
+  id: 'TopicDryRun',
+  example: {
+    ...TOPIC_EXAMPLE,
+    dryRun: true,
+  },
+})
 
 export const listTopics = defineRoute({
   method: 'get',
@@ -37,7 +44,21 @@ export const listTopics = defineRoute({
   summary: "List the tenant's topics",
   description: 'Lists the topics the caller may read (all of them for an admin); internal topics are left out.',
   permission: '`topic:read`',
-  answers: { 200: { description: 'The topics', schema: z.object({ topics: z.array(topicSummarySchema) }).meta({ id: 'TopicList' }) } },
+  answers: {
+    200: {
+      description: 'The topics',
+      schema: z.object({ topics: z.array(topicSummarySchema) }).meta({
+        id: 'TopicList',
+        example: {
+          topics: [
+            {
+              ...TOPIC_EXAMPLE,
+            },
+          ],
+        },
+      }),
+    },
+  },
 })
 
 export const createTopic = defineRoute({
@@ -81,7 +102,16 @@ export const deleteTopic = defineRoute({
   permission: '`topic:delete` on the topic',
   params: topic,
   answers: {
-    200: { description: 'The topic as it was', schema: topicSummarySchema.extend({ deleted: z.literal(true) }).meta({ id: 'DeletedTopic' }) },
+    200: {
+      description: 'The topic as it was',
+      schema: topicSummarySchema.extend({ deleted: z.literal(true) }).meta({
+        id: 'DeletedTopic',
+        example: {
+          ...TOPIC_EXAMPLE,
+          deleted: true,
+        },
+      }),
+    },
   },
   errors: ['UNKNOWN_TOPIC_OR_PARTITION', 'INVALID_TOPIC_EXCEPTION'],
 })
@@ -102,7 +132,13 @@ export const createPartitions = defineRoute({
   answers: {
     200: {
       description: 'The topic with its new partition count (with `dryRun: true` on a dry run)',
-      schema: topicSummarySchema.extend({ dryRun: z.literal(true).optional() }).meta({ id: 'TopicWithPartitions' }),
+      schema: topicSummarySchema.extend({ dryRun: z.literal(true).optional() }).meta({
+        id: 'TopicWithPartitions',
+        example: {
+          ...TOPIC_EXAMPLE,
+          partitions: 6,
+        },
+      }),
     },
   },
   errors: ['UNKNOWN_TOPIC_OR_PARTITION', 'INVALID_PARTITIONS', 'INVALID_TOPIC_EXCEPTION', 'POLICY_VIOLATION'],
@@ -166,7 +202,18 @@ export const listGroups = defineRoute({
   summary: "List the tenant's consumer groups",
   permission: '`group:read`',
   answers: {
-    200: { description: 'The groups the caller may read', schema: z.object({ groups: z.array(groupListingSchema) }).meta({ id: 'GroupList' }) },
+    200: {
+      description: 'The groups the caller may read',
+      schema: z.object({ groups: z.array(groupListingSchema) }).meta({
+        id: 'GroupList',
+        example: {
+          groups: [
+            { groupId: 'billing', state: 'Stable', members: 2 },
+            { groupId: 'search', state: 'Empty', members: 0 },
+          ],
+        },
+      }),
+    },
   },
 })
 
@@ -196,7 +243,10 @@ export const resetOffsets = defineRoute({
   answers: {
     200: {
       description: 'The offsets committed',
-      schema: z.object({ groupId: z.string(), offsets: z.array(committedOffsetDescriptionSchema) }).meta({ id: 'ResetOffsetsResult' }),
+      schema: z.object({ groupId: z.string(), offsets: z.array(committedOffsetDescriptionSchema) }).meta({
+        id: 'ResetOffsetsResult',
+        example: { groupId: 'billing', offsets: [{ topic: 'orders', partition: 0, offset: 120, metadata: null, committedAt: 1767225600000 }] },
+      }),
     },
   },
   errors: ['UNKNOWN_TOPIC_OR_PARTITION', 'NON_EMPTY_GROUP'],
@@ -212,7 +262,12 @@ export const deleteGroup = defineRoute({
   permission: '`group:admin` on the group',
   params: group,
   answers: {
-    200: { description: 'The group was deleted', schema: z.object({ groupId: z.string(), deleted: z.literal(true) }).meta({ id: 'DeletedGroup' }) },
+    200: {
+      description: 'The group was deleted',
+      schema: z
+        .object({ groupId: z.string(), deleted: z.literal(true) })
+        .meta({ id: 'DeletedGroup', example: { groupId: 'billing', deleted: true } }),
+    },
   },
   errors: ['GROUP_ID_NOT_FOUND', 'NON_EMPTY_GROUP'],
 })

@@ -81,7 +81,10 @@ export const commit = defineRoute({
   body: commitRequestSchema,
   bodyExample: { memberId: 'm-4f2a9c', memberEpoch: 1, offsets: [{ topic: 'orders', partition: 0, offset: 43 }] },
   answers: {
-    200: { description: 'How many offsets were committed', schema: z.object({ committed: z.number().int() }).meta({ id: 'CommitResult' }) },
+    200: {
+      description: 'How many offsets were committed',
+      schema: z.object({ committed: z.number().int() }).meta({ id: 'CommitResult', example: { committed: 2 } }),
+    },
   },
   errors: [...FENCING, 'PARTITION_NOT_ASSIGNED', 'UNSUPPORTED_VERSION', 'UNKNOWN_TOPIC_OR_PARTITION'],
 })
@@ -99,7 +102,9 @@ export const leave = defineRoute({
   answers: {
     200: {
       description: 'The member left; its partitions go to the others',
-      schema: z.object({ groupId: z.string(), memberId: z.string(), left: z.literal(true) }).meta({ id: 'LeaveResult' }),
+      schema: z
+        .object({ groupId: z.string(), memberId: z.string(), left: z.literal(true) })
+        .meta({ id: 'LeaveResult', example: { groupId: 'billing', memberId: 'm-7c1e2f', left: true } }),
     },
   },
   errors: FENCING,
@@ -128,7 +133,10 @@ export const offsets = defineRoute({
   answers: {
     200: {
       description: 'Every committed offset of the group',
-      schema: z.object({ groupId: z.string(), offsets: z.array(committedOffsetDescriptionSchema) }).meta({ id: 'GroupOffsets' }),
+      schema: z.object({ groupId: z.string(), offsets: z.array(committedOffsetDescriptionSchema) }).meta({
+        id: 'GroupOffsets',
+        example: { groupId: 'billing', offsets: [{ topic: 'orders', partition: 0, offset: 120, metadata: null, committedAt: 1767225600000 }] },
+      }),
     },
   },
 })

@@ -87,7 +87,7 @@ export const createWebhook = defineRoute({
   tag: alerts,
   summary: 'Subscribe a webhook to alert events',
   description:
-    'Events are POSTed to `url` (https, or http to localhost) signed with `kafdo-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`; the `alertEvent` webhook of this document describes the body. The secret is in this answer only.',
+    'Events are POSTed to `url` (https, or http to localhost) signed with `kafdo-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`; the `alertEvent` webhook of this document describes the body. The secret is in this answer only. A `name`, unique in the tenant, lets `kafdo apply` (`POST /admin/apply`, its `webhooks` section) find the subscription it declares.',
   permission: '`webhook:admin`',
   body: createWebhookRequestSchema,
   bodyExample: { url: 'https://alerts.example.com/kafdo', events: ['record.dead_lettered', 'health.threshold_crossed'] },
@@ -105,7 +105,22 @@ export const listWebhooks = defineRoute({
   answers: {
     200: {
       description: 'The subscriptions, without secrets',
-      schema: z.object({ webhooks: z.array(webhookDescriptionSchema) }).meta({ id: 'WebhookList' }),
+      schema: z.object({ webhooks: z.array(webhookDescriptionSchema) }).meta({
+        id: 'WebhookList',
+        example: {
+          webhooks: [
+            {
+              id: 'wh_3f9a1c0e7b2d4a68',
+              name: 'oncall',
+              url: 'https://alerts.example.com/kafdo',
+              events: ['record.dead_lettered', 'health.threshold_crossed'],
+              format: 'json',
+              description: 'on-call channel',
+              createdAt: 1767225600000,
+            },
+          ],
+        },
+      }),
     },
   },
 })
@@ -130,7 +145,14 @@ export const deleteWebhook = defineRoute({
   summary: 'Delete a webhook subscription',
   permission: '`webhook:admin`',
   params: webhook,
-  answers: { 200: { description: 'Deleted', schema: z.object({ id: z.string(), deleted: z.literal(true) }).meta({ id: 'DeletedWebhook' }) } },
+  answers: {
+    200: {
+      description: 'Deleted',
+      schema: z
+        .object({ id: z.string(), deleted: z.literal(true) })
+        .meta({ id: 'DeletedWebhook', example: { id: 'wh_3f9a1c0e7b2d4a68', deleted: true } }),
+    },
+  },
   errors: ['NOT_FOUND'],
 })
 
@@ -146,7 +168,26 @@ export const webhookDeliveries = defineRoute({
   answers: {
     200: {
       description: 'The newest deliveries first',
-      schema: z.object({ id: z.string(), deliveries: z.array(webhookDeliverySchema) }).meta({ id: 'WebhookDeliveries' }),
+      schema: z.object({ id: z.string(), deliveries: z.array(webhookDeliverySchema) }).meta({
+        id: 'WebhookDeliveries',
+        example: {
+          id: 'wh_3f9a1c0e7b2d4a68',
+          deliveries: [
+            {
+              eventId: 'evt_6c1f0e2d9a3b4c5d',
+              type: 'record.dead_lettered',
+              status: 'delivered',
+              attempts: 2,
+              lastStatus: 200,
+              lastError: null,
+              createdAt: 1767225600000,
+              lastAttemptAt: 1767225602000,
+              nextAttemptAt: null,
+              deliveredAt: 1767225602000,
+            },
+          ],
+        },
+      }),
     },
   },
   errors: ['NOT_FOUND'],
@@ -161,11 +202,19 @@ export const testWebhook = defineRoute({
   description: 'Queues a `webhook.test` event for delivery; its outcome shows in the deliveries.',
   permission: '`webhook:admin`',
   params: webhook,
-  answers: { 202: { description: 'The event was queued', schema: z.object({ eventId: z.string() }).meta({ id: 'WebhookTestEvent' }) } },
+  answers: {
+    202: {
+      description: 'The event was queued',
+      schema: z.object({ eventId: z.string() }).meta({ id: 'WebhookTestEvent', example: { eventId: 'evt_6c1f0e2d9a3b4c5d' } }),
+    },
+  },
   errors: ['NOT_FOUND'],
 })
 
-const groupHealthAnswer = z.object({ groupId: z.string(), thresholds: z.array(groupHealthThresholdSchema) }).meta({ id: 'GroupHealthPolicy' })
+const groupHealthAnswer = z.object({ groupId: z.string(), thresholds: z.array(groupHealthThresholdSchema) }).meta({
+  id: 'GroupHealthPolicy',
+  example: { groupId: 'billing', thresholds: [{ metric: 'lag', op: '>', value: 10000, forMs: 300000, severity: 'failing' }] },
+})
 
 export const getGroupHealthPolicy = defineRoute({
   method: 'get',

@@ -6,6 +6,7 @@ import {
   extendResultSchema,
   leasedMessageSchema,
   nackResultSchema,
+  QUEUE_EXAMPLE,
   queueDescriptionSchema,
   queueDetailsSchema,
   queueRecordSchema,
@@ -43,8 +44,20 @@ const WRITE_ERRORS = [
   'POLICY_VIOLATION',
   'THROTTLING_QUOTA_EXCEEDED',
 ] as const
-const messagesSchema = z.object({ messages: z.array(queueRecordSchema) }).meta({ id: 'QueueRecords' })
-const createdQueueSchema = queueDescriptionSchema.extend({ dryRun: z.boolean() }).meta({ id: 'CreatedQueue' })
+const record = { partition: 0, offset: 42, timestamp: 1767225600000, key: 'order-42', value: { id: 'order-42' }, headers: { source: 'checkout' } }
+const messagesSchema = z.object({ messages: z.array(queueRecordSchema) }).meta({ id: 'QueueRecords', example: { messages: [record] } })
+const createdQueueSchema = queueDescriptionSchema
+  .extend({ dryRun: z.boolean() })
+  .meta({ id: 'CreatedQueue', example: { ...QUEUE_EXAMPLE, dryRun: false } })
+const queueListSchema = z.object({ queues: z.array(queueDescriptionSchema) }).meta({ id: 'QueueList', example: { queues: [QUEUE_EXAMPLE] } })
+const queueUpdateSchema = z.object({ before: queueDescriptionSchema, after: queueDescriptionSchema, applied: z.boolean() }).meta({
+  id: 'QueueUpdate',
+  example: { before: QUEUE_EXAMPLE, after: { ...QUEUE_EXAMPLE, policy: { ...QUEUE_EXAMPLE.policy, visibilityTimeoutMs: 60000 } }, applied: true },
+})
+const receivedSchema = z.object({ messages: z.array(leasedMessageSchema) }).meta({
+  id: 'ReceivedMessages',
+  example: { messages: [{ ...record, key: null, leaseId: '0:42:k3x9q2', deliveryCount: 1 }] },
+})
 
 export const createQueue = defineRoute({
   method: 'post',
@@ -79,7 +92,7 @@ export const listQueues = defineRoute({
   description: 'Every topic the caller may read, as a queue, filtered by `tag` or name `prefix`.',
   permission: '`topic:read`',
   query: listQueuesQuerySchema,
-  answers: { 200: { description: 'The queues', schema: z.object({ queues: z.array(queueDescriptionSchema) }).meta({ id: 'QueueList' }) } },
+  answers: { 200: { description: 'The queues', schema: queueListSchema } },
 })
 
 export const getQueue = defineRoute({
@@ -105,7 +118,12 @@ export const deleteQueue = defineRoute({
   summary: 'Delete a queue and its dead-letter queue',
   permission: '`topic:delete` on the queue and on `<name>-dlq`',
   params: queue,
-  answers: { 200: { description: 'Deleted', schema: z.object({ name: z.string(), deleted: z.literal(true) }).meta({ id: 'DeletedQueue' }) } },
+  answers: {
+    200: {
+      description: 'Deleted',
+      schema: z.object({ name: z.string(), deleted: z.literal(true) }).meta({ id: 'DeletedQueue', example: { name: 'jobs', deleted: true } }),
+    },
+  },
   errors: ['UNKNOWN_TOPIC_OR_PARTITION', 'INVALID_TOPIC_EXCEPTION'],
 })
 
@@ -121,12 +139,7 @@ export const updateQueue = defineRoute({
   query: dryRunQuerySchema,
   body: updateQueueRequestSchema,
   bodyExample: { visibilityTimeoutMs: 60000, deadLetter: { retentionMs: 604800000 } },
-  answers: {
-    200: {
-      description: 'The queue before and after',
-      schema: z.object({ before: queueDescriptionSchema, after: queueDescriptionSchema, applied: z.boolean() }).meta({ id: 'QueueUpdate' }),
-    },
-  },
+  answers: { 200: { description: 'The queue before and after', schema: queueUpdateSchema } },
   errors: ['UNKNOWN_TOPIC_OR_PARTITION', 'INVALID_CONFIG', 'INVALID_PARTITIONS', 'POLICY_VIOLATION', 'INVALID_TOPIC_EXCEPTION'],
 })
 
@@ -141,7 +154,18 @@ export const sendMessages = defineRoute({
   params: queue,
   body: queueProduceRequestSchema,
   bodyExample: { messages: [{ value: { job: 'resize', image: 'a.png' } }, { value: { job: 'resize', image: 'b.png' }, ttlMs: 3600000 }] },
-  answers: { 200: { description: 'Where the messages were written', schema: z.union([recordMetadataSchema, produceBatchResponseSchema]) } },
+  answers: {
+    200: {
+      description: 'Where the messages were written',
+      schema: z.union([recordMetadataSchema, produceBatchResponseSchema]),
+      example: {
+        results: [
+          { topic: 'jobs', partition: 0, offset: 42, timestamp: 1767225600000 },
+          { topic: 'jobs', partition: 1, offset: 17, timestamp: 1767225600000 },
+        ],
+      },
+    },
+  },
   errors: WRITE_ERRORS,
 })
 
@@ -187,12 +211,7 @@ export const receive = defineRoute({
   params: queue,
   body: receiveRequestSchema,
   bodyExample: { consumerId: 'worker-1', max: 10, waitMs: 5000 },
-  answers: {
-    200: {
-      description: 'The leased messages (possibly none)',
-      schema: z.object({ messages: z.array(leasedMessageSchema) }).meta({ id: 'ReceivedMessages' }),
-    },
-  },
+  answers: { 200: { description: 'The leased messages (possibly none)', schema: receivedSchema } },
   errors: ['UNKNOWN_TOPIC_OR_PARTITION', 'THROTTLING_QUOTA_EXCEEDED'],
 })
 
@@ -279,7 +298,12 @@ export const redrive = defineRoute({
   params: queue,
   body: redriveRequestSchema,
   bodyExample: { limit: 100 },
-  answers: { 200: { description: 'How many were sent back', schema: z.object({ redriven: z.number().int() }).meta({ id: 'RedriveResult' }) } },
+  answers: {
+    200: {
+      description: 'How many were sent back',
+      schema: z.object({ redriven: z.number().int() }).meta({ id: 'RedriveResult', example: { redriven: 3 } }),
+    },
+  },
   errors: WRITE_ERRORS,
 })
 
@@ -293,6 +317,8 @@ export const purgeDlq = defineRoute({
   permission: '`topic:delete` on `<name>-dlq`',
   params: queue,
   query: z.strictObject({ beforeOffset: z.coerce.number().int().nonnegative().optional() }),
-  answers: { 200: { description: 'How many were deleted', schema: z.object({ purged: z.number().int() }).meta({ id: 'PurgeResult' }) } },
+  answers: {
+    200: { description: 'How many were deleted', schema: z.object({ purged: z.number().int() }).meta({ id: 'PurgeResult', example: { purged: 3 } }) },
+  },
   errors: ['UNKNOWN_TOPIC_OR_PARTITION'],
 })

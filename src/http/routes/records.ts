@@ -87,7 +87,9 @@ export const partitionOffsets = defineRoute({
   answers: {
     200: {
       description: 'The log start offset and the next offset to be written',
-      schema: partitionOffsetsSchema.extend({ topic: z.string() }).meta({ id: 'PartitionOffsetsOfTopic' }),
+      schema: partitionOffsetsSchema
+        .extend({ topic: z.string() })
+        .meta({ id: 'PartitionOffsetsOfTopic', example: { topic: 'orders', partition: 0, earliest: 0, latest: 120 } }),
     },
   },
   errors: ['UNKNOWN_TOPIC_OR_PARTITION'],

@@ -16,7 +16,9 @@ import { defineRoute } from '../openapi/define.js'
 const keys = 'API keys'
 const quotas = 'Quotas'
 const tenants = 'Tenants'
-const tenantQuotasSchema = z.object({ tenant: z.string(), quotas: quotasSchema }).meta({ id: 'TenantQuotasAnswer' })
+const tenantQuotasSchema = z
+  .object({ tenant: z.string(), quotas: quotasSchema })
+  .meta({ id: 'TenantQuotasAnswer', example: { tenant: 'acme', quotas: { produceBytesPerSec: 1048576, maxTopics: 100, maxPartitions: 1000 } } })
 
 export const createApiKey = defineRoute({
   method: 'post',
@@ -40,7 +42,26 @@ export const listApiKeys = defineRoute({
   summary: "List the tenant's API keys",
   permission: '`apikey:admin`',
   answers: {
-    200: { description: 'The keys, without secrets', schema: z.object({ keys: z.array(apiKeyDescriptionSchema) }).meta({ id: 'ApiKeyList' }) },
+    200: {
+      description: 'The keys, without secrets',
+      schema: z.object({ keys: z.array(apiKeyDescriptionSchema) }).meta({
+        id: 'ApiKeyList',
+        example: {
+          keys: [
+            {
+              keyId: 'k_8f2a9c1d3e4b5a60',
+              tenant: 'default',
+              name: 'orders-producer',
+              permissions: ['produce@orders'],
+              createdBy: 'bootstrap',
+              createdAt: 1767225600000,
+              expiresAt: null,
+              revokedAt: null,
+            },
+          ],
+        },
+      }),
+    },
   },
 })
 
@@ -55,7 +76,9 @@ export const revokeApiKey = defineRoute({
   answers: {
     200: {
       description: 'The key no longer authenticates',
-      schema: z.object({ keyId: z.string(), revoked: z.literal(true) }).meta({ id: 'RevokedApiKey' }),
+      schema: z
+        .object({ keyId: z.string(), revoked: z.literal(true) })
+        .meta({ id: 'RevokedApiKey', example: { keyId: 'k_8f2a9c1d3e4b5a60', revoked: true } }),
     },
   },
   errors: ['NOT_FOUND'],
@@ -114,7 +137,10 @@ export const listTenants = defineRoute({
   summary: 'List tenants',
   permission: '`platform:admin`',
   answers: {
-    200: { description: 'Every tenant with topics or keys', schema: z.object({ tenants: z.array(z.string()) }).meta({ id: 'TenantList' }) },
+    200: {
+      description: 'Every tenant with topics or keys',
+      schema: z.object({ tenants: z.array(z.string()) }).meta({ id: 'TenantList', example: { tenants: ['acme', 'default'] } }),
+    },
   },
 })
 
@@ -148,7 +174,7 @@ export const deleteTenant = defineRoute({
       description: 'What was deleted',
       schema: z
         .object({ tenant: z.string(), deleted: z.literal(true), topics: z.array(z.string()), groups: z.array(z.string()) })
-        .meta({ id: 'DeletedTenant' }),
+        .meta({ id: 'DeletedTenant', example: { tenant: 'acme', deleted: true, topics: ['orders', 'jobs', 'jobs-dlq'], groups: ['billing'] } }),
     },
   },
 })

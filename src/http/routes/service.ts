@@ -26,7 +26,17 @@ export const index = defineRoute({
           openapi: z.string(),
           endpoints: z.record(z.string(), z.array(z.string())),
         })
-        .meta({ id: 'ServiceIndex' }),
+        .meta({
+          id: 'ServiceIndex',
+          example: {
+            name: 'kafdo',
+            version: '0.1.0',
+            description: 'Kafka on Cloudflare Workers',
+            docs: '/docs',
+            openapi: '/openapi.json',
+            endpoints: { produce: ['POST /topics/:topic/produce', 'POST /topics/:topic/produce-batch'], health: ['GET /', 'GET /health'] },
+          },
+        }),
     },
   },
 })
@@ -57,7 +67,13 @@ export const openApiDocument = defineRoute({
   description:
     "Served without credentials: it describes the API, not any tenant's data, and is the same as the copy in the repository (`openapi/kafdo.openapi.json`).",
   public: true,
-  answers: { 200: { description: 'The OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
+  answers: {
+    200: {
+      description: 'The OpenAPI document',
+      schema: z.record(z.string(), z.unknown()),
+      example: { openapi: '3.1.0', info: { title: 'Kafdo', version: '0.1.0' }, paths: {}, components: {} },
+    },
+  },
 })
 
 export const docs = defineRoute({

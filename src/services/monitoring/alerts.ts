@@ -6,7 +6,15 @@
 import type { TenantMonitorDO } from '../../durable-objects/tenant-monitor.js'
 import type { KafdoBindings } from '../../env.js'
 import { KafdoError } from '../../protocol/errors.js'
-import type { CreatedWebhook, CreateWebhookRequest, GroupHealthPolicy, WebhookDelivery, WebhookDescription } from '../../protocol/monitoring.js'
+import type {
+  CreatedWebhook,
+  CreateWebhookRequest,
+  GroupHealthPolicy,
+  GroupHealthThreshold,
+  WebhookDelivery,
+  WebhookDescription,
+  WebhookUpdate,
+} from '../../protocol/monitoring.js'
 import { attempt, call, monitorStub } from '../stubs.js'
 
 function monitor(env: KafdoBindings, tenant: string): DurableObjectStub<TenantMonitorDO> {
@@ -35,6 +43,15 @@ export function getWebhook(env: KafdoBindings, tenant: string, id: string): Prom
   return call(() => monitor(env, tenant).webhook(id))
 }
 
+export function updateWebhook(env: KafdoBindings, tenant: string, id: string, update: WebhookUpdate): Promise<WebhookDescription> {
+  return call(() => monitor(env, tenant).updateWebhook(tenant, id, update))
+}
+
+/** SHA-256 digests of the subscriptions' secrets, by id (the secrets never leave the monitor). */
+export function webhookSecretDigests(env: KafdoBindings, tenant: string): Promise<Record<string, string>> {
+  return attempt(() => monitor(env, tenant).webhookSecretDigests())
+}
+
 export async function deleteWebhook(env: KafdoBindings, tenant: string, id: string): Promise<void> {
   await call(() => monitor(env, tenant).deleteWebhook(id))
 }
@@ -58,6 +75,11 @@ export async function setGroupHealthPolicy(
   policy: GroupHealthPolicy,
 ): Promise<GroupHealthPolicy> {
   return { thresholds: await attempt(() => monitor(env, tenant).setGroupThresholds(tenant, groupId, policy.thresholds)) }
+}
+
+/** Every consumer group of the tenant with health thresholds, by group id. */
+export function allGroupHealthThresholds(env: KafdoBindings, tenant: string): Promise<Record<string, GroupHealthThreshold[]>> {
+  return attempt(() => monitor(env, tenant).allGroupThresholds())
 }
 
 /** Starts the tenant's periodic health evaluation after topic thresholds were set (no-op without the binding). */
