@@ -3,14 +3,17 @@
  * error says why:
  * - `LEASE_NOT_HELD` (409): the lease was given to another consumer id.
  * - `LEASE_EXPIRED` (409): the lease's visibility timeout passed. Told until the record is leased again
- *   (its row keeps the expired lease), or, when the expiry used up the record's attempts and it was
- *   dead-lettered or dropped, for a day after the expiry (`expired_leases`).
+ *   (its range keeps the expired lease), or, when the expiry used up the record's attempts and it was
+ *   dead-lettered or dropped, for a day after the expiry (`expired_lease_ranges`).
  * - `UNKNOWN_LEASE` (404): no such lease: settled already (ack, nack, reject), re-leased after it
  *   expired, forgotten, or never given.
- * The checks read only what the lease names; an error changes nothing.
+ * A lease id names a record (`partition:offset:token`); the token is that of the receive that leased it,
+ * shared by the records it leased. The checks read the ranges the leases fall in with one query, and
+ * change nothing.
  */
+import { rangeAt, type DeliveryRange } from '../core/delivery-ranges.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
-import type { Delivery, DeliveryStore } from '../storage/delivery-store.js'
+import type { DeliveryStore } from '../storage/delivery-store.js'
 
 export interface LeaseRef {
   offset: number
@@ -20,7 +23,10 @@ export interface LeaseRef {
 /** How long a lease whose expiry dead-lettered or dropped its record is still told LEASE_EXPIRED. */
 export const EXPIRED_LEASE_MEMORY_MS = 86_400_000
 
-/** The deliveries of `leases`, if `memberId` holds every one of them now; otherwise the first problem. */
+/**
+ * The ranges around `leases` (read once, to change afterwards) if `memberId` holds every one of them now;
+ * otherwise the first problem.
+ */
 export function heldLeases(
   deliveries: DeliveryStore,
   partition: number,
@@ -28,16 +34,22 @@ export function heldLeases(
   memberId: string,
   leases: readonly LeaseRef[],
   now: number,
-): Result<Delivery[]> {
-  const held: Delivery[] = []
+): Result<DeliveryRange[]> {
+  if (leases.length === 0) return ok([])
+  let first = Number.POSITIVE_INFINITY
+  let last = Number.NEGATIVE_INFINITY
   for (const lease of leases) {
-    const delivery = deliveries.delivery(group, lease.offset)
-    if (delivery && delivery.token === lease.token) {
-      if (delivery.memberId !== memberId) return notHeld(lease, memberId)
-      if (delivery.state === 'delayed') return expired(lease, { redeliverAt: delivery.visibleAt }, 'the record will be delivered again')
-      if (delivery.state === 'dead') return expired(lease, { deadLettered: true }, 'it used up its attempts and goes to the dead-letter queue')
-      if (delivery.visibleAt !== null && delivery.visibleAt <= now) return expired(lease, {}, 'the record will be delivered again')
-      held.push(delivery)
+    first = Math.min(first, lease.offset)
+    last = Math.max(last, lease.offset)
+  }
+  const ranges = deliveries.around(group, first, last)
+  for (const lease of leases) {
+    const range = rangeAt(ranges, lease.offset)
+    if (range && range.token === lease.token) {
+      if (range.memberId !== memberId) return notHeld(lease, memberId)
+      if (range.state === 'delayed') return expired(lease, { redeliverAt: range.visibleAt }, 'the record will be delivered again')
+      if (range.state === 'dead') return expired(lease, { deadLettered: true }, 'it used up its attempts and goes to the dead-letter queue')
+      if (range.visibleAt !== null && range.visibleAt <= now) return expired(lease, {}, 'the record will be delivered again')
       continue
     }
     const gone = deliveries.expiredLease(group, lease.offset, lease.token, now - EXPIRED_LEASE_MEMORY_MS)
@@ -51,7 +63,7 @@ export function heldLeases(
       ? expired(lease, { deadLettered: true }, 'it used up its attempts and was dead-lettered')
       : expired(lease, { dropped: true }, 'it used up its attempts and was dropped (the queue has no dead-letter queue)')
   }
-  return ok(held)
+  return ok(ranges)
 }
 
 function notHeld(lease: LeaseRef, memberId: string): Result<never> {

@@ -17,6 +17,7 @@ import { fail, ok, type Result } from '../protocol/errors.js'
 import { runMigrations } from '../storage/migrations.js'
 import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-store.js'
 import { KindTimers } from '../storage/timers.js'
+import { partitionDeadLetterSource } from './dead-letter-source.js'
 import { DeadLetterDrain } from './dead-letters.js'
 import { MonitorOutbox } from './monitor-outbox.js'
 import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, type PartitionMetrics } from './partition-activity.js'
@@ -73,28 +74,14 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       policy: () => this.#log.meta!.queue,
       logStart: () => this.#log.logStart,
       logEnd: () => this.#log.logEnd,
-      recordTexts: (offsets, now) => this.#log.recordTexts(offsets, now),
       onFailure: (failure) => {
-        if (failure.outcome === 'delayed') this.#activity.add('redeliveries', 1)
-        if (failure.expired) this.#activity.add('leasesExpired', 1)
+        const records = failure.last - failure.first + 1
+        if (failure.outcome === 'delayed') this.#activity.add('redeliveries', records)
+        if (failure.expired) this.#activity.add('leasesExpired', records)
         this.#outbox.retriesExhausted(this.#log.meta!, failure, Date.now())
       },
     })
-    this.#deadLetters = new DeadLetterDrain(
-      () => ({
-        meta: this.#log.meta!,
-        env,
-        record: (offset) => this.#log.recordTexts([offset]).get(offset),
-        done: (delivery, written, dlq) => {
-          ctx.storage.transactionSync(() => {
-            this.#log.deliveries.deleteDelivery(delivery.group, delivery.offset)
-            if (written) this.#log.store.addCounters(0, 1)
-          })
-          if (written && dlq) this.#outbox.deadLettered(this.#log.meta!, delivery, dlq, Date.now())
-        },
-      }),
-      () => this.#log.deliveries.deadDeliveries(),
-    )
+    this.#deadLetters = new DeadLetterDrain(() => partitionDeadLetterSource(ctx.storage, env, this.#log, this.#queue, this.#outbox))
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, PARTITION_MIGRATIONS)
       this.#log.load()
@@ -276,7 +263,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       logEnd: this.#log.logEnd,
       expired: counters.expired,
       deadLettered: counters.deadLettered,
-      deadPending: this.#log.deliveries.deadDeliveries().length,
+      deadPending: this.#log.deliveries.deadCount(),
       oldestTimestamp: (oldest === undefined ? undefined : recordTimestamp(oldest)) ?? null,
     })
   }

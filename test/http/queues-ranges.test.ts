@@ -1,0 +1,250 @@
+/**
+ * Queue bookkeeping in ranges: a receive's records are one range row, acks split it (in any order) and
+ * remove it, records that become alike merge again; lease expiry inside a range; crashes (evictions and
+ * aborts) between a lease and its ack lose nothing and settle nothing twice; dead letters go to the DLQ
+ * in batches, once, even when a batch is written again after a crash.
+ */
+import { abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import { partitionDeadLetterSource } from '../../src/durable-objects/dead-letter-source'
+import { routeDeadLetters } from '../../src/durable-objects/dead-letters'
+import { MonitorOutbox } from '../../src/durable-objects/monitor-outbox'
+import { PartitionLog } from '../../src/durable-objects/partition-log'
+import { PartitionQueue } from '../../src/durable-objects/partition-queue'
+import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
+import type { KafdoEnv } from '../../src/env'
+import { request, uniqueName } from '../support/http'
+import { ack, createQueue, deadLetters, fastRetry, nack, partition, receive, send, stats } from '../support/queues'
+
+type Row = { first: number; last: number; state: string; token: string | null }
+
+/** The group's range rows as stored. */
+async function ranges(queue: string): Promise<Row[]> {
+  const { stub } = await partition(queue)
+  return runInDurableObject(stub, (_i: TopicPartitionDO, state) =>
+    state.storage.sql
+      .exec<Row>("SELECT first_offset AS first, last_offset AS last, state, token FROM delivery_ranges WHERE group_id = 'default' ORDER BY first_offset")
+      .toArray(),
+  )
+}
+const spans = (rows: Row[]) => rows.map((r) => [r.first, r.last, r.state])
+
+async function queueOf(records: number, policy: Record<string, unknown> = {}): Promise<string> {
+  const name = uniqueName('ranges')
+  await createQueue({ name, ...policy })
+  await send(
+    name,
+    Array.from({ length: records }, (_, i) => ({ value: i })),
+  )
+  return name
+}
+
+/** Runs the partition's alarm now (lease expiry, redelivery, DLQ routing), whenever it was set for. */
+async function alarmNow(queue: string): Promise<void> {
+  const { stub } = await partition(queue)
+  await runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.setAlarm(Date.now()))
+  await runDurableObjectAlarm(stub)
+}
+
+describe('Queues > ranges', () => {
+  it('stores a receive as one range, splits it by acks in any order, and removes it when every record is acked', async () => {
+    const name = await queueOf(10)
+    const leased = await receive(name, 'w', { max: 10 })
+    expect(spans(await ranges(name))).toEqual([[0, 9, 'leased']])
+    const id = (offset: number) => leased[offset]!.leaseId
+
+    expect((await ack(name, 'w', [id(5)])).body).toEqual({ acked: 1 })
+    expect((await ack(name, 'w', [id(9), id(2)])).body).toEqual({ acked: 2 })
+    expect(spans(await ranges(name))).toEqual([
+      [0, 1, 'leased'],
+      [3, 4, 'leased'],
+      [6, 8, 'leased'],
+    ])
+    expect(await stats(name)).toMatchObject({ inFlight: 7, depth: 7 })
+    // Acked records stay acked; the others are still held.
+    expect((await ack(name, 'w', [id(5)])).body.error).toMatchObject({ code: 'UNKNOWN_LEASE' })
+    expect((await ack(name, 'w', [0, 1, 3, 4, 6, 7, 8].map(id))).body).toEqual({ acked: 7 })
+    expect(await ranges(name)).toEqual([])
+    expect(await stats(name)).toMatchObject({ inFlight: 0, depth: 0 })
+  })
+
+  it('merges records that become alike: nacked one by one, redelivered together, they are one range again', async () => {
+    const name = await queueOf(6, { retry: fastRetry(5) })
+    const leased = await receive(name, 'w', { max: 6 })
+    for (const offset of [4, 1, 2]) await nack(name, 'w', leased[offset]!.leaseId, { delayMs: 0 })
+    expect(spans(await ranges(name))).toEqual([
+      [0, 0, 'leased'],
+      [1, 2, 'delayed'],
+      [3, 3, 'leased'],
+      [4, 4, 'delayed'],
+      [5, 5, 'leased'],
+    ])
+    const again = await receive(name, 'v', { max: 6 })
+    expect(again.map((m) => [m.offset, m.deliveryCount])).toEqual([
+      [1, 2],
+      [2, 2],
+      [4, 2],
+    ])
+    const rows = await ranges(name)
+    expect(spans(rows)).toEqual([
+      [0, 0, 'leased'],
+      [1, 2, 'leased'],
+      [3, 3, 'leased'],
+      [4, 4, 'leased'],
+      [5, 5, 'leased'],
+    ])
+    expect(new Set(rows.map((r) => r.token)).size).toBe(2) // the first receive's token, and the second's
+    expect((await ack(name, 'v', again.map((m) => m.leaseId))).body).toEqual({ acked: 3 })
+    expect((await ack(name, 'w', [0, 3, 5].map((o) => leased[o]!.leaseId))).body).toEqual({ acked: 3 })
+    expect(await ranges(name)).toEqual([])
+  })
+
+  it('expires what is left of a lease when part of its range was acked: those records come back, the acked ones never', async () => {
+    const name = await queueOf(8, { retry: fastRetry(3) })
+    const leased = await receive(name, 'w', { max: 8, visibilityTimeoutMs: 1000 })
+    await ack(
+      name,
+      'w',
+      leased.slice(0, 3).map((m) => m.leaseId),
+    )
+    await ack(name, 'w', [leased[6]!.leaseId])
+    await alarmNow(name)
+    // Still held by its holder's lease id, which is told it expired; the acked ones are gone for good.
+    expect((await ack(name, 'w', [leased[4]!.leaseId])).body.error).toMatchObject({ code: 'LEASE_EXPIRED', details: { redeliverAt: expect.any(Number) } })
+    expect((await ack(name, 'x', [leased[4]!.leaseId])).body.error).toMatchObject({ code: 'LEASE_NOT_HELD' })
+    expect((await ack(name, 'w', [leased[1]!.leaseId])).body.error).toMatchObject({ code: 'UNKNOWN_LEASE' })
+    expect(await stats(name)).toMatchObject({ ready: 4, inFlight: 0, depth: 4 })
+    const again = await receive(name, 'x', { max: 8 })
+    expect(again.map((m) => [m.offset, m.deliveryCount])).toEqual([
+      [3, 2],
+      [4, 2],
+      [5, 2],
+      [7, 2],
+    ])
+    expect((await ack(name, 'w', [leased[4]!.leaseId])).body.error).toMatchObject({ code: 'UNKNOWN_LEASE' })
+    expect((await ack(name, 'x', again.map((m) => m.leaseId))).body).toEqual({ acked: 4 })
+    expect(await stats(name)).toMatchObject({ depth: 0 })
+  })
+
+  it('extends one record of a range alone: the rest of the range expires, that record stays leased', async () => {
+    const name = await queueOf(3, { retry: fastRetry(3) })
+    const leased = await receive(name, 'w', { max: 3, visibilityTimeoutMs: 1000 })
+    expect((await request('POST', `/queues/${name}/extend`, { consumerId: 'w', leaseId: leased[1]!.leaseId, visibilityTimeoutMs: 600_000 })).status).toBe(200)
+    const { stub } = await partition(name)
+    await runDurableObjectAlarm(stub) // the earliest deadline: records 0 and 2
+    expect(await stats(name)).toMatchObject({ ready: 2, inFlight: 1 })
+    expect((await ack(name, 'w', [leased[1]!.leaseId])).body).toEqual({ acked: 1 })
+  })
+
+  it('keeps leases and acks across an eviction between lease and ack: nothing lost, nothing settled twice', async () => {
+    const name = await queueOf(10, { retry: fastRetry(3) })
+    const first = await receive(name, 'w', { max: 6, visibilityTimeoutMs: 1000 })
+    const { stub } = await partition(name)
+    await evictDurableObject(stub)
+    expect((await ack(name, 'w', first.slice(0, 4).map((m) => m.leaseId))).body).toEqual({ acked: 4 })
+    await evictDurableObject(stub)
+    // The acked records are finished for good; the other two come back after their lease ran out.
+    expect((await ack(name, 'w', [first[0]!.leaseId])).body.error).toMatchObject({ code: 'UNKNOWN_LEASE' })
+    await alarmNow(name)
+    const rest = await receive(name, 'v', { max: 10 })
+    expect(rest.map((m) => [m.offset, m.deliveryCount])).toEqual([
+      [4, 2],
+      [5, 2],
+      [6, 1],
+      [7, 1],
+      [8, 1],
+      [9, 1],
+    ])
+    expect((await ack(name, 'v', rest.map((m) => m.leaseId))).body).toEqual({ acked: 6 })
+    expect(await stats(name)).toMatchObject({ depth: 0, inFlight: 0 })
+  })
+
+  it('loses no lease and no ack when every object is aborted (a crash) between a receive and its ack', async () => {
+    const name = await queueOf(5, { retry: fastRetry(3) })
+    const leased = await receive(name, 'w', { max: 5 })
+    await abortAllDurableObjects()
+    expect((await ack(name, 'w', leased.slice(0, 2).map((m) => m.leaseId))).body).toEqual({ acked: 2 })
+    await abortAllDurableObjects()
+    expect(await stats(name)).toMatchObject({ inFlight: 3, depth: 3 })
+    expect(await receive(name, 'v', { max: 5 })).toEqual([])
+    expect((await ack(name, 'w', leased.slice(2).map((m) => m.leaseId))).body).toEqual({ acked: 3 })
+    expect(await stats(name)).toMatchObject({ depth: 0 })
+  })
+})
+
+describe('Queues > dead letters in batches', () => {
+  it('writes the records that die together (an expired lease of 300) to the DLQ in one batch', async () => {
+    const name = await queueOf(300, { retry: fastRetry(1) })
+    const leased = await receive(name, 'w', { max: 300, visibilityTimeoutMs: 1000 })
+    expect(leased).toHaveLength(300)
+    await alarmNow(name)
+    expect((await request('GET', `/queues/${name}`)).body.stats).toMatchObject({ deadLettered: 300, depth: 0 })
+    const dead = await deadLetters(name)
+    expect(new Set(dead.map((m) => m.headers['kafdo-dlq-original-offset'])).size).toBe(100) // the first page
+    // One idempotent write for all of them: the DLQ partition remembers one batch of the producer.
+    const dlq = await partition(`${name}-dlq`)
+    const recent = await runInDurableObject(dlq.stub, (_i: TopicPartitionDO, state) =>
+      state.storage.sql.exec<{ recent: string }>('SELECT recent FROM producers').toArray(),
+    )
+    expect(recent.map((r) => JSON.parse(r.recent) as unknown[])).toEqual([[[1, 0, 299]]])
+  })
+
+  it('writes a batch once when routing stops after the DLQ write and before the partition forgot it (a crash), then runs again', async () => {
+    const name = await queueOf(50, { retry: fastRetry(1) })
+    await receive(name, 'w', { max: 50, visibilityTimeoutMs: 1000 })
+    const { stub } = await partition(name)
+    // The lease expires (the records die together); routing writes the batch, then the object "crashes"
+    // before finishing it: the partition still has the batch's bound and its dead records.
+    await runInDurableObject(stub, async (_i: TopicPartitionDO, state) => {
+      const log = new PartitionLog(state.storage)
+      log.load()
+      const queue = new PartitionQueue({
+        store: log.store,
+        deliveries: log.deliveries,
+        storage: state.storage,
+        partition: () => 0,
+        policy: () => log.meta!.queue,
+        logStart: () => log.logStart,
+        logEnd: () => log.logEnd,
+      })
+      expect(queue.failExpiredLeases(Date.now() + 5_000)).toBe(50)
+      const source = partitionDeadLetterSource(state.storage, env as KafdoEnv, log, queue, new MonitorOutbox(env as KafdoEnv))
+      const crashing = {
+        ...source,
+        finish: () => {
+          throw new Error('crash after the DLQ write')
+        },
+      }
+      await expect(routeDeadLetters(crashing)).rejects.toThrow('crash after the DLQ write')
+      expect(log.store.readDlqBatch()).not.toBeNull()
+      expect(log.deliveries.deadCount()).toBe(50)
+    })
+    await evictDurableObject(stub)
+    await alarmNow(name)
+    await alarmNow(name)
+    const dlqStats = (await request('GET', `/queues/${name}`)).body.stats
+    expect(dlqStats).toMatchObject({ deadLettered: 50, depth: 0 })
+    const offsets = (await request('GET', `/queues/${name}/dlq?limit=100`)).body.messages.map(
+      (m: { headers: Record<string, string> }) => m.headers['kafdo-dlq-original-offset'],
+    )
+    expect(offsets).toHaveLength(50)
+    expect(new Set(offsets).size).toBe(50)
+    const pending = await runInDurableObject(stub, (_i: TopicPartitionDO, state) =>
+      state.storage.sql.exec<{ n: number; b: number | null }>("SELECT COUNT(*) AS n, (SELECT dlq_batch_through FROM partition_meta) AS b FROM delivery_ranges WHERE state = 'dead'").one(),
+    )
+    expect(pending).toEqual({ n: 0, b: null })
+  })
+
+  it('batches nacks that arrive while a batch is being written, each record written once', async () => {
+    const name = await queueOf(40, { retry: fastRetry(1) })
+    const leased = await receive(name, 'w', { max: 40 })
+    await Promise.all(leased.map((m) => nack(name, 'w', m.leaseId)))
+    await alarmNow(name)
+    expect((await request('GET', `/queues/${name}`)).body.stats).toMatchObject({ deadLettered: 40, depth: 0 })
+    const offsets = (await request('GET', `/queues/${name}/dlq?limit=100`)).body.messages.map(
+      (m: { headers: Record<string, string> }) => m.headers['kafdo-dlq-original-offset'],
+    )
+    expect(new Set(offsets).size).toBe(40)
+    expect(offsets).toHaveLength(40)
+  })
+})
