@@ -3,14 +3,17 @@
  *
  * - receive+ack: consumers each loop `POST /queues/:name/receive {consumerId, max}` then
  *   `POST /queues/:name/ack {consumerId, leaseIds}` until the queue is drained or the deadline passes;
- * - DLQ routing: with retry `{strategy: 'fixed', delayMs: 0, maxAttempts: 1}` every nack dead-letters the
- *   record into `<name>-dlq` (src/durable-objects/partition-queue.ts #fail, routed in the same request by
- *   dead-letters.ts); records dead-lettered per second, checked against `GET /queues/:name` stats.
+ * - dead letters by nack: with retry `{strategy: 'fixed', delayMs: 0, maxAttempts: 1}` every nack
+ *   dead-letters its record into `<name>-dlq` (routed within the request, in batches with whatever else
+ *   died meanwhile; src/durable-objects/dead-letters.ts);
+ * - dead letters by lease expiry: consumers lease the whole queue and settle nothing; when the leases run
+ *   out, every record dies at once and the partitions' alarms route them in batches. Records routed per
+ *   second, from the earliest lease deadline until `GET /queues/:name` counts them all in the DLQ.
  *
- * Rows written are *derived* from the design, as for produce (see cost.mjs): a receive inserts one
- * `deliveries` row per leased record and upserts the group's `share_groups` cursor once per partition it
- * asks; an ack deletes the record's `deliveries` row. DO requests are the partition RPCs the service
- * fans each request out to (src/services/queues.ts receive/ack).
+ * Rows written are *derived* from the design (bench/README.md gives the formulas), since Kafdo exposes no
+ * rows-written counter; test/durable-objects/queue-cost.test.ts counts the rows a partition really writes
+ * (SQLite's own `rowsWritten`) for the same shapes and checks them against these formulas. DO requests
+ * are the partition RPCs the service fans each request out to (src/services/queue-receive.ts, queues.ts).
  */
 import { PRICE_PER_MILLION_DO_REQUESTS, PRICE_PER_MILLION_ROWS_WRITTEN } from './cost.mjs'
 import { request, requestJson } from './http.mjs'
@@ -18,6 +21,11 @@ import { percentiles, rates } from './load.mjs'
 import { makeRecord } from './records.mjs'
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Records per dead-letter batch (src/durable-objects/dead-letters.ts DLQ_BATCH_RECORDS). */
+const DLQ_BATCH_RECORDS = 1000
+/** Records per stored log batch row at ~1 KB each (MAX_STORED_BATCH_BYTES / record size, as the DLQ stores them). */
+const DLQ_RECORDS_PER_ROW = 700
 
 export async function createQueue(base, queue) {
   return requestJson(base, 'POST', '/queues', queue)
@@ -50,6 +58,20 @@ function receiveRpcs(partitions, max, messages) {
   return Math.min(partitions, max) + [...perPartition.values()].filter((n) => n > share).length
 }
 
+/** Partitions that leased something in one receive's answer: each leased its records as one range. */
+const leasingPartitions = (messages) => new Set(messages.map((m) => m.partition)).size
+
+function pricing(rowsWritten, doRequests, records) {
+  const perMillion = (n) => (n / records) * 1e6
+  return {
+    rowsWrittenPerRecord: rowsWritten / records,
+    doRequestsPerRecord: doRequests / records,
+    rowsWrittenPerMillion: perMillion(rowsWritten),
+    doRequestsPerMillion: perMillion(doRequests),
+    usdPerMillion: (perMillion(rowsWritten) / 1e6) * PRICE_PER_MILLION_ROWS_WRITTEN + (perMillion(doRequests) / 1e6) * PRICE_PER_MILLION_DO_REQUESTS,
+  }
+}
+
 /**
  * `consumers` loops of receive(max) + ack over a queue of `partitions` partitions holding `records`
  * records, until it is drained or `maxMs` has passed. Resolves throughput, per-call latency, the derived
@@ -58,7 +80,7 @@ function receiveRpcs(partitions, max, messages) {
 export async function receiveAckScenario(base, { name, partitions, records, consumers, max, maxMs }) {
   const started = performance.now()
   const deadline = started + maxMs
-  const totals = { receives: 0, emptyReceives: 0, acks: 0, received: 0, acked: 0, bytes: 0, receiveRpcs: 0, ackRpcs: 0 }
+  const totals = { receives: 0, emptyReceives: 0, acks: 0, received: 0, acked: 0, bytes: 0, receiveRpcs: 0, ackRpcs: 0, leasedRanges: 0 }
   const receiveMs = []
   const ackMs = []
   const loop = async (consumerId) => {
@@ -75,6 +97,7 @@ export async function receiveAckScenario(base, { name, partitions, records, cons
         break
       }
       totals.received += messages.length
+      totals.leasedRanges += leasingPartitions(messages)
       sent = performance.now()
       const ack = await requestJson(base, 'POST', `/queues/${name}/ack`, { consumerId, leaseIds: messages.map((m) => m.leaseId) })
       ackMs.push(performance.now() - sent)
@@ -86,10 +109,10 @@ export async function receiveAckScenario(base, { name, partitions, records, cons
   await Promise.all(Array.from({ length: consumers }, (_, i) => loop(`bench-consumer-${i}`)))
   const elapsedMs = performance.now() - started
   const { stats } = await getQueue(base, name)
-  const rows = { deliveriesInserted: totals.received, deliveriesDeleted: totals.acked, cursorUpserts: totals.receiveRpcs }
-  const rowsWritten = rows.deliveriesInserted + rows.deliveriesDeleted + rows.cursorUpserts
-  const doRequests = totals.receiveRpcs + totals.ackRpcs
-  const perMillion = (n) => (n / totals.acked) * 1e6
+  // Each partition that leased records in a receive wrote one range row and moved the group's cursor
+  // (one row); the ack of all of them deleted the range row.
+  const rows = { rangesInserted: totals.leasedRanges, cursorUpdates: totals.leasedRanges, rangesDeleted: totals.leasedRanges }
+  const rowsWritten = rows.rangesInserted + rows.cursorUpdates + rows.rangesDeleted
   return {
     name,
     partitions,
@@ -105,18 +128,31 @@ export async function receiveAckScenario(base, { name, partitions, records, cons
     ackLatency: percentiles(ackMs),
     stats,
     check: { ackedAll: totals.acked === totals.received, inFlight: stats.inFlight, depth: stats.depth, expectedDepth: records - totals.acked },
-    cost: {
-      basis: 'derived',
-      rows,
-      rowsWrittenPerRecord: rowsWritten / totals.acked,
-      deliveriesRowsPerRecord: (rows.deliveriesInserted + rows.deliveriesDeleted) / totals.acked,
-      doRequestsPerRecord: doRequests / totals.acked,
-      rowsWrittenPerMillion: perMillion(rowsWritten),
-      doRequestsPerMillion: perMillion(doRequests),
-      usdPerMillion:
-        (perMillion(rowsWritten) / 1e6) * PRICE_PER_MILLION_ROWS_WRITTEN + (perMillion(doRequests) / 1e6) * PRICE_PER_MILLION_DO_REQUESTS,
-    },
+    cost: { basis: 'derived', rows, ...pricing(rowsWritten, totals.receiveRpcs + totals.ackRpcs, totals.acked) },
   }
+}
+
+/** Polls the queue's stats until `deadLettered` reaches `count` (or `maxMs` passes); resolves the stats and when. */
+async function awaitDeadLettered(base, name, count, maxMs, pollMs) {
+  const until = performance.now() + maxMs
+  for (;;) {
+    const { stats } = await getQueue(base, name)
+    const at = performance.now()
+    if (stats.deadLettered >= count || at >= until) return { stats, at }
+    await sleep(pollMs)
+  }
+}
+
+/**
+ * Rows a dead-letter pass writes (derived): the source partition writes 1 row per dead range (its state),
+ * 1 per death transaction (the dead-letter sequence), 1 remembered expired lease per range that died by
+ * expiry, 1 row per batch to store its bound, then deletes the batch's ranges (1 each) and updates its
+ * counters (1); the DLQ partition stores the batch (1 row per ~700 records) and its producer state (1).
+ */
+function deadLetterRows({ records, ranges, deaths, expiredRanges, batches }) {
+  const source = ranges + deaths + expiredRanges + batches * 2 + ranges
+  const dlq = Math.max(batches, Math.ceil(records / DLQ_RECORDS_PER_ROW)) + batches
+  return { source, dlq, total: source + dlq }
 }
 
 /**
@@ -124,15 +160,17 @@ export async function receiveAckScenario(base, { name, partitions, records, cons
  * whose records dead-letter on their first failure, until `records` have been nacked or `maxMs` has
  * passed. Resolves records dead-lettered per second and whether `stats.deadLettered` matches the count.
  */
-export async function dlqScenario(base, { name, records, consumers, max, nackConcurrency, maxMs }) {
+export async function dlqScenario(base, { name, partitions, records, consumers, max, nackConcurrency, maxMs }) {
   const started = performance.now()
   const deadline = started + maxMs
   let deadLettered = 0
   let otherStates = 0
+  let receiveRpcCount = 0
   const nackMs = []
   const loop = async (consumerId) => {
     while (performance.now() < deadline) {
       const { messages } = await requestJson(base, 'POST', `/queues/${name}/receive`, { consumerId, max })
+      receiveRpcCount += receiveRpcs(partitions, max, messages)
       if (messages.length === 0) break
       let next = 0
       const lane = async () => {
@@ -151,13 +189,10 @@ export async function dlqScenario(base, { name, records, consumers, max, nackCon
   await Promise.all(Array.from({ length: consumers }, (_, i) => loop(`bench-dlq-consumer-${i}`)))
   const elapsedMs = performance.now() - started
   // Routing happens inside the nack; a failed routing would be retried by the partition's alarm.
-  let stats
-  const checkDeadline = performance.now() + 5_000
-  do {
-    ;({ stats } = await getQueue(base, name))
-    if (stats.deadLettered === deadLettered) break
-    await sleep(100)
-  } while (performance.now() < checkDeadline)
+  const { stats } = await awaitDeadLettered(base, name, deadLettered, 5_000, 100)
+  // A nack dies alone (its range, up to 2 more rows where it splits the lease's range, a sequence); at
+  // worst every nack is a batch of its own, which is the figure given.
+  const rows = deadLetterRows({ records: deadLettered, ranges: deadLettered * 3, deaths: deadLettered, expiredRanges: 0, batches: deadLettered })
   return {
     name,
     records,
@@ -172,5 +207,57 @@ export async function dlqScenario(base, { name, records, consumers, max, nackCon
     nackLatency: percentiles(nackMs),
     stats,
     verified: stats.deadLettered === deadLettered && otherStates === 0,
+    cost: { basis: 'derived, at most', rows, ...pricing(rows.total, receiveRpcCount + deadLettered * 2, Math.max(1, deadLettered)) },
+  }
+}
+
+/**
+ * Dead letters in bulk: `consumers` loops lease the whole queue (`max` at a time, the shortest visibility
+ * timeout) and settle nothing, so every record dies when its lease runs out (maxAttempts 1). Timed from
+ * the earliest lease deadline until the DLQ holds them all; also from the latest deadline, the bound on
+ * how long the last record waited.
+ */
+export async function dlqExpiryScenario(base, { name, partitions, records, consumers, max, visibilityTimeoutMs, maxMs }) {
+  let leased = 0
+  let leasedRanges = 0
+  let receiveRpcCount = 0
+  let firstDeadline = Number.POSITIVE_INFINITY
+  let lastDeadline = 0
+  const loop = async (consumerId) => {
+    for (;;) {
+      const sent = performance.now()
+      const { messages } = await requestJson(base, 'POST', `/queues/${name}/receive`, { consumerId, max, visibilityTimeoutMs })
+      receiveRpcCount += receiveRpcs(partitions, max, messages)
+      if (messages.length === 0) return
+      leased += messages.length
+      leasedRanges += leasingPartitions(messages)
+      firstDeadline = Math.min(firstDeadline, sent + visibilityTimeoutMs)
+      lastDeadline = Math.max(lastDeadline, performance.now() + visibilityTimeoutMs)
+    }
+  }
+  await Promise.all(Array.from({ length: consumers }, (_, i) => loop(`bench-expiry-consumer-${i}`)))
+  const { stats, at } = await awaitDeadLettered(base, name, leased, maxMs, 20)
+  const routedMs = at - firstDeadline
+  // Each partition's leases die in one alarm run when they expired together (one death, one sequence),
+  // or in a few; its dead records go in batches of up to DLQ_BATCH_RECORDS.
+  const perPartition = Math.ceil(leased / partitions)
+  const batches = partitions * Math.ceil(perPartition / DLQ_BATCH_RECORDS)
+  const rows = deadLetterRows({ records: leased, ranges: leasedRanges, deaths: leasedRanges, expiredRanges: leasedRanges, batches })
+  return {
+    name,
+    records,
+    consumers,
+    max,
+    visibilityTimeoutMs,
+    leased,
+    deadLettered: stats.deadLettered,
+    leaseSpreadMs: lastDeadline - firstDeadline,
+    routedMs,
+    afterLastDeadlineMs: at - lastDeadline,
+    recordsPerSec: stats.deadLettered / (routedMs / 1000),
+    stats,
+    verified: stats.deadLettered === leased && leased === records && stats.depth === 0,
+    // DO requests: the receives' partition RPCs, and per batch one DLQ append (plus the alarm that ran it).
+    cost: { basis: 'derived', rows, ...pricing(rows.total, receiveRpcCount + batches * 2, Math.max(1, leased)) },
   }
 }

@@ -361,9 +361,10 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
 
   /** Re-arms the lease/redelivery timer and writes dead records to the DLQ. */
   async #afterQueueChange(now = Date.now()): Promise<void> {
+    // The timer only ever moves earlier between alarms. With nothing left in flight it stays too: it fires
+    // once, finds nothing, and goes, where deleting it now would cost the next receive 3 rows to set it again.
     const next = this.#log.deliveries.nextVisibleAt()
-    if (next === undefined) this.#timers.unschedule(TIMER.deliveries)
-    else this.#timers.schedule(TIMER.deliveries, next, true)
+    if (next !== undefined) this.#timers.schedule(TIMER.deliveries, next, true)
     if (!(await this.#deadLetters.drain())) this.#timers.schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
     await this.#timers.arm()
     if (this.#log.meta) {

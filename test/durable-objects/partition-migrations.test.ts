@@ -89,7 +89,7 @@ describe('TopicPartitionDO > schema migrations', () => {
     // A DLQ the old code had started writing to: record 3 (dead-letter sequence 5) is in it already, and
     // the crash came before the partition forgot it.
     const dlq = await clusterStub(env).createTopic(DEFAULT_TENANT, { topic: `${name}-dlq`, partitions: 1, queue: { deadLetter: { enabled: false } }, system: true })
-    if (!dlq.ok) throw new Error(JSON.stringify(dlq.error))
+    if (!dlq.ok) throw new Error('cannot create the DLQ topic')
     const dlqRef = { tenant: DEFAULT_TENANT, topic: dlq.value.topic, topicId: dlq.value.topicId, partition: 0 }
     const body = encodeRecordBody({ key: null, value: 'r3', headers: { 'kafdo-dlq-original-offset': '3' } })
     await partitionStub(env, dlqRef).append(dlqRef, { records: [{ body, bytes: utf8Length(body) }], producerId: `dlq/${ref.topicId}/0`, sequence: 5 })

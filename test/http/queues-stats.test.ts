@@ -14,7 +14,7 @@ async function makeDue(queue: string, offset: number) {
     const sql = state.storage.sql
     const row = sql.exec<Record<string, SqlStorageValue>>('SELECT * FROM delivery_ranges WHERE first_offset <= ?1 AND last_offset >= ?1', offset).one()
     sql.exec('DELETE FROM delivery_ranges WHERE group_id = ? AND first_offset = ?', row.group_id, row.first_offset)
-    const pieces: Array<[number, number, SqlStorageValue]> = [
+    const pieces: Array<[number, number, SqlStorageValue | undefined]> = [
       [row.first_offset as number, offset - 1, row.visible_at],
       [offset, offset, Date.now() - 1],
       [offset + 1, row.last_offset as number, row.visible_at],
