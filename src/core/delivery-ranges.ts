@@ -141,3 +141,48 @@ export function diffRanges(before: readonly DeliveryRange[], after: readonly Del
   })
   return { deletes: before.filter((range) => !kept.has(range.first)).map((range) => range.first), upserts }
 }
+
+/**
+ * `changes` with neighbours that give consecutive offsets the same fields joined into one change: a
+ * receive leases its records one by one, and applying 500 single-offset changes costs more than one.
+ */
+export function coalesce(changes: readonly RangeChange[]): RangeChange[] {
+  const out: RangeChange[] = []
+  for (const change of changes) {
+    const previous = out[out.length - 1]
+    const alike =
+      previous !== undefined &&
+      previous.last + 1 === change.first &&
+      (previous.fields === change.fields || (previous.fields !== null && change.fields !== null && sameFields(previous.fields, change.fields)))
+    if (alike) previous.last = change.last
+    else out.push({ ...change })
+  }
+  return out
+}
+
+/**
+ * `changes` (inside `first..last`, not overlapping) plus a removal of every offset of `first..last` that
+ * no change covers: a redelivered range whose records retention or TTL removed meanwhile leaves them.
+ */
+export function fillGaps(first: number, last: number, changes: readonly RangeChange[]): RangeChange[] {
+  const out: RangeChange[] = []
+  let at = first
+  for (const change of [...changes].sort((a, b) => a.first - b.first)) {
+    if (change.first > at) out.push({ first: at, last: change.first - 1, fields: null })
+    out.push(change)
+    at = change.last + 1
+  }
+  if (at <= last) out.push({ first: at, last, fields: null })
+  return out
+}
+
+/** The lowest and highest of `offsets` (which must not be empty). */
+export function spanOf(offsets: Iterable<number>): { first: number; last: number } {
+  let first = Number.POSITIVE_INFINITY
+  let last = Number.NEGATIVE_INFINITY
+  for (const offset of offsets) {
+    if (offset < first) first = offset
+    if (offset > last) last = offset
+  }
+  return { first, last }
+}

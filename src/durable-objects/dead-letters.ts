@@ -55,28 +55,37 @@ export interface DeadLetterSource {
 /**
  * Writes a partition's pending dead records to the DLQ, one pass at a time: a caller arriving during a
  * pass waits for it, and the pass goes round again for records that died meanwhile. Sequential passes
- * keep the DLQ writes in sequence order, which the idempotent producer's deduplication relies on.
+ * keep the DLQ writes in sequence order, which the idempotent producer's deduplication relies on. The
+ * partition says when records die (`notify`), so an operation that killed none does not look for any.
  */
 export class DeadLetterDrain {
   readonly #source: () => DeadLetterSource
   #routing: Promise<boolean> | undefined
-  #again = false
+  /** Dead records may be waiting: at first (a crash may have left some), and after every death. */
+  #pending = true
+  /** The DLQ topic, once known (forgotten when a write finds it gone). */
+  readonly #topic: DlqTopicCache = {}
 
   constructor(source: () => DeadLetterSource) {
     this.#source = source
   }
 
+  /** Records died (or may have): the next drain looks for them. */
+  notify(): void {
+    this.#pending = true
+  }
+
   /** Resolves false when a record could not be written yet: drain again later. */
   drain(): Promise<boolean> {
-    if (this.#routing) {
-      this.#again = true
-      return this.#routing
-    }
+    if (this.#routing) return this.#routing
+    if (!this.#pending) return Promise.resolve(true)
     this.#routing = (async () => {
-      do {
-        this.#again = false
-        if (!(await this.#route())) return false
-      } while (this.#again)
+      while (this.#pending) {
+        this.#pending = false
+        if (await this.#route()) continue
+        this.#pending = true
+        return false
+      }
       return true
     })().finally(() => {
       this.#routing = undefined
@@ -86,7 +95,7 @@ export class DeadLetterDrain {
 
   async #route(): Promise<boolean> {
     try {
-      return await routeDeadLetters(this.#source())
+      return await routeDeadLetters(this.#source(), this.#topic)
     } catch (err) {
       console.error(JSON.stringify({ level: 'warn', message: 'dead-letter routing failed; will retry', error: (err as Error).message }))
       return false
@@ -94,9 +103,13 @@ export class DeadLetterDrain {
   }
 }
 
+/** The DLQ topic's metadata, kept between passes. */
+export interface DlqTopicCache {
+  dlq?: TopicMetadata
+}
+
 /** Routes every pending dead record, batch by batch; returns false if a batch could not be written yet (retry later). */
-export async function routeDeadLetters(source: DeadLetterSource): Promise<boolean> {
-  let dlq: TopicMetadata | undefined
+export async function routeDeadLetters(source: DeadLetterSource, topic: DlqTopicCache = {}): Promise<boolean> {
   for (;;) {
     const stopped = source.batchThrough()
     const batch = stopped === null ? nextBatch(source) : { through: stopped, ranges: withRecords(source, source.pending(stopped)) }
@@ -106,9 +119,13 @@ export async function routeDeadLetters(source: DeadLetterSource): Promise<boolea
       source.finish([], [])
       continue
     }
-    dlq ??= await ensureDlqTopic(source)
-    const written = await writeBatch(source, dlq, batch.ranges, batch.through)
-    if (written === 'retry') return false
+    topic.dlq ??= await ensureDlqTopic(source)
+    const written = await writeBatch(source, topic.dlq, batch.ranges, batch.through)
+    if (written === 'retry') {
+      // The topic may have been deleted (and created again): look it up afresh next time.
+      delete topic.dlq
+      return false
+    }
     if ('refused' in written) {
       // A record the DLQ refuses for good does not hold up the others: it leaves, and the batch goes again.
       const refused = written.refused ? [written.refused] : batch.ranges.map((b) => ({ group: b.range.group, first: b.range.first, last: b.range.last }))

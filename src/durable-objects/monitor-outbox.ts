@@ -8,7 +8,7 @@
  */
 import type { KafdoEnv } from '../env.js'
 import type { WebhookEventType } from '../protocol/monitoring.js'
-import type { QueueFailure } from './partition-queue.js'
+import type { QueueFailure } from './queue-failures.js'
 import type { PartitionMeta } from '../storage/partition-store.js'
 import type { Delivery } from '../storage/delivery-store.js'
 

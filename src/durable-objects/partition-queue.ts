@@ -9,24 +9,23 @@
  * one range (one row written) and an ack of them deletes it. A record is leased to one member at a time;
  * `ack` finishes it, `nack` (or a lease running out, which counts as a failed attempt) schedules a
  * redelivery by the queue's retry policy, and a record that has used up `maxAttempts` (or is `reject`ed)
- * is marked dead with the next dead-letter sequence number, in the same transaction. The owning object
- * then writes dead records to the DLQ (see dead-letters.ts).
+ * is marked dead with the next dead-letter sequence number, in the same transaction (queue-failures.ts).
+ * The owning object then writes dead records to the DLQ in batches (dead-letters.ts).
  *
  * Messages leave as JSON text built around the stored record text, never as objects: a value the
  * runtime cannot structured-clone (nested thousands deep) travels like any other. A record whose stored
  * text is not a deliverable record is dead-lettered at once (`undeliverable: …`), so it cannot block
  * the others.
  */
-import { exhausted, retryDelay } from '../core/backoff.js'
-import { applyChanges, fieldsOf, rangeAt, runsOf, type DeliveryFields, type DeliveryRange, type RangeChange } from '../core/delivery-ranges.js'
+import { applyChanges, fieldsOf, fillGaps, rangeAt, runsOf, type DeliveryFields, type DeliveryRange, type RangeChange } from '../core/delivery-ranges.js'
 import { checkRecordTexts, readRecordTexts, type RecordText } from '../core/record-texts.js'
 import { ok, type Result } from '../protocol/errors.js'
-import { MAX_RECEIVE_BYTES, type QueuePolicy } from '../protocol/queues.js'
-import type { DeliveryStore } from '../storage/delivery-store.js'
-import type { PartitionStore } from '../storage/partition-store.js'
-import { EXPIRED_LEASE_MEMORY_MS, heldLeases, type LeaseRef } from './queue-leases.js'
+import { MAX_RECEIVE_BYTES } from '../protocol/queues.js'
+import { failRecords, type FailOptions, type FailureHost } from './queue-failures.js'
+import { heldLeases, type LeaseRef } from './queue-leases.js'
 
 export type { LeaseRef }
+export type { QueueFailure } from './queue-failures.js'
 
 export interface ReceiveRequest {
   group: string
@@ -59,37 +58,16 @@ export interface ShareGroupStats {
 }
 
 /** What the queue needs from the partition it runs on. */
-export interface QueueHost {
-  readonly store: PartitionStore
-  readonly deliveries: DeliveryStore
+export interface QueueHost extends FailureHost {
   readonly storage: DurableObjectStorage
   partition(): number
-  policy(): QueuePolicy
   logStart(): number
   logEnd(): number
-  /** Told of every failed attempt (for metrics and alerts); called inside the transaction, so memory only. */
-  onFailure?(failure: QueueFailure): void
-}
-
-/** Records `first..last` of a group failed an attempt, alike; `fields` is what became of them. */
-export interface QueueFailure {
-  group: string
-  first: number
-  last: number
-  fields: DeliveryFields
-  outcome: 'delayed' | 'dead-lettered' | 'dropped'
-  /** The lease ran out (rather than a nack, reject or an undeliverable record). */
-  expired: boolean
-  /** The records used up the retry policy's attempts (a reject or an undeliverable record has not). */
-  exhausted: boolean
-}
-
-interface FailOptions {
-  delayMs?: number
-  dead?: boolean
-  expired?: boolean
-  /** The dead-letter sequence for records that die (one per transaction that kills them). */
-  dlqSequence?: () => number
+  /**
+   * A time before which no lease ends and no redelivery falls due (the lease timer's), if known: until
+   * then a receive need not look for either.
+   */
+  nextDueAt?(): number | undefined
 }
 
 export class PartitionQueue {
@@ -103,12 +81,13 @@ export class PartitionQueue {
   receive(request: ReceiveRequest, now: number): ReceivedMessages {
     const { deliveries } = this.#host
     const { group } = request
-    this.failExpiredLeases(now)
+    const quiet = now < (this.#host.nextDueAt?.() ?? Number.NEGATIVE_INFINITY)
+    if (!quiet) this.failExpiredLeases(now)
     const maxBytes = request.maxBytes ?? MAX_RECEIVE_BYTES
     const lease = { memberId: request.memberId, token: newToken(), visibleAt: now + (request.visibilityTimeoutMs ?? this.#host.policy().visibilityTimeoutMs) }
 
     // Redeliveries: what each due range still holds, taken in offset order within the limits.
-    const due = deliveries.dueRanges(group, now, request.max)
+    const due = quiet ? [] : deliveries.dueRanges(group, now, request.max)
     const taken: Array<{ range: DeliveryRange; records: RecordText[]; through: number }> = []
     let count = 0
     let bytes = 0
@@ -156,7 +135,8 @@ export class PartitionQueue {
       for (const record of records) {
         const problem = problems.get(record.offset)
         if (problem !== undefined) {
-          changes.push(this.#fail(group, fields, record.offset, record.offset, `undeliverable: ${problem}`, now, { dead: true, dlqSequence }).change)
+          const span = { first: record.offset, last: record.offset }
+          changes.push(failRecords(this.#host, group, fields, span, `undeliverable: ${problem}`, now, { dead: true, dlqSequence }))
           continue
         }
         changes.push({ first: record.offset, last: record.offset, fields: leased })
@@ -167,7 +147,7 @@ export class PartitionQueue {
     this.#host.storage.transactionSync(() => {
       for (const { range, records, through } of taken) {
         // Deleted by retention or expired by TTL while it waited: what is not stored any more leaves.
-        deliveries.change(group, removingGaps(range.first, through, deliver(records, range)))
+        deliveries.change(group, fillGaps(range.first, through, deliver(records, range)))
       }
       deliveries.change(group, deliver(freshRecords, NEW_DELIVERY))
       if (next !== cursor) deliveries.writeShareCursor(group, next)
@@ -207,13 +187,13 @@ export class PartitionQueue {
     const range = rangeAt(held.value, lease.offset)!
     const visibleUntil = now + visibilityTimeoutMs
     const change = { first: lease.offset, last: lease.offset, fields: { ...fieldsOf(range), visibleAt: visibleUntil } }
-    this.#host.deliveries.write(group, held.value, applyChanges(held.value, [change]))
+    this.#host.storage.transactionSync(() => this.#host.deliveries.write(group, held.value, applyChanges(held.value, [change])))
     return ok({ visibleUntil })
   }
 
   /** Leases that ran out count as failed attempts (Kafka share groups do the same on lock timeout). */
   failExpiredLeases(now: number): number {
-    const expired = this.#host.deliveries.expiredLeases(now)
+    const expired = this.#host.deliveries.endedLeases(now)
     if (expired.length === 0) return 0
     // `now` may run ahead of the clock when a test drives the alarm early; redelivery is timed from the
     // clock, so the record is visible to a receive made right after.
@@ -222,7 +202,7 @@ export class PartitionQueue {
     const dlqSequence = () => (sequence ??= this.#host.store.nextDlqSequence())
     this.#host.storage.transactionSync(() => {
       for (const range of expired) {
-        const { change } = this.#fail(range.group, range, range.first, range.last, 'lease expired', failedAt, { expired: true, dlqSequence })
+        const change = failRecords(this.#host, range.group, range, range, 'lease expired', failedAt, { expired: true, dlqSequence })
         this.#host.deliveries.change(range.group, [change])
       }
     })
@@ -276,53 +256,12 @@ export class PartitionQueue {
     const held = this.#held(group, memberId, [lease], now)
     if (!held.ok) return held
     const range = rangeAt(held.value, lease.offset)!
-    const failed = this.#fail(group, range, lease.offset, lease.offset, error, now, options)
-    this.#host.storage.transactionSync(() => this.#host.deliveries.write(group, held.value, applyChanges(held.value, [failed.change])))
-    return ok(failed.change.fields?.state === 'delayed' ? { state: 'delayed', redeliverAt: failed.change.fields.visibleAt! } : { state: 'dead' })
-  }
-
-  /**
-   * A failed attempt of records `first..last`, which had `fields`: a redelivery after the policy's delay
-   * (or `delayMs`), or death when the attempts are used up (or `dead`). A lease that `expired` keeps its
-   * holder and token, and is remembered when its records die, so its holder is told LEASE_EXPIRED;
-   * otherwise they are cleared. Returns the change to apply (in the caller's transaction).
-   */
-  #fail(group: string, fields: DeliveryFields, first: number, last: number, error: string, now: number, options: FailOptions): { change: RangeChange } {
-    const policy = this.#host.policy()
-    const failed: DeliveryFields = {
-      ...fieldsOf(fields),
-      ...(options.expired ? {} : { memberId: null, token: null }),
-      firstFailureAt: fields.firstFailureAt ?? now,
-      lastFailureAt: now,
-      lastError: error.slice(0, 4096),
-    }
-    const used = !options.dead && exhausted(policy.retry, fields.attempts)
-    const told = (outcome: QueueFailure['outcome'], after: DeliveryFields) =>
-      this.#host.onFailure?.({ group, first, last, fields: after, outcome, expired: options.expired === true, exhausted: used })
-    if (options.dead || used) {
-      if (options.expired && fields.token !== null) {
-        const outcome = policy.deadLetter.enabled ? 'dead-lettered' : 'dropped'
-        this.#host.deliveries.rememberExpiredLease(
-          group,
-          { first, last, token: fields.token },
-          { memberId: fields.memberId, expiredAt: now, outcome },
-          now - EXPIRED_LEASE_MEMORY_MS,
-        )
-      }
-      if (!policy.deadLetter.enabled) {
-        // No DLQ: a record that used up its attempts is dropped, as a share group archives it.
-        told('dropped', { ...failed, state: 'dead' })
-        return { change: { first, last, fields: null } }
-      }
-      const sequence = options.dlqSequence?.() ?? this.#host.store.nextDlqSequence()
-      const deadLetter: DeliveryFields = { ...failed, state: 'dead', visibleAt: null, dlqSequence: sequence }
-      told('dead-lettered', deadLetter)
-      return { change: { first, last, fields: deadLetter } }
-    }
-    const delay = options.delayMs ?? retryDelay(policy.retry, fields.attempts)
-    const delayed: DeliveryFields = { ...failed, state: 'delayed', visibleAt: now + delay }
-    told('delayed', delayed)
-    return { change: { first, last, fields: delayed } }
+    const failed = this.#host.storage.transactionSync(() => {
+      const change = failRecords(this.#host, group, range, { first: lease.offset, last: lease.offset }, error, now, options)
+      this.#host.deliveries.write(group, held.value, applyChanges(held.value, [change]))
+      return change
+    })
+    return ok(failed.fields?.state === 'delayed' ? { state: 'delayed', redeliverAt: failed.fields.visibleAt! } : { state: 'dead' })
   }
 
   #held(group: string, memberId: string, leases: LeaseRef[], now: number): Result<DeliveryRange[]> {
@@ -340,19 +279,6 @@ const NEW_DELIVERY: DeliveryFields = {
   lastFailureAt: null,
   lastError: null,
   dlqSequence: null,
-}
-
-/** `changes` (single records of `first..through`) with the offsets between them removed: records no longer stored. */
-function removingGaps(first: number, through: number, changes: readonly RangeChange[]): RangeChange[] {
-  const out: RangeChange[] = []
-  let at = first
-  for (const change of [...changes].sort((a, b) => a.first - b.first)) {
-    if (change.first > at) out.push({ first: at, last: change.first - 1, fields: null })
-    out.push(change)
-    at = change.last + 1
-  }
-  if (at <= through) out.push({ first: at, last: through, fields: null })
-  return out
 }
 
 function newToken(): string {

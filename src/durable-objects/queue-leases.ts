@@ -11,17 +11,15 @@
  * shared by the records it leased. The checks read the ranges the leases fall in with one query, and
  * change nothing.
  */
-import { rangeAt, type DeliveryRange } from '../core/delivery-ranges.js'
+import { rangeAt, spanOf, type DeliveryRange } from '../core/delivery-ranges.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import type { DeliveryStore } from '../storage/delivery-store.js'
+import { EXPIRED_LEASE_MEMORY_MS } from './queue-failures.js'
 
 export interface LeaseRef {
   offset: number
   token: string
 }
-
-/** How long a lease whose expiry dead-lettered or dropped its record is still told LEASE_EXPIRED. */
-export const EXPIRED_LEASE_MEMORY_MS = 86_400_000
 
 /**
  * The ranges around `leases` (read once, to change afterwards) if `memberId` holds every one of them now;
@@ -36,12 +34,7 @@ export function heldLeases(
   now: number,
 ): Result<DeliveryRange[]> {
   if (leases.length === 0) return ok([])
-  let first = Number.POSITIVE_INFINITY
-  let last = Number.NEGATIVE_INFINITY
-  for (const lease of leases) {
-    first = Math.min(first, lease.offset)
-    last = Math.max(last, lease.offset)
-  }
+  const { first, last } = spanOf(leases.map((lease) => lease.offset))
   const ranges = deliveries.around(group, first, last)
   for (const lease of leases) {
     const range = rangeAt(ranges, lease.offset)
@@ -52,7 +45,7 @@ export function heldLeases(
       if (range.visibleAt !== null && range.visibleAt <= now) return expired(lease, {}, 'the record will be delivered again')
       continue
     }
-    const gone = deliveries.expiredLease(group, lease.offset, lease.token, now - EXPIRED_LEASE_MEMORY_MS)
+    const gone = deliveries.expired.find(group, lease.offset, lease.token, now - EXPIRED_LEASE_MEMORY_MS)
     if (!gone) {
       return fail('UNKNOWN_LEASE', `no lease ${partition}:${lease.offset}:${lease.token} in group '${group}' (settled already, or leased again)`, {
         offset: lease.offset,

@@ -74,9 +74,12 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       policy: () => this.#log.meta!.queue,
       logStart: () => this.#log.logStart,
       logEnd: () => this.#log.logEnd,
+      // The lease timer is never later than a lease's end or a redelivery (see #afterQueueChange).
+      nextDueAt: () => this.#timers.dueAt(TIMER.deliveries),
       onFailure: (failure) => {
         const records = failure.last - failure.first + 1
         if (failure.outcome === 'delayed') this.#activity.add('redeliveries', records)
+        if (failure.outcome === 'dead-lettered') this.#deadLetters.notify()
         if (failure.expired) this.#activity.add('leasesExpired', records)
         this.#outbox.retriesExhausted(this.#log.meta!, failure, Date.now())
       },
@@ -314,6 +317,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
         }
       } else if (timer.kind === TIMER.deliveries) this.#queue.failExpiredLeases(now)
     }
+    // An alarm also looks for dead records left waiting: a routing that failed, or a crash before one ran.
+    this.#deadLetters.notify()
     await this.#afterQueueChange(now)
     this.#wakeWaiters()
   }

@@ -185,7 +185,9 @@ export async function ack(env: KafdoBindings, tenant: string, name: string, acti
   const byPartition = new Map<number, LeaseRef[]>()
   for (const leaseId of leaseIds) {
     const lease = parseLease(topic, leaseId)
-    byPartition.set(lease.partition, [...(byPartition.get(lease.partition) ?? []), { offset: lease.offset, token: lease.token }])
+    const leases = byPartition.get(lease.partition)
+    if (leases) leases.push({ offset: lease.offset, token: lease.token })
+    else byPartition.set(lease.partition, [{ offset: lease.offset, token: lease.token }])
   }
   const group = action.group ?? DEFAULT_SHARE_GROUP
   const results = await Promise.all(

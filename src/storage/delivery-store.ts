@@ -3,20 +3,21 @@
  * delivered to it) and its records in flight (leased, waiting for redelivery, or dead and waiting for the
  * DLQ) as ranges of offsets in one state (see core/delivery-ranges.ts). A receive of many records writes
  * one range row and an ack of them deletes it, so the rows written per record fall with the batch size.
- * Beside them, `expired_lease_ranges` remembers for a day the leases whose expiry ended their records'
- * life in the group (dead-lettered or dropped), so their holders learn what happened (LEASE_EXPIRED).
- *
- * Both tables are WITHOUT ROWID: their primary key is the only index, so a row written is one row billed.
+ * Beside them, `expired` remembers the leases whose expiry ended their records' life in the group
+ * (expired-lease-store.ts). The range table is WITHOUT ROWID: its primary key is its only index, so a
+ * row written is one row billed.
  */
 import {
   applyChanges,
+  coalesce,
   diffRanges,
+  spanOf,
   type DeliveryFields,
   type DeliveryRange,
   type DeliveryState,
   type RangeChange,
 } from '../core/delivery-ranges.js'
-import type { Migration } from './migrations.js'
+import { ExpiredLeaseStore } from './expired-lease-store.js'
 
 export type { DeliveryFields, DeliveryRange, DeliveryState }
 
@@ -31,13 +32,6 @@ export interface GroupRange extends DeliveryRange {
   group: string
 }
 
-/** A lease whose expiry used up its records' attempts: they went to the DLQ or were dropped. */
-export interface ExpiredLease {
-  memberId: string | null
-  expiredAt: number
-  outcome: 'dead-lettered' | 'dropped'
-}
-
 /** A share group's records in flight, counted at one instant. */
 export interface DeliveryCounts {
   /** Leased, the lease not yet run out. */
@@ -49,49 +43,6 @@ export interface DeliveryCounts {
   /** The lowest offset among them (dead records waiting for the DLQ left out). */
   oldestOffset: number | null
 }
-
-/**
- * Schema version 5: deliveries and expired leases become ranges. Each record in flight under version 4
- * becomes a range of one offset, as it was (leases, attempts, failures and dead-letter order kept). The
- * old code wrote dead records to the DLQ one at a time in their order, so only the first one still
- * pending can already be there: the first dead-letter batch after the upgrade is that record alone,
- * under its own sequence, which the DLQ deduplicates (see dead-letters.ts).
- */
-export const DELIVERY_RANGES_MIGRATION: Migration = [
-  `CREATE TABLE delivery_ranges (
-    group_id TEXT NOT NULL,
-    first_offset INTEGER NOT NULL,
-    last_offset INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    member_id TEXT,
-    token TEXT,
-    visible_at INTEGER,
-    attempts INTEGER NOT NULL,
-    first_failure_at INTEGER,
-    last_failure_at INTEGER,
-    last_error TEXT,
-    dlq_sequence INTEGER,
-    PRIMARY KEY (group_id, first_offset)
-  ) WITHOUT ROWID`,
-  `INSERT INTO delivery_ranges SELECT group_id, record_offset, record_offset, state, member_id, token, visible_at, attempts,
-     first_failure_at, last_failure_at, last_error, dlq_sequence FROM deliveries`,
-  'DROP TABLE deliveries',
-  `CREATE TABLE expired_lease_ranges (
-    group_id TEXT NOT NULL,
-    first_offset INTEGER NOT NULL,
-    last_offset INTEGER NOT NULL,
-    token TEXT NOT NULL,
-    member_id TEXT,
-    expired_at INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    PRIMARY KEY (group_id, first_offset, token)
-  ) WITHOUT ROWID`,
-  `INSERT INTO expired_lease_ranges SELECT group_id, record_offset, record_offset, token, member_id, expired_at, outcome FROM expired_leases`,
-  'DROP TABLE expired_leases',
-  // The dead-letter batch being written: every dead range whose sequence is at most this (see dead-letters.ts).
-  'ALTER TABLE partition_meta ADD COLUMN dlq_batch_through INTEGER',
-  "UPDATE partition_meta SET dlq_batch_through = (SELECT MIN(dlq_sequence) FROM delivery_ranges WHERE state = 'dead')",
-]
 
 type RangeRow = {
   group_id: string
@@ -127,9 +78,12 @@ const SIZE = 'last_offset - first_offset + 1'
 
 export class DeliveryStore {
   readonly #sql: SqlStorage
+  /** Leases whose expiry ended their records' life in a group, remembered for their holders. */
+  readonly expired: ExpiredLeaseStore
 
   constructor(storage: DurableObjectStorage) {
     this.#sql = storage.sql
+    this.expired = new ExpiredLeaseStore(storage)
   }
 
   shareCursor(group: string): number | undefined {
@@ -180,14 +134,9 @@ export class DeliveryStore {
   /** Applies `changes` to the group's ranges and writes the rows that changed; returns the ranges after. */
   change(group: string, changes: readonly RangeChange[]): DeliveryRange[] {
     if (changes.length === 0) return []
-    let first = Number.POSITIVE_INFINITY
-    let last = Number.NEGATIVE_INFINITY
-    for (const change of changes) {
-      first = Math.min(first, change.first)
-      last = Math.max(last, change.last)
-    }
+    const { first, last } = spanOf(changes.flatMap((change) => [change.first, change.last]))
     const before = this.around(group, first, last)
-    const after = applyChanges(before, changes)
+    const after = applyChanges(before, coalesce(changes))
     this.write(group, before, after)
     return after
   }
@@ -198,8 +147,13 @@ export class DeliveryStore {
     for (const first of deletes) this.#sql.exec('DELETE FROM delivery_ranges WHERE group_id = ? AND first_offset = ?', group, first)
     for (const r of upserts) {
       this.#sql.exec(
-        `INSERT OR REPLACE INTO delivery_ranges (group_id, first_offset, last_offset, state, member_id, token, visible_at, attempts,
-           first_failure_at, last_failure_at, last_error, dlq_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        // An upsert, not INSERT OR REPLACE: replacing a row would bill its delete and its insert.
+        `INSERT INTO delivery_ranges (group_id, first_offset, last_offset, state, member_id, token, visible_at, attempts,
+           first_failure_at, last_failure_at, last_error, dlq_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (group_id, first_offset) DO UPDATE SET last_offset = excluded.last_offset, state = excluded.state,
+           member_id = excluded.member_id, token = excluded.token, visible_at = excluded.visible_at, attempts = excluded.attempts,
+           first_failure_at = excluded.first_failure_at, last_failure_at = excluded.last_failure_at, last_error = excluded.last_error,
+           dlq_sequence = excluded.dlq_sequence`,
         group,
         r.first,
         r.last,
@@ -234,7 +188,7 @@ export class DeliveryStore {
   }
 
   /** Leases that ran out by `now`, in every group. */
-  expiredLeases(now: number): GroupRange[] {
+  endedLeases(now: number): GroupRange[] {
     return this.#sql
       .exec<RangeRow>("SELECT * FROM delivery_ranges WHERE state = 'leased' AND visible_at <= ? ORDER BY group_id, first_offset", now)
       .toArray()
@@ -340,36 +294,5 @@ export class DeliveryStore {
       .exec<RangeRow>("SELECT * FROM delivery_ranges WHERE group_id = ? AND last_offset >= ? AND state = 'dead' ORDER BY first_offset", group, offset)
       .toArray()
       .map(toRange)
-  }
-
-  /** Remembers a lease whose expiry ended its records' life in the group; forgets those older than `forgetBefore`. */
-  rememberExpiredLease(group: string, range: { first: number; last: number; token: string }, lease: ExpiredLease, forgetBefore: number): void {
-    this.#sql.exec('DELETE FROM expired_lease_ranges WHERE expired_at < ?', forgetBefore)
-    this.#sql.exec(
-      `INSERT OR REPLACE INTO expired_lease_ranges (group_id, first_offset, last_offset, token, member_id, expired_at, outcome)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      group,
-      range.first,
-      range.last,
-      range.token,
-      lease.memberId,
-      lease.expiredAt,
-      lease.outcome,
-    )
-  }
-
-  /** The remembered expired lease with this token that held `offset`, if it expired at or after `since`. */
-  expiredLease(group: string, offset: number, token: string, since: number): ExpiredLease | undefined {
-    const row = this.#sql
-      .exec<{ member_id: string | null; expired_at: number; outcome: string }>(
-        `SELECT member_id, expired_at, outcome FROM expired_lease_ranges
-         WHERE group_id = ?1 AND first_offset <= ?2 AND last_offset >= ?2 AND token = ?3 AND expired_at >= ?4 LIMIT 1`,
-        group,
-        offset,
-        token,
-        since,
-      )
-      .toArray()[0]
-    return row && { memberId: row.member_id, expiredAt: row.expired_at, outcome: row.outcome as ExpiredLease['outcome'] }
   }
 }

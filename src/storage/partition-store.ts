@@ -7,7 +7,7 @@
 import type { BatchHeader, StoredBatch } from '../core/log.js'
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../protocol/queues.js'
 import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../protocol/topic-config.js'
-import { DELIVERY_RANGES_MIGRATION } from './delivery-store.js'
+import { DELIVERY_RANGES_MIGRATION } from './delivery-migration.js'
 import { TIMERS_TABLE } from './timers.js'
 import type { Migration } from './migrations.js'
 

@@ -2,9 +2,12 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   applyChanges,
+  coalesce,
   diffRanges,
+  fillGaps,
   rangeAt,
   runsOf,
+  spanOf,
   type DeliveryFields,
   type DeliveryRange,
   type RangeChange,
@@ -135,5 +138,49 @@ describe('delivery ranges > helpers', () => {
       { first: 5, last: 5 },
       { first: 9, last: 10 },
     ])
+  })
+
+  it('joins single-offset changes of consecutive offsets with the same fields, and nothing else', () => {
+    const a = leased('a')
+    const changes: RangeChange[] = [
+      { first: 3, last: 3, fields: a },
+      { first: 4, last: 4, fields: { ...a } },
+      { first: 5, last: 5, fields: delayed(1) },
+      { first: 6, last: 6, fields: a },
+      { first: 8, last: 8, fields: a },
+      { first: 9, last: 9, fields: null },
+      { first: 10, last: 10, fields: null },
+    ]
+    expect(coalesce(changes).map((c) => [c.first, c.last, c.fields?.state ?? null])).toEqual([
+      [3, 4, 'leased'],
+      [5, 5, 'delayed'],
+      [6, 6, 'leased'],
+      [8, 8, 'leased'],
+      [9, 10, null],
+    ])
+    // The input is left as it was.
+    expect(changes[0]).toEqual({ first: 3, last: 3, fields: a })
+  })
+
+  it('removes the offsets of a span that no change covers (records no longer stored)', () => {
+    const u = leased('u', 2)
+    expect(
+      fillGaps(10, 20, [
+        { first: 14, last: 14, fields: u },
+        { first: 12, last: 12, fields: u },
+      ]),
+    ).toEqual([
+      { first: 10, last: 11, fields: null },
+      { first: 12, last: 12, fields: u },
+      { first: 13, last: 13, fields: null },
+      { first: 14, last: 14, fields: u },
+      { first: 15, last: 20, fields: null },
+    ])
+    expect(fillGaps(10, 12, [])).toEqual([{ first: 10, last: 12, fields: null }])
+    expect(fillGaps(10, 9, [])).toEqual([])
+  })
+
+  it('spans offsets in any order', () => {
+    expect(spanOf([7, 3, 9, 3])).toEqual({ first: 3, last: 9 })
   })
 })
