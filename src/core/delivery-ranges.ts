@@ -69,14 +69,19 @@ export function size(range: { first: number; last: number }): number {
   return range.last - range.first + 1
 }
 
-/** Sorted offsets (duplicates allowed) as runs of consecutive offsets. */
+/** Offsets (any order, duplicates allowed) as sorted runs of consecutive offsets. */
 export function runsOf(offsets: readonly number[]): Array<{ first: number; last: number }> {
-  const sorted = [...offsets].sort((a, b) => a - b)
+  return unionOf(offsets.map((offset) => ({ first: offset, last: offset })))
+}
+
+/** The offsets of `spans` (any order, overlapping or not) as sorted runs of consecutive offsets. */
+export function unionOf(spans: ReadonlyArray<{ first: number; last: number }>): Array<{ first: number; last: number }> {
+  const sorted = [...spans].sort((a, b) => a.first - b.first)
   const runs: Array<{ first: number; last: number }> = []
-  for (const offset of sorted) {
+  for (const span of sorted) {
     const run = runs[runs.length - 1]
-    if (run && offset <= run.last + 1) run.last = Math.max(run.last, offset)
-    else runs.push({ first: offset, last: offset })
+    if (run && span.first <= run.last + 1) run.last = Math.max(run.last, span.last)
+    else runs.push({ first: span.first, last: span.last })
   }
   return runs
 }
@@ -185,4 +190,25 @@ export function spanOf(offsets: Iterable<number>): { first: number; last: number
     if (offset > last) last = offset
   }
   return { first, last }
+}
+
+/** Leases on consecutive offsets given by one receive (one token): how acks travel and are checked. */
+export interface LeaseSpan {
+  first: number
+  last: number
+  token: string
+}
+
+/**
+ * Leases (`offset`, `token`) as spans, in the order given: a lease on the offset after the previous one,
+ * with the same token, extends its span. An ack of what one receive leased is one span per partition.
+ */
+export function leaseSpans(leases: Iterable<{ offset: number; token: string }>): LeaseSpan[] {
+  const spans: LeaseSpan[] = []
+  for (const { offset, token } of leases) {
+    const span = spans[spans.length - 1]
+    if (span && span.last + 1 === offset && span.token === token) span.last = offset
+    else spans.push({ first: offset, last: offset, token })
+  }
+  return spans
 }

@@ -17,14 +17,14 @@
  * text is not a deliverable record is dead-lettered at once (`undeliverable: …`), so it cannot block
  * the others.
  */
-import { applyChanges, fieldsOf, fillGaps, rangeAt, runsOf, type DeliveryFields, type DeliveryRange, type RangeChange } from '../core/delivery-ranges.js'
+import { applyChanges, fieldsOf, fillGaps, rangeAt, unionOf, type DeliveryFields, type DeliveryRange, type RangeChange } from '../core/delivery-ranges.js'
 import { checkRecordTexts, readRecordTexts, type RecordText } from '../core/record-texts.js'
 import { ok, type Result } from '../protocol/errors.js'
 import { MAX_RECEIVE_BYTES } from '../protocol/queues.js'
 import { failRecords, type FailOptions, type FailureHost } from './queue-failures.js'
-import { heldLeases, type LeaseRef } from './queue-leases.js'
+import { heldLeases, type LeaseRef, type LeaseSpan } from './queue-leases.js'
 
-export type { LeaseRef }
+export type { LeaseRef, LeaseSpan }
 export type { QueueFailure } from './queue-failures.js'
 
 export interface ReceiveRequest {
@@ -157,12 +157,13 @@ export class PartitionQueue {
     return { messages: messages.join(','), count: messages.length, backlog }
   }
 
-  ack(group: string, memberId: string, leases: LeaseRef[], now: number): Result<{ acked: number }> {
-    const held = this.#held(group, memberId, leases, now)
+  /** Finishes the leased records of `spans` (all of them, or none: the first lease not held refuses the ack). */
+  ack(group: string, memberId: string, spans: LeaseSpan[], now: number): Result<{ acked: number }> {
+    const held = this.#held(group, memberId, spans, now)
     if (!held.ok) return held
-    const changes = runsOf(leases.map((lease) => lease.offset)).map((run) => ({ ...run, fields: null }))
+    const changes = unionOf(spans).map((run) => ({ ...run, fields: null }))
     this.#host.storage.transactionSync(() => this.#host.deliveries.write(group, held.value, applyChanges(held.value, changes)))
-    return ok({ acked: leases.length })
+    return ok({ acked: spans.reduce((sum, span) => sum + span.last - span.first + 1, 0) })
   }
 
   /** A failed attempt: redeliver after the policy's delay (or `delayMs`), or dead-letter when used up. */
@@ -182,7 +183,7 @@ export class PartitionQueue {
   }
 
   extend(group: string, memberId: string, lease: LeaseRef, visibilityTimeoutMs: number, now: number): Result<{ visibleUntil: number }> {
-    const held = this.#held(group, memberId, [lease], now)
+    const held = this.#held(group, memberId, [spanOfLease(lease)], now)
     if (!held.ok) return held
     const range = rangeAt(held.value, lease.offset)!
     const visibleUntil = now + visibilityTimeoutMs
@@ -253,7 +254,7 @@ export class PartitionQueue {
   }
 
   #failHeld(group: string, memberId: string, lease: LeaseRef, error: string, now: number, options: FailOptions): Result<{ state: string; redeliverAt?: number }> {
-    const held = this.#held(group, memberId, [lease], now)
+    const held = this.#held(group, memberId, [spanOfLease(lease)], now)
     if (!held.ok) return held
     const range = rangeAt(held.value, lease.offset)!
     const failed = this.#host.storage.transactionSync(() => {
@@ -264,8 +265,8 @@ export class PartitionQueue {
     return ok(failed.fields?.state === 'delayed' ? { state: 'delayed', redeliverAt: failed.fields.visibleAt! } : { state: 'dead' })
   }
 
-  #held(group: string, memberId: string, leases: LeaseRef[], now: number): Result<DeliveryRange[]> {
-    return heldLeases(this.#host.deliveries, this.#host.partition(), group, memberId, leases, now)
+  #held(group: string, memberId: string, spans: LeaseSpan[], now: number): Result<DeliveryRange[]> {
+    return heldLeases(this.#host.deliveries, this.#host.partition(), group, memberId, spans, now)
   }
 }
 
@@ -279,6 +280,10 @@ const NEW_DELIVERY: DeliveryFields = {
   lastFailureAt: null,
   lastError: null,
   dlqSequence: null,
+}
+
+function spanOfLease(lease: LeaseRef): LeaseSpan {
+  return { first: lease.offset, last: lease.offset, token: lease.token }
 }
 
 function newToken(): string {

@@ -22,7 +22,7 @@ import { DeadLetterDrain } from './dead-letters.js'
 import { MonitorOutbox } from './monitor-outbox.js'
 import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, type PartitionMetrics } from './partition-activity.js'
 import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
-import { PartitionQueue, type LeaseRef, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
+import { PartitionQueue, type LeaseRef, type LeaseSpan, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
 import type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
 import { Waiters } from './waiters.js'
 
@@ -202,8 +202,9 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     }
   }
 
-  async ack(ref: PartitionRef, group: string, memberId: string, leases: LeaseRef[]): Promise<Result<{ acked: number }>> {
-    return this.#onQueue(ref, (now) => this.#queue.ack(group, memberId, leases, now))
+  /** Acks leases given as spans of consecutive offsets leased together (see queue-leases.ts). */
+  async ack(ref: PartitionRef, group: string, memberId: string, spans: LeaseSpan[]): Promise<Result<{ acked: number }>> {
+    return this.#onQueue(ref, (now) => this.#queue.ack(group, memberId, spans, now))
   }
 
   async nack(

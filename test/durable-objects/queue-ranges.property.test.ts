@@ -9,6 +9,7 @@
 import { runInDurableObject } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { leaseSpans } from '../../src/core/delivery-ranges'
 import { PartitionLog } from '../../src/durable-objects/partition-log'
 import { PartitionQueue } from '../../src/durable-objects/partition-queue'
 import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
@@ -168,7 +169,7 @@ describe('Queues > range bookkeeping (property)', () => {
               const picked = step.picks.map((p) => leases[p % leases.length]!)
               const answers = picked.map((l) => model.check(step.member, l.offset, l.token, now))
               const refusal = answers.find((a) => a !== 'ok')
-              const got = queue.ack(GROUP, step.member, picked, now)
+              const got = queue.ack(GROUP, step.member, leaseSpans(picked), now)
               if (refusal) expect(got.ok ? 'ok' : got.error.code).toBe(refusal)
               else {
                 expect(got).toEqual({ ok: true, value: { acked: picked.length } })

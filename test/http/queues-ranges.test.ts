@@ -153,6 +153,26 @@ describe('Queues > ranges', () => {
     expect((await ack(name, 'w', [leased[1]!.leaseId])).body).toEqual({ acked: 1 })
   })
 
+  it('acks a span of leases over several ranges at once, or refuses all of it at the first lease not held', async () => {
+    const name = await queueOf(5, { retry: fastRetry(3) })
+    const leased = await receive(name, 'w', { max: 5 })
+    const ids = leased.map((m) => m.leaseId)
+    // Extending record 2 gives it a range of its own: the receive's leases now lie in three ranges.
+    expect((await request('POST', `/queues/${name}/extend`, { consumerId: 'w', leaseId: ids[2], visibilityTimeoutMs: 600_000 })).status).toBe(200)
+    expect(spans(await ranges(name))).toEqual([
+      [0, 1, 'leased'],
+      [2, 2, 'leased'],
+      [3, 4, 'leased'],
+    ])
+    expect((await ack(name, 'x', ids)).body.error).toMatchObject({ code: 'LEASE_NOT_HELD', details: { offset: 0 } })
+    expect((await ack(name, 'w', [ids[3]!])).body).toEqual({ acked: 1 })
+    // Record 3 is finished: an ack naming it again is refused, and acks nothing else either.
+    expect((await ack(name, 'w', ids)).body.error).toMatchObject({ code: 'UNKNOWN_LEASE', details: { offset: 3 } })
+    expect(await stats(name)).toMatchObject({ inFlight: 4 })
+    expect((await ack(name, 'w', [ids[0]!, ids[1]!, ids[2]!, ids[4]!])).body).toEqual({ acked: 4 })
+    expect(await ranges(name)).toEqual([])
+  })
+
   it('keeps leases and acks across an eviction between lease and ack: nothing lost, nothing settled twice', async () => {
     const name = await queueOf(10, { retry: fastRetry(3) })
     const first = await receive(name, 'w', { max: 6, visibilityTimeoutMs: 1000 })

@@ -5,9 +5,11 @@ import {
   coalesce,
   diffRanges,
   fillGaps,
+  leaseSpans,
   rangeAt,
   runsOf,
   spanOf,
+  unionOf,
   type DeliveryFields,
   type DeliveryRange,
   type RangeChange,
@@ -182,5 +184,31 @@ describe('delivery ranges > helpers', () => {
 
   it('spans offsets in any order', () => {
     expect(spanOf([7, 3, 9, 3])).toEqual({ first: 3, last: 9 })
+  })
+
+  it('joins spans into sorted runs, overlapping or not', () => {
+    expect(
+      unionOf([
+        { first: 10, last: 12 },
+        { first: 0, last: 3 },
+        { first: 4, last: 4 },
+        { first: 11, last: 20 },
+      ]),
+    ).toEqual([
+      { first: 0, last: 4 },
+      { first: 10, last: 20 },
+    ])
+  })
+
+  it('gathers leases into spans of consecutive offsets with one token, in the order given', () => {
+    const lease = (offset: number, token = 't') => ({ offset, token })
+    expect(leaseSpans([lease(3), lease(4), lease(5), lease(6, 'u'), lease(7, 'u'), lease(2), lease(9)])).toEqual([
+      { first: 3, last: 5, token: 't' },
+      { first: 6, last: 7, token: 'u' },
+      { first: 2, last: 2, token: 't' },
+      { first: 9, last: 9, token: 't' },
+    ])
+    // A lease given twice stays two spans, so an ack counts it twice, as it was counted before.
+    expect(leaseSpans([lease(1), lease(1)])).toHaveLength(2)
   })
 })
