@@ -21,14 +21,13 @@ export function partitionDeadLetterSource(
     meta: log.meta!,
     env,
     batchThrough: () => store.readDlqBatch(),
-    startBatch: (through) => store.writeDlqBatch(through),
+    startBatch: (through) => store.startDlqBatch(through),
     pending: (through) => deliveries.deadRanges(through),
     records: (first, last) => queue.rangeTexts(first, last),
     finish: (ranges, written) => {
       storage.transactionSync(() => {
         deliveries.deleteDead(ranges)
-        if (written.length > 0) store.addCounters(0, written.length)
-        store.writeDlqBatch(null)
+        store.finishDlqBatch(written.length)
       })
       const now = Date.now()
       for (const { delivery, dlq } of written) outbox.deadLettered(log.meta!, delivery, dlq, now)

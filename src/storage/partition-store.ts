@@ -181,8 +181,13 @@ export class PartitionStore {
     return this.#sql.exec<{ t: number | null }>('SELECT dlq_batch_through AS t FROM partition_meta').toArray()[0]?.t ?? null
   }
 
-  writeDlqBatch(through: number | null): void {
+  startDlqBatch(through: number): void {
     this.#sql.exec('UPDATE partition_meta SET dlq_batch_through = ? WHERE id = 1', through)
+  }
+
+  /** The batch is in the DLQ: `deadLettered` more records there, and no batch under way (one row written). */
+  finishDlqBatch(deadLettered: number): void {
+    this.#sql.exec('UPDATE partition_meta SET dlq_batch_through = NULL, dead_lettered_count = dead_lettered_count + ? WHERE id = 1', deadLettered)
   }
 
   writeMeta(meta: PartitionMeta, now: number): void {
