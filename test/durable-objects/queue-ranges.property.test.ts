@@ -10,11 +10,9 @@ import { runInDurableObject } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { leaseSpans } from '../../src/core/delivery-ranges'
-import { PartitionLog } from '../../src/durable-objects/partition-log'
-import { PartitionQueue } from '../../src/durable-objects/partition-queue'
 import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
 import { uniqueName } from '../support/http'
-import { createQueue, partition, send } from '../support/queues'
+import { createQueue, partition, partitionQueueIn, send } from '../support/queues'
 
 const RECORDS = 24
 const MAX_ATTEMPTS = 2
@@ -140,17 +138,7 @@ describe('Queues > range bookkeeping (property)', () => {
         )
         const { stub } = await partition(name)
         await runInDurableObject(stub, (_i: TopicPartitionDO, state) => {
-          const log = new PartitionLog(state.storage)
-          log.load()
-          const queue = new PartitionQueue({
-            store: log.store,
-            deliveries: log.deliveries,
-            storage: state.storage,
-            partition: () => 0,
-            policy: () => log.meta!.queue,
-            logStart: () => log.logStart,
-            logEnd: () => log.logEnd,
-          })
+          const { log, queue } = partitionQueueIn(state)
           const model = new Model()
           const leases: Array<{ offset: number; token: string }> = []
           let now = Date.now()

@@ -1,20 +1,14 @@
 /**
  * Queue bookkeeping in ranges: a receive's records are one range row, acks split it (in any order) and
- * remove it, records that become alike merge again; lease expiry inside a range; crashes (evictions and
- * aborts) between a lease and its ack lose nothing and settle nothing twice; dead letters go to the DLQ
- * in batches, once, even when a batch is written again after a crash.
+ * remove it, records that become alike merge again; lease expiry inside a range; TTL inside a range;
+ * crashes (evictions and aborts) between a lease and its ack lose nothing and settle nothing twice.
+ * Dead letters in batches: queues-dlq-batches.test.ts.
  */
-import { abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { partitionDeadLetterSource } from '../../src/durable-objects/dead-letter-source'
-import { routeDeadLetters } from '../../src/durable-objects/dead-letters'
-import { MonitorOutbox } from '../../src/durable-objects/monitor-outbox'
-import { PartitionLog } from '../../src/durable-objects/partition-log'
-import { PartitionQueue } from '../../src/durable-objects/partition-queue'
 import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
-import type { KafdoEnv } from '../../src/env'
 import { request, uniqueName } from '../support/http'
-import { ack, createQueue, deadLetters, fastRetry, nack, partition, receive, send, stats } from '../support/queues'
+import { ack, alarmNow, createQueue, fastRetry, nack, partition, partitionQueueIn, receive, send, stats } from '../support/queues'
 
 type Row = { first: number; last: number; state: string; token: string | null }
 
@@ -37,13 +31,6 @@ async function queueOf(records: number, policy: Record<string, unknown> = {}): P
     Array.from({ length: records }, (_, i) => ({ value: i })),
   )
   return name
-}
-
-/** Runs the partition's alarm now (lease expiry, redelivery, DLQ routing), whenever it was set for. */
-async function alarmNow(queue: string): Promise<void> {
-  const { stub } = await partition(queue)
-  await runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.setAlarm(Date.now()))
-  await runDurableObjectAlarm(stub)
 }
 
 describe('Queues > ranges', () => {
@@ -207,81 +194,35 @@ describe('Queues > ranges', () => {
     expect((await ack(name, 'w', leased.slice(2).map((m) => m.leaseId))).body).toEqual({ acked: 3 })
     expect(await stats(name)).toMatchObject({ depth: 0 })
   })
-})
 
-describe('Queues > dead letters in batches', () => {
-  it('writes the records that die together (an expired lease of 300) to the DLQ in one batch', async () => {
-    const name = await queueOf(300, { retry: fastRetry(1) })
-    const leased = await receive(name, 'w', { max: 300, visibilityTimeoutMs: 1000 })
-    expect(leased).toHaveLength(300)
-    await alarmNow(name)
-    expect((await request('GET', `/queues/${name}`)).body.stats).toMatchObject({ deadLettered: 300, depth: 0 })
-    const dead = await deadLetters(name)
-    expect(new Set(dead.map((m) => m.headers['kafdo-dlq-original-offset'])).size).toBe(100) // the first page
-    // One idempotent write for all of them: the DLQ partition remembers one batch of the producer.
-    const dlq = await partition(`${name}-dlq`)
-    const recent = await runInDurableObject(dlq.stub, (_i: TopicPartitionDO, state) =>
-      state.storage.sql.exec<{ recent: string }>('SELECT recent FROM producers').toArray(),
-    )
-    expect(recent.map((r) => JSON.parse(r.recent) as unknown[])).toEqual([[[1, 0, 299]]])
-  })
-
-  it('writes a batch once when routing stops after the DLQ write and before the partition forgot it (a crash), then runs again', async () => {
-    const name = await queueOf(50, { retry: fastRetry(1) })
-    await receive(name, 'w', { max: 50, visibilityTimeoutMs: 1000 })
+  it('leaves out of a redelivered range the records whose TTL ran out meanwhile, and redelivers the rest', async () => {
+    const name = uniqueName('ranges-ttl')
+    await createQueue({ name, retry: fastRetry(3) })
+    const now = Date.now()
+    // Record 1 expires 5 s from now; 0 and 2 live an hour.
+    await send(name, [
+      { value: 0, ttlMs: 3_600_000 },
+      { value: 1, timestamp: now, ttlMs: 5_000 },
+      { value: 2, ttlMs: 3_600_000 },
+    ])
     const { stub } = await partition(name)
-    // The lease expires (the records die together); routing writes the batch, then the object "crashes"
-    // before finishing it: the partition still has the batch's bound and its dead records.
-    await runInDurableObject(stub, async (_i: TopicPartitionDO, state) => {
-      const log = new PartitionLog(state.storage)
-      log.load()
-      const queue = new PartitionQueue({
-        store: log.store,
-        deliveries: log.deliveries,
-        storage: state.storage,
-        partition: () => 0,
-        policy: () => log.meta!.queue,
-        logStart: () => log.logStart,
-        logEnd: () => log.logEnd,
-      })
-      expect(queue.failExpiredLeases(Date.now() + 5_000)).toBe(50)
-      const source = partitionDeadLetterSource(state.storage, env as KafdoEnv, log, queue, new MonitorOutbox(env as KafdoEnv))
-      const crashing = {
-        ...source,
-        finish: () => {
-          throw new Error('crash after the DLQ write')
-        },
-      }
-      await expect(routeDeadLetters(crashing)).rejects.toThrow('crash after the DLQ write')
-      expect(log.store.readDlqBatch()).not.toBeNull()
-      expect(log.deliveries.deadCount()).toBe(50)
+    await runInDurableObject(stub, (_i: TopicPartitionDO, state) => {
+      const { queue } = partitionQueueIn(state)
+      const first = queue.receive({ group: 'default', memberId: 'w', max: 3, visibilityTimeoutMs: 1000 }, now)
+      expect(first.count).toBe(3)
+      // 10 s on: the lease ran out, and so did record 1's TTL.
+      const later = now + 10_000
+      expect(queue.failExpiredLeases(later)).toBe(3)
+      const again = JSON.parse(`[${queue.receive({ group: 'default', memberId: 'v', max: 3 }, later).messages}]`) as Array<{ offset: number; deliveryCount: number }>
+      expect(again.map((m) => [m.offset, m.deliveryCount])).toEqual([
+        [0, 2],
+        [2, 2],
+      ])
+      expect(queue.stats('default', later)).toMatchObject({ inFlight: 2, ready: 0, delayed: 0 })
     })
-    await evictDurableObject(stub)
-    await alarmNow(name)
-    await alarmNow(name)
-    const dlqStats = (await request('GET', `/queues/${name}`)).body.stats
-    expect(dlqStats).toMatchObject({ deadLettered: 50, depth: 0 })
-    const offsets = (await request('GET', `/queues/${name}/dlq?limit=100`)).body.messages.map(
-      (m: { headers: Record<string, string> }) => m.headers['kafdo-dlq-original-offset'],
-    )
-    expect(offsets).toHaveLength(50)
-    expect(new Set(offsets).size).toBe(50)
-    const pending = await runInDurableObject(stub, (_i: TopicPartitionDO, state) =>
-      state.storage.sql.exec<{ n: number; b: number | null }>("SELECT COUNT(*) AS n, (SELECT dlq_batch_through FROM partition_meta) AS b FROM delivery_ranges WHERE state = 'dead'").one(),
-    )
-    expect(pending).toEqual({ n: 0, b: null })
-  })
-
-  it('batches nacks that arrive while a batch is being written, each record written once', async () => {
-    const name = await queueOf(40, { retry: fastRetry(1) })
-    const leased = await receive(name, 'w', { max: 40 })
-    await Promise.all(leased.map((m) => nack(name, 'w', m.leaseId)))
-    await alarmNow(name)
-    expect((await request('GET', `/queues/${name}`)).body.stats).toMatchObject({ deadLettered: 40, depth: 0 })
-    const offsets = (await request('GET', `/queues/${name}/dlq?limit=100`)).body.messages.map(
-      (m: { headers: Record<string, string> }) => m.headers['kafdo-dlq-original-offset'],
-    )
-    expect(new Set(offsets).size).toBe(40)
-    expect(offsets).toHaveLength(40)
+    expect(spans(await ranges(name))).toEqual([
+      [0, 0, 'leased'],
+      [2, 2, 'leased'],
+    ])
   })
 })
