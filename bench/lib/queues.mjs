@@ -144,13 +144,15 @@ async function awaitDeadLettered(base, name, count, maxMs, pollMs) {
 }
 
 /**
- * Rows a dead-letter pass writes (derived): the source partition writes 1 row per dead range (its state),
- * 1 per death transaction (the dead-letter sequence), 1 remembered expired lease per range that died by
- * expiry, 1 row per batch to store its bound, then deletes the batch's ranges (1 each) and updates its
- * counters (1); the DLQ partition stores the batch (1 row per ~700 records) and its producer state (1).
+ * Rows dead letters cost (derived; counted in test/durable-objects/queue-cost.test.ts): at the source
+ * partition, the range rows a death writes (`rangeRows`), 1 per death transaction for its dead-letter
+ * sequence, 1 remembered expired lease per range that died by expiry, 3 per alarm run (its timer row
+ * deleted and set again), 2 per batch (its bound stored; its count and the bound cleared) and 1 per dead
+ * range deleted once written; at the DLQ partition, the batch's stored rows (1 per ~700 records of
+ * ~1 KB) and its producer's dedup state (1 per batch).
  */
-function deadLetterRows({ records, ranges, deaths, expiredRanges, batches }) {
-  const source = ranges + deaths + expiredRanges + batches * 2 + ranges
+function deadLetterRows({ records, rangeRows, deadRanges, sequences, expiredRanges, alarms, batches }) {
+  const source = rangeRows + sequences + expiredRanges + alarms * 3 + batches * 2 + deadRanges
   const dlq = Math.max(batches, Math.ceil(records / DLQ_RECORDS_PER_ROW)) + batches
   return { source, dlq, total: source + dlq }
 }
@@ -190,9 +192,10 @@ export async function dlqScenario(base, { name, partitions, records, consumers, 
   const elapsedMs = performance.now() - started
   // Routing happens inside the nack; a failed routing would be retried by the partition's alarm.
   const { stats } = await awaitDeadLettered(base, name, deadLettered, 5_000, 100)
-  // A nack dies alone (its range, up to 2 more rows where it splits the lease's range, a sequence); at
-  // worst every nack is a batch of its own, which is the figure given.
-  const rows = deadLetterRows({ records: deadLettered, ranges: deadLettered * 3, deaths: deadLettered, expiredRanges: 0, batches: deadLettered })
+  // A nack dies alone: its record becomes a dead range of its own, splitting its lease's range (up to 3
+  // rows), under a sequence of its own. At worst every nack is a batch of its own: the figure given.
+  const n = deadLettered
+  const rows = deadLetterRows({ records: n, rangeRows: n * 3, deadRanges: n, sequences: n, expiredRanges: 0, alarms: 0, batches: n })
   return {
     name,
     records,
@@ -238,11 +241,12 @@ export async function dlqExpiryScenario(base, { name, partitions, records, consu
   await Promise.all(Array.from({ length: consumers }, (_, i) => loop(`bench-expiry-consumer-${i}`)))
   const { stats, at } = await awaitDeadLettered(base, name, leased, maxMs, 20)
   const routedMs = at - firstDeadline
-  // Each partition's leases die in one alarm run when they expired together (one death, one sequence),
-  // or in a few; its dead records go in batches of up to DLQ_BATCH_RECORDS.
+  // A partition's dead records go in batches of up to DLQ_BATCH_RECORDS.
   const perPartition = Math.ceil(leased / partitions)
   const batches = partitions * Math.ceil(perPartition / DLQ_BATCH_RECORDS)
-  const rows = deadLetterRows({ records: leased, ranges: leasedRanges, deaths: leasedRanges, expiredRanges: leasedRanges, batches })
+  // Each range (a receive's leases on one partition) dies whole; at most one alarm run (and death) each.
+  const r = leasedRanges
+  const rows = deadLetterRows({ records: leased, rangeRows: r, deadRanges: r, sequences: r, expiredRanges: r, alarms: r, batches })
   return {
     name,
     records,
