@@ -127,5 +127,16 @@ describe('TopicPartitionDO > schema migrations', () => {
     const dead = await deadLetters(name)
     expect(dead.map((m) => m.headers['kafdo-dlq-original-offset']).sort()).toEqual(['3', '4'])
     expect((await request('GET', `/queues/${name}`)).body.stats.deadLettered).toBe(2)
+    // A receive finds only what was never delivered: nothing leased, delayed, finished or dead comes back.
+    const fresh = await receive(name, 'c', { max: 10 })
+    expect(fresh.map((m) => [m.offset, m.deliveryCount])).toEqual([
+      [7, 1],
+      [8, 1],
+      [9, 1],
+    ])
+    expect((await ack(name, 'c', fresh.map((m) => m.leaseId))).body).toEqual({ acked: 3 })
+    // The lease on record 1 is still its holder's to settle.
+    expect((await ack(name, 'a', [`0:1:tok1aaaa`])).body).toEqual({ acked: 1 })
+    expect(await stats(name)).toMatchObject({ inFlight: 0, delayed: 1, ready: 0, depth: 1 })
   })
 })
