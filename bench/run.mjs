@@ -233,7 +233,10 @@ async function measureQueues(base) {
     await createQueue(base, { name, partitions: QUEUES.dlq.partitions, retry: QUEUES.dlq.retry })
     await fillQueue(base, name, QUEUES.dlq.records)
     log(`queues: dead letters by nack, ${run.label}`)
-    dlq.push({ label: run.label, ...(await dlqScenario(base, { name, partitions: QUEUES.dlq.partitions, records: QUEUES.dlq.records, max: 100, ...run })) })
+    dlq.push({
+      label: run.label,
+      ...(await dlqScenario(base, { name, partitions: QUEUES.dlq.partitions, records: QUEUES.dlq.records, max: 100, ...run })),
+    })
   }
   const ex = QUEUES.dlqExpiry
   await createQueue(base, { name: 'bench-dlq-expiry', partitions: ex.partitions, retry: QUEUES.dlq.retry })

@@ -128,7 +128,9 @@ export async function routeDeadLetters(source: DeadLetterSource, topic: DlqTopic
     }
     if ('refused' in written) {
       // A record the DLQ refuses for good does not hold up the others: it leaves, and the batch goes again.
-      const refused = written.refused ? [written.refused] : batch.ranges.map((b) => ({ group: b.range.group, first: b.range.first, last: b.range.last }))
+      const refused = written.refused
+        ? [written.refused]
+        : batch.ranges.map((b) => ({ group: b.range.group, first: b.range.first, last: b.range.last }))
       for (const r of refused) source.drop(r.group, r.first, r.last)
       continue
     }

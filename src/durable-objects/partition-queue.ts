@@ -17,7 +17,16 @@
  * text is not a deliverable record is dead-lettered at once (`undeliverable: …`), so it cannot block
  * the others.
  */
-import { applyChanges, fieldsOf, fillGaps, rangeAt, unionOf, type DeliveryFields, type DeliveryRange, type RangeChange } from '../core/delivery-ranges.js'
+import {
+  applyChanges,
+  fieldsOf,
+  fillGaps,
+  rangeAt,
+  unionOf,
+  type DeliveryFields,
+  type DeliveryRange,
+  type RangeChange,
+} from '../core/delivery-ranges.js'
 import { checkRecordTexts, readRecordTexts, type RecordText } from '../core/record-texts.js'
 import { ok, type Result } from '../protocol/errors.js'
 import { MAX_RECEIVE_BYTES } from '../protocol/queues.js'
@@ -84,7 +93,11 @@ export class PartitionQueue {
     const quiet = now < (this.#host.nextDueAt?.() ?? Number.NEGATIVE_INFINITY)
     if (!quiet) this.failExpiredLeases(now)
     const maxBytes = request.maxBytes ?? MAX_RECEIVE_BYTES
-    const lease = { memberId: request.memberId, token: newToken(), visibleAt: now + (request.visibilityTimeoutMs ?? this.#host.policy().visibilityTimeoutMs) }
+    const lease = {
+      memberId: request.memberId,
+      token: newToken(),
+      visibleAt: now + (request.visibilityTimeoutMs ?? this.#host.policy().visibilityTimeoutMs),
+    }
 
     // Redeliveries: what each due range still holds, taken in offset order within the limits.
     const due = quiet ? [] : deliveries.dueRanges(group, now, request.max)
@@ -253,7 +266,14 @@ export class PartitionQueue {
     return Math.max(this.#host.deliveries.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
   }
 
-  #failHeld(group: string, memberId: string, lease: LeaseRef, error: string, now: number, options: FailOptions): Result<{ state: string; redeliverAt?: number }> {
+  #failHeld(
+    group: string,
+    memberId: string,
+    lease: LeaseRef,
+    error: string,
+    now: number,
+    options: FailOptions,
+  ): Result<{ state: string; redeliverAt?: number }> {
     const held = this.#held(group, memberId, [spanOfLease(lease)], now)
     if (!held.ok) return held
     const range = rangeAt(held.value, lease.offset)!

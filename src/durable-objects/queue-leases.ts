@@ -44,7 +44,7 @@ export function heldLeases(
   }
   const ranges = deliveries.around(group, first, last)
   for (const span of spans) {
-    for (let offset = span.first; offset <= span.last; ) {
+    for (let offset = span.first; offset <= span.last;) {
       const lease = { offset, token: span.token }
       const range = rangeAt(ranges, offset)
       if (range && range.token === span.token) {

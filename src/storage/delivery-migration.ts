@@ -47,4 +47,3 @@ export const DELIVERY_RANGES_MIGRATION: Migration = [
   'ALTER TABLE partition_meta ADD COLUMN dlq_batch_through INTEGER',
   "UPDATE partition_meta SET dlq_batch_through = (SELECT MIN(dlq_sequence) FROM delivery_ranges WHERE state = 'dead')",
 ]
-

@@ -88,7 +88,12 @@ describe('TopicPartitionDO > schema migrations', () => {
     const future = Date.now() + 600_000
     // A DLQ the old code had started writing to: record 3 (dead-letter sequence 5) is in it already, and
     // the crash came before the partition forgot it.
-    const dlq = await clusterStub(env).createTopic(DEFAULT_TENANT, { topic: `${name}-dlq`, partitions: 1, queue: { deadLetter: { enabled: false } }, system: true })
+    const dlq = await clusterStub(env).createTopic(DEFAULT_TENANT, {
+      topic: `${name}-dlq`,
+      partitions: 1,
+      queue: { deadLetter: { enabled: false } },
+      system: true,
+    })
     if (!dlq.ok) throw new Error('cannot create the DLQ topic')
     const dlqRef = { tenant: DEFAULT_TENANT, topic: dlq.value.topic, topicId: dlq.value.topicId, partition: 0 }
     const body = encodeRecordBody({ key: null, value: 'r3', headers: { 'kafdo-dlq-original-offset': '3' } })
@@ -134,7 +139,15 @@ describe('TopicPartitionDO > schema migrations', () => {
       [8, 1],
       [9, 1],
     ])
-    expect((await ack(name, 'c', fresh.map((m) => m.leaseId))).body).toEqual({ acked: 3 })
+    expect(
+      (
+        await ack(
+          name,
+          'c',
+          fresh.map((m) => m.leaseId),
+        )
+      ).body,
+    ).toEqual({ acked: 3 })
     // The lease on record 1 is still its holder's to settle.
     expect((await ack(name, 'a', [`0:1:tok1aaaa`])).body).toEqual({ acked: 1 })
     expect(await stats(name)).toMatchObject({ inFlight: 0, delayed: 1, ready: 0, depth: 1 })

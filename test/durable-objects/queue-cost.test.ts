@@ -34,7 +34,8 @@ async function countRowsWritten(queue: string, partitions: number): Promise<() =
   }
   const read = async () => {
     let total = 0
-    for (const stub of stubs) total += await runInDurableObject(stub, (_i: TopicPartitionDO, state) => (state.storage.sql as Counted).rowsWrittenSoFar ?? 0)
+    for (const stub of stubs)
+      total += await runInDurableObject(stub, (_i: TopicPartitionDO, state) => (state.storage.sql as Counted).rowsWrittenSoFar ?? 0)
     return total
   }
   const start = await read()
@@ -67,7 +68,15 @@ describe('Queues > rows written', () => {
     for (let round = 0; round < 5; round++) {
       const leased = await receive(name, 'w', { max: 100 })
       expect(leased).toHaveLength(100)
-      expect((await ack(name, 'w', leased.map((m) => m.leaseId))).body).toEqual({ acked: 100 })
+      expect(
+        (
+          await ack(
+            name,
+            'w',
+            leased.map((m) => m.leaseId),
+          )
+        ).body,
+      ).toEqual({ acked: 100 })
     }
     expect(await rows()).toBe(5 * 3)
     expect(await stats(name)).toMatchObject({ depth: 0, inFlight: 0 })
@@ -103,7 +112,9 @@ describe('Queues > rows written', () => {
     /** Four consumers lease 100 records each, and all four leases run out before the alarm runs. */
     const leaseAndExpire = async () => {
       for (const consumer of ['a', 'b', 'c', 'd']) expect(await receive(name, consumer, { max: 100, visibilityTimeoutMs: 1000 })).toHaveLength(100)
-      await runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.sql.exec('UPDATE delivery_ranges SET visible_at = ?', Date.now() - 1))
+      await runInDurableObject(stub, (_i: TopicPartitionDO, state) =>
+        state.storage.sql.exec('UPDATE delivery_ranges SET visible_at = ?', Date.now() - 1),
+      )
     }
     // The first round creates the DLQ (its partition's metadata, timers and producer are first-use costs).
     await leaseAndExpire()

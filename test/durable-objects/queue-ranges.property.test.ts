@@ -71,7 +71,8 @@ class Model {
       if (s.member !== member) return 'LEASE_NOT_HELD'
       return s.deadline <= now ? 'LEASE_EXPIRED' : 'ok'
     }
-    if ((s.kind === 'delayed' || s.kind === 'dead') && s.holder?.token === token) return s.holder.member === member ? 'LEASE_EXPIRED' : 'LEASE_NOT_HELD'
+    if ((s.kind === 'delayed' || s.kind === 'dead') && s.holder?.token === token)
+      return s.holder.member === member ? 'LEASE_EXPIRED' : 'LEASE_NOT_HELD'
     const expired = this.expiredDead.get(`${offset}:${token}`)
     if (expired !== undefined) return expired === member ? 'LEASE_EXPIRED' : 'LEASE_NOT_HELD'
     return 'UNKNOWN_LEASE'
@@ -115,7 +116,15 @@ type Op =
 const member = fc.constantFrom('a', 'b')
 const ops = fc.array(
   fc.oneof(
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('receive' as const), member, max: fc.integer({ min: 1, max: 7 }), visibility: fc.constantFrom(1000, 3000) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        op: fc.constant('receive' as const),
+        member,
+        max: fc.integer({ min: 1, max: 7 }),
+        visibility: fc.constantFrom(1000, 3000),
+      }),
+    },
     { weight: 4, arbitrary: fc.record({ op: fc.constant('ack' as const), member, picks: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('nack' as const, 'reject' as const), member, pick: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('extend' as const), member, pick: fc.nat() }) },
@@ -146,7 +155,8 @@ describe('Queues > range bookkeeping (property)', () => {
             if (step.op === 'receive') {
               const expected = model.receive(step.max, now)
               const got = queue.receive({ group: GROUP, memberId: step.member, max: step.max, visibilityTimeoutMs: step.visibility }, now)
-              const messages = got.count > 0 ? (JSON.parse(`[${got.messages}]`) as Array<{ leaseId: string; offset: number; deliveryCount: number }>) : []
+              const messages =
+                got.count > 0 ? (JSON.parse(`[${got.messages}]`) as Array<{ leaseId: string; offset: number; deliveryCount: number }>) : []
               expect(messages.map((m) => ({ offset: m.offset, attempts: m.deliveryCount }))).toEqual(expected)
               for (const m of messages) {
                 const token = m.leaseId.split(':')[2]!

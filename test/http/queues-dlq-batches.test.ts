@@ -88,7 +88,9 @@ describe('Queues > dead letters in batches', () => {
     expect(await dlqWrites(name)).toBe(2)
     const pending = await runInDurableObject(stub, (_i: TopicPartitionDO, state) =>
       state.storage.sql
-        .exec<{ n: number; b: number | null }>("SELECT COUNT(*) AS n, (SELECT dlq_batch_through FROM partition_meta) AS b FROM delivery_ranges WHERE state = 'dead'")
+        .exec<{ n: number; b: number | null }>(
+          "SELECT COUNT(*) AS n, (SELECT dlq_batch_through FROM partition_meta) AS b FROM delivery_ranges WHERE state = 'dead'",
+        )
         .one(),
     )
     expect(pending).toEqual({ n: 0, b: null })

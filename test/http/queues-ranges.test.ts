@@ -17,7 +17,9 @@ async function ranges(queue: string): Promise<Row[]> {
   const { stub } = await partition(queue)
   return runInDurableObject(stub, (_i: TopicPartitionDO, state) =>
     state.storage.sql
-      .exec<Row>("SELECT first_offset AS first, last_offset AS last, state, token FROM delivery_ranges WHERE group_id = 'default' ORDER BY first_offset")
+      .exec<Row>(
+        "SELECT first_offset AS first, last_offset AS last, state, token FROM delivery_ranges WHERE group_id = 'default' ORDER BY first_offset",
+      )
       .toArray(),
   )
 }
@@ -73,8 +75,24 @@ describe('Queues > ranges', () => {
       [2, 2],
       [4, 2],
     ])
-    expect((await ack(name, 'v', again.map((m) => m.leaseId))).body).toEqual({ acked: 3 })
-    expect((await ack(name, 'w', [0, 3, 5].map((o) => leased[o]!.leaseId))).body).toEqual({ acked: 3 })
+    expect(
+      (
+        await ack(
+          name,
+          'v',
+          again.map((m) => m.leaseId),
+        )
+      ).body,
+    ).toEqual({ acked: 3 })
+    expect(
+      (
+        await ack(
+          name,
+          'w',
+          [0, 3, 5].map((o) => leased[o]!.leaseId),
+        )
+      ).body,
+    ).toEqual({ acked: 3 })
     expect(await ranges(name)).toEqual([])
   })
 
@@ -88,7 +106,9 @@ describe('Queues > ranges', () => {
     ])
     // Both leases run out before the alarm runs: one expiry pass fails them alike (each keeps its holder).
     const { stub } = await partition(name)
-    await runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.sql.exec('UPDATE delivery_ranges SET visible_at = ?', Date.now() - 1))
+    await runInDurableObject(stub, (_i: TopicPartitionDO, state) =>
+      state.storage.sql.exec('UPDATE delivery_ranges SET visible_at = ?', Date.now() - 1),
+    )
     await alarmNow(name)
     expect(spans(await ranges(name))).toEqual([
       [0, 2, 'delayed'],
@@ -99,7 +119,15 @@ describe('Queues > ranges', () => {
     expect(again.map((m) => [m.offset, m.deliveryCount])).toEqual([0, 1, 2, 3, 4, 5].map((o) => [o, 2]))
     expect(spans(await ranges(name))).toEqual([[0, 5, 'leased']])
     expect((await ack(name, 'w', [first[0]!.leaseId])).body.error).toMatchObject({ code: 'UNKNOWN_LEASE' })
-    expect((await ack(name, 'x', again.map((m) => m.leaseId))).body).toEqual({ acked: 6 })
+    expect(
+      (
+        await ack(
+          name,
+          'x',
+          again.map((m) => m.leaseId),
+        )
+      ).body,
+    ).toEqual({ acked: 6 })
     expect(await ranges(name)).toEqual([])
   })
 
@@ -114,7 +142,10 @@ describe('Queues > ranges', () => {
     await ack(name, 'w', [leased[6]!.leaseId])
     await alarmNow(name)
     // Still held by its holder's lease id, which is told it expired; the acked ones are gone for good.
-    expect((await ack(name, 'w', [leased[4]!.leaseId])).body.error).toMatchObject({ code: 'LEASE_EXPIRED', details: { redeliverAt: expect.any(Number) } })
+    expect((await ack(name, 'w', [leased[4]!.leaseId])).body.error).toMatchObject({
+      code: 'LEASE_EXPIRED',
+      details: { redeliverAt: expect.any(Number) },
+    })
     expect((await ack(name, 'x', [leased[4]!.leaseId])).body.error).toMatchObject({ code: 'LEASE_NOT_HELD' })
     expect((await ack(name, 'w', [leased[1]!.leaseId])).body.error).toMatchObject({ code: 'UNKNOWN_LEASE' })
     expect(await stats(name)).toMatchObject({ ready: 4, inFlight: 0, depth: 4 })
@@ -126,14 +157,24 @@ describe('Queues > ranges', () => {
       [7, 2],
     ])
     expect((await ack(name, 'w', [leased[4]!.leaseId])).body.error).toMatchObject({ code: 'UNKNOWN_LEASE' })
-    expect((await ack(name, 'x', again.map((m) => m.leaseId))).body).toEqual({ acked: 4 })
+    expect(
+      (
+        await ack(
+          name,
+          'x',
+          again.map((m) => m.leaseId),
+        )
+      ).body,
+    ).toEqual({ acked: 4 })
     expect(await stats(name)).toMatchObject({ depth: 0 })
   })
 
   it('extends one record of a range alone: the rest of the range expires, that record stays leased', async () => {
     const name = await queueOf(3, { retry: fastRetry(3) })
     const leased = await receive(name, 'w', { max: 3, visibilityTimeoutMs: 1000 })
-    expect((await request('POST', `/queues/${name}/extend`, { consumerId: 'w', leaseId: leased[1]!.leaseId, visibilityTimeoutMs: 600_000 })).status).toBe(200)
+    expect(
+      (await request('POST', `/queues/${name}/extend`, { consumerId: 'w', leaseId: leased[1]!.leaseId, visibilityTimeoutMs: 600_000 })).status,
+    ).toBe(200)
     const { stub } = await partition(name)
     await runDurableObjectAlarm(stub) // the earliest deadline: records 0 and 2
     expect(await stats(name)).toMatchObject({ ready: 2, inFlight: 1 })
@@ -165,7 +206,15 @@ describe('Queues > ranges', () => {
     const first = await receive(name, 'w', { max: 6, visibilityTimeoutMs: 1000 })
     const { stub } = await partition(name)
     await evictDurableObject(stub)
-    expect((await ack(name, 'w', first.slice(0, 4).map((m) => m.leaseId))).body).toEqual({ acked: 4 })
+    expect(
+      (
+        await ack(
+          name,
+          'w',
+          first.slice(0, 4).map((m) => m.leaseId),
+        )
+      ).body,
+    ).toEqual({ acked: 4 })
     await evictDurableObject(stub)
     // The acked records are finished for good; the other two come back after their lease ran out.
     expect((await ack(name, 'w', [first[0]!.leaseId])).body.error).toMatchObject({ code: 'UNKNOWN_LEASE' })
@@ -179,7 +228,15 @@ describe('Queues > ranges', () => {
       [8, 1],
       [9, 1],
     ])
-    expect((await ack(name, 'v', rest.map((m) => m.leaseId))).body).toEqual({ acked: 6 })
+    expect(
+      (
+        await ack(
+          name,
+          'v',
+          rest.map((m) => m.leaseId),
+        )
+      ).body,
+    ).toEqual({ acked: 6 })
     expect(await stats(name)).toMatchObject({ depth: 0, inFlight: 0 })
   })
 
@@ -187,11 +244,27 @@ describe('Queues > ranges', () => {
     const name = await queueOf(5, { retry: fastRetry(3) })
     const leased = await receive(name, 'w', { max: 5 })
     await abortAllDurableObjects()
-    expect((await ack(name, 'w', leased.slice(0, 2).map((m) => m.leaseId))).body).toEqual({ acked: 2 })
+    expect(
+      (
+        await ack(
+          name,
+          'w',
+          leased.slice(0, 2).map((m) => m.leaseId),
+        )
+      ).body,
+    ).toEqual({ acked: 2 })
     await abortAllDurableObjects()
     expect(await stats(name)).toMatchObject({ inFlight: 3, depth: 3 })
     expect(await receive(name, 'v', { max: 5 })).toEqual([])
-    expect((await ack(name, 'w', leased.slice(2).map((m) => m.leaseId))).body).toEqual({ acked: 3 })
+    expect(
+      (
+        await ack(
+          name,
+          'w',
+          leased.slice(2).map((m) => m.leaseId),
+        )
+      ).body,
+    ).toEqual({ acked: 3 })
     expect(await stats(name)).toMatchObject({ depth: 0 })
   })
 
@@ -213,7 +286,10 @@ describe('Queues > ranges', () => {
       // 10 s on: the lease ran out, and so did record 1's TTL.
       const later = now + 10_000
       expect(queue.failExpiredLeases(later)).toBe(3)
-      const again = JSON.parse(`[${queue.receive({ group: 'default', memberId: 'v', max: 3 }, later).messages}]`) as Array<{ offset: number; deliveryCount: number }>
+      const again = JSON.parse(`[${queue.receive({ group: 'default', memberId: 'v', max: 3 }, later).messages}]`) as Array<{
+        offset: number
+        deliveryCount: number
+      }>
       expect(again.map((m) => [m.offset, m.deliveryCount])).toEqual([
         [0, 2],
         [2, 2],

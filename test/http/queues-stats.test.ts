@@ -12,7 +12,9 @@ async function makeDue(queue: string, offset: number) {
   const { stub } = await partition(queue)
   await runInDurableObject(stub, (_i: TopicPartitionDO, state) => {
     const sql = state.storage.sql
-    const row = sql.exec<Record<string, SqlStorageValue>>('SELECT * FROM delivery_ranges WHERE first_offset <= ?1 AND last_offset >= ?1', offset).one()
+    const row = sql
+      .exec<Record<string, SqlStorageValue>>('SELECT * FROM delivery_ranges WHERE first_offset <= ?1 AND last_offset >= ?1', offset)
+      .one()
     sql.exec('DELETE FROM delivery_ranges WHERE group_id = ? AND first_offset = ?', row.group_id, row.first_offset)
     const pieces: Array<[number, number, SqlStorageValue | undefined]> = [
       [row.first_offset as number, offset - 1, row.visible_at],
@@ -22,7 +24,12 @@ async function makeDue(queue: string, offset: number) {
     for (const [first, last, visibleAt] of pieces) {
       if (first > last) continue
       const copy = { ...row, first_offset: first, last_offset: last, visible_at: visibleAt }
-      sql.exec(`INSERT INTO delivery_ranges (${Object.keys(copy).join(', ')}) VALUES (${Object.keys(copy).map(() => '?').join(', ')})`, ...Object.values(copy))
+      sql.exec(
+        `INSERT INTO delivery_ranges (${Object.keys(copy).join(', ')}) VALUES (${Object.keys(copy)
+          .map(() => '?')
+          .join(', ')})`,
+        ...Object.values(copy),
+      )
     }
   })
 }

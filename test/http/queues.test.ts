@@ -282,7 +282,8 @@ describe('Queues > retries and dead letters', () => {
     expect((await request('GET', `/queues/${name}/dlq`)).body.messages).toHaveLength(1)
     const pending = await runInDurableObject(
       stub,
-      (_i: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM delivery_ranges WHERE state = 'dead'").one().n,
+      (_i: TopicPartitionDO, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM delivery_ranges WHERE state = 'dead'").one().n,
     )
     expect(pending).toBe(0)
   })

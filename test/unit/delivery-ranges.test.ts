@@ -113,7 +113,9 @@ describe('delivery ranges > applyChanges', () => {
         for (let i = 1; i < after.length; i++) {
           expect(after[i]!.first).toBeGreaterThan(after[i - 1]!.last)
           const touching = after[i]!.first === after[i - 1]!.last + 1
-          expect(touching && JSON.stringify({ ...after[i], first: 0, last: 0 }) === JSON.stringify({ ...after[i - 1], first: 0, last: 0 })).toBe(false)
+          expect(touching && JSON.stringify({ ...after[i], first: 0, last: 0 }) === JSON.stringify({ ...after[i - 1], first: 0, last: 0 })).toBe(
+            false,
+          )
         }
         // The diff turns the stored rows into the result, writing only rows that changed.
         const { deletes, upserts } = diffRanges(merged, after)
