@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url'
 import { analyse } from './lib/analysis.mjs'
 import { httpInCeiling, httpOutCeiling, sqliteCeiling } from './lib/ceilings.mjs'
 import { countStoredBatchRows } from './lib/cost.mjs'
+import { groupCpu } from './lib/cpu.mjs'
 import { closeHttp, requestJson } from './lib/http.mjs'
 import { commitScenario, joinToFirstRecordScenario, rebalanceScenario, seedTopic } from './lib/groups.mjs'
 import { createTopic, fetchScenario, latencyScenario, produceScenario } from './lib/kafdo.mjs'
@@ -192,7 +193,7 @@ async function measureGroupsAndQueues({ groups = true, queues = true } = {}) {
   const server = await startWrangler({ name: 'groups-queues', cwd: KAFDO_SRC, logDir: RESULTS_DIR, vars: KAFDO_VARS })
   try {
     const base = server.base
-    return { ...(groups ? { groups: await measureGroups(base) } : {}), ...(queues ? { queues: await measureQueues(base) } : {}) }
+    return { ...(groups ? { groups: await measureGroups(base) } : {}), ...(queues ? { queues: await measureQueues(base, server.pid) } : {}) }
   } finally {
     await server.stop()
   }
@@ -212,7 +213,9 @@ async function measureGroups(base) {
   return { elapsedSec: (performance.now() - groupsStarted) / 1000, joinToFirstRecord, commits, rebalance }
 }
 
-async function measureQueues(base) {
+/** The queue section; `pgid` is the server's process group, whose CPU time per message is reported too. */
+async function measureQueues(base, pgid) {
+  const cpu = () => groupCpu(pgid)
   const warm = QUEUES.receiveAck[0]
   await createQueue(base, { name: 'bench-queue-warmup', partitions: warm.partitions })
   await fillQueue(base, 'bench-queue-warmup', 2_000)
@@ -225,7 +228,7 @@ async function measureQueues(base) {
     await createQueue(base, { name, partitions: ra.partitions })
     await fillQueue(base, name, ra.records)
     log(`queues: receive + ack, max ${ra.max}`)
-    receiveAck.push({ ...(await receiveAckScenario(base, { name, ...ra })), target: ra.target === true })
+    receiveAck.push({ ...(await receiveAckScenario(base, { name, ...ra, cpu })), target: ra.target === true })
   }
   const dlq = []
   for (const [i, run] of QUEUES.dlq.runs.entries()) {

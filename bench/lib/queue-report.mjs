@@ -55,7 +55,7 @@ export function printQueues(queues) {
   out.push(`  Receive + ack: queue of ${first.partitions} partitions, ${first.consumers} consumers each looping receive(max) + ack of all it got`)
   out.push(
     table(
-      ['max', 'records', 'acked', 's', 'msg/s', 'MB/s', 'receive p50/p99', 'ack p50/p99', 'rows/msg', 'DO req/msg', '$/M msg', 'after'],
+      ['max', 'records', 'acked', 's', 'msg/s', 'MB/s', 'receive p50/p99', 'ack p50/p99', 'CPU us/msg', 'rows/msg', 'DO req/msg', '$/M msg', 'after'],
       queues.receiveAck.map((q) => [
         q.max,
         int(q.records),
@@ -65,6 +65,7 @@ export function printQueues(queues) {
         fixed(q.mbPerSec),
         `${ms(q.receiveLatency.p50Ms)} / ${ms(q.receiveLatency.p99Ms)}`,
         `${ms(q.ackLatency.p50Ms)} / ${ms(q.ackLatency.p99Ms)}`,
+        q.cpuUsPerMessage ? `${int(q.cpuUsPerMessage.runtime)} + ${int(q.cpuUsPerMessage.proxy)}` : '',
         fixed(q.cost.rowsWrittenPerRecord, 4),
         fixed(q.cost.doRequestsPerRecord, 4),
         usd(q.cost.usdPerMillion),
@@ -75,6 +76,7 @@ export function printQueues(queues) {
   out.push(
     '    rows/msg (derived) = 3 per partition that leased records in a receive (its range row, the cursor row, the range row deleted by the ack) / messages',
   )
+  out.push('    CPU us/msg: CPU time of the Workers runtime + its HTTP proxy per message acked (steadier than msg/s when the machine is shared)')
   out.push('  Dead-letter routing (retry fixed, delayMs 0, maxAttempts 1: a record dies at its first failure and goes to <name>-dlq)')
   out.push(
     table(

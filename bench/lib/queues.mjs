@@ -16,6 +16,7 @@
  * are the partition RPCs the service fans each request out to (src/services/queue-receive.ts, queues.ts).
  */
 import { PRICE_PER_MILLION_DO_REQUESTS, PRICE_PER_MILLION_ROWS_WRITTEN } from './cost.mjs'
+import { cpuSince } from './cpu.mjs'
 import { request, requestJson } from './http.mjs'
 import { percentiles, rates } from './load.mjs'
 import { makeRecord } from './records.mjs'
@@ -77,7 +78,8 @@ function pricing(rowsWritten, doRequests, records) {
  * records, until it is drained or `maxMs` has passed. Resolves throughput, per-call latency, the derived
  * rows written and DO requests per record, and the queue's stats afterwards.
  */
-export async function receiveAckScenario(base, { name, partitions, records, consumers, max, maxMs }) {
+export async function receiveAckScenario(base, { name, partitions, records, consumers, max, maxMs, cpu }) {
+  const cpuBefore = cpu?.()
   const started = performance.now()
   const deadline = started + maxMs
   const totals = { receives: 0, emptyReceives: 0, acks: 0, received: 0, acked: 0, bytes: 0, receiveRpcs: 0, ackRpcs: 0, leasedRanges: 0 }
@@ -108,6 +110,7 @@ export async function receiveAckScenario(base, { name, partitions, records, cons
   }
   await Promise.all(Array.from({ length: consumers }, (_, i) => loop(`bench-consumer-${i}`)))
   const elapsedMs = performance.now() - started
+  const used = cpuBefore && cpuSince(cpuBefore, cpu())
   const { stats } = await getQueue(base, name)
   // Each partition that leased records in a receive wrote one range row and moved the group's cursor
   // (one row); the ack of all of them deleted the range row.
@@ -128,6 +131,8 @@ export async function receiveAckScenario(base, { name, partitions, records, cons
     ackLatency: percentiles(ackMs),
     stats,
     check: { ackedAll: totals.acked === totals.received, inFlight: stats.inFlight, depth: stats.depth, expectedDepth: records - totals.acked },
+    // CPU time per message acked: it does not inflate when other work shares the machine, as wall time does.
+    ...(used ? { cpuUsPerMessage: { runtime: (used.runtime / totals.acked) * 1e6, proxy: (used.proxy / totals.acked) * 1e6 } } : {}),
     cost: { basis: 'derived', rows, ...pricing(rowsWritten, totals.receiveRpcs + totals.ackRpcs, totals.acked) },
   }
 }
