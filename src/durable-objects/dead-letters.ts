@@ -77,7 +77,8 @@ export class DeadLetterDrain {
 
   /** Resolves false when a record could not be written yet: drain again later. */
   drain(): Promise<boolean> {
-    if (this.#routing) return this.#routing
+    // A pass under way may be past its last look for new deaths: go again after it if one is pending.
+    if (this.#routing) return this.#routing.then((done) => (done && this.#pending ? this.drain() : done))
     if (!this.#pending) return Promise.resolve(true)
     this.#routing = (async () => {
       while (this.#pending) {
