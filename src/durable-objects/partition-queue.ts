@@ -32,6 +32,7 @@ import { ok, type Result } from '../protocol/errors.js'
 import { MAX_RECEIVE_BYTES } from '../protocol/queues.js'
 import { failRecords, type FailOptions, type FailureHost } from './queue-failures.js'
 import { heldLeases, type LeaseRef, type LeaseSpan } from './queue-leases.js'
+import { dueRecords, freshRecords, rangeTexts } from './queue-reads.js'
 
 export type { LeaseRef, LeaseSpan }
 export type { QueueFailure } from './queue-failures.js'
@@ -92,59 +93,24 @@ export class PartitionQueue {
     const { group } = request
     const quiet = now < (this.#host.nextDueAt?.() ?? Number.NEGATIVE_INFINITY)
     if (!quiet) this.failExpiredLeases(now)
-    const maxBytes = request.maxBytes ?? MAX_RECEIVE_BYTES
+    const limits = { records: request.max, bytes: request.maxBytes ?? MAX_RECEIVE_BYTES }
+    const due = quiet ? { taken: [], left: 0, records: 0, bytes: 0 } : dueRecords(this.#host, group, limits, now)
+    const fresh = freshRecords(this.#host, group, { records: limits.records - due.records, bytes: limits.bytes - due.bytes }, now)
+
+    const problems = checkRecordTexts([...due.taken.flatMap((t) => t.records), ...fresh.records])
+    const partition = this.#host.partition()
     const lease = {
       memberId: request.memberId,
       token: newToken(),
       visibleAt: now + (request.visibilityTimeoutMs ?? this.#host.policy().visibilityTimeoutMs),
     }
-
-    // Redeliveries: what each due range still holds, taken in offset order within the limits.
-    const due = quiet ? [] : deliveries.dueRanges(group, now, request.max)
-    const taken: Array<{ range: DeliveryRange; records: RecordText[]; through: number }> = []
-    let count = 0
-    let bytes = 0
-    for (const range of due) {
-      if (count >= request.max || (count > 0 && bytes >= maxBytes)) break
-      const stored = this.rangeTexts(range.first, range.last, now)
-      const records: RecordText[] = []
-      let through = range.last
-      for (const record of stored) {
-        if (count >= request.max || (count > 0 && bytes + record.text.length > maxBytes)) {
-          through = record.offset - 1
-          break
-        }
-        records.push(record)
-        count++
-        bytes += record.text.length
-      }
-      taken.push({ range, records, through })
-    }
-
-    // Then records never delivered, from the cursor.
-    const cursor = deliveries.shareCursor(group)
-    const start = Math.max(cursor ?? this.#host.logStart(), this.#host.logStart())
-    const { store } = this.#host
-    const wanted = request.max - count
-    const fresh =
-      wanted > 0 && bytes < maxBytes
-        ? readRecordTexts(store.batchesFrom(store.startingBatch(start)), { from: start, maxRecords: wanted, maxBytes: maxBytes - bytes, now })
-        : { records: [], nextOffset: start, end: false }
-    // Read to the end of what is stored: records purged from the tail (TTL) must not look deliverable.
-    const next = fresh.end ? Math.max(fresh.nextOffset, this.#host.logEnd()) : fresh.nextOffset
-    // After a seek, an offset may still have a dead record waiting for the DLQ: leave it there.
-    const dead = fresh.records.length > 0 ? deliveries.deadFrom(group, start) : []
-    const freshRecords = dead.length > 0 ? fresh.records.filter((r) => !rangeAt(dead, r.offset)) : fresh.records
-
-    const problems = checkRecordTexts([...taken.flatMap((t) => t.records), ...freshRecords])
-    const partition = this.#host.partition()
     const messages: string[] = []
     let sequence: number | undefined
     const dlqSequence = () => (sequence ??= this.#host.store.nextDlqSequence())
     /** Leases the deliverable records among `records` (which had `fields`), dead-lettering the others. */
     const deliver = (records: readonly RecordText[], fields: DeliveryFields): RangeChange[] => {
       const changes: RangeChange[] = []
-      const leased: DeliveryFields = { ...fields, state: 'leased', ...lease, attempts: fields.attempts + 1, dlqSequence: null }
+      const leased: DeliveryFields = { ...fieldsOf(fields), state: 'leased', ...lease, attempts: fields.attempts + 1, dlqSequence: null }
       for (const record of records) {
         const problem = problems.get(record.offset)
         if (problem !== undefined) {
@@ -158,15 +124,15 @@ export class PartitionQueue {
       return changes
     }
     this.#host.storage.transactionSync(() => {
-      for (const { range, records, through } of taken) {
+      for (const { range, records, through } of due.taken) {
         // Deleted by retention or expired by TTL while it waited: what is not stored any more leaves.
         deliveries.change(group, fillGaps(range.first, through, deliver(records, range)))
       }
-      deliveries.change(group, deliver(freshRecords, NEW_DELIVERY))
-      if (next !== cursor) deliveries.writeShareCursor(group, next)
+      deliveries.change(group, deliver(fresh.records, NEW_DELIVERY))
+      if (fresh.next !== fresh.cursor) deliveries.writeShareCursor(group, fresh.next)
     })
-    const dueLeft = due.reduce((sum, range) => sum + range.last - range.first + 1, 0) - taken.reduce((sum, t) => sum + t.records.length, 0)
-    const backlog = Math.max(0, this.#host.logEnd() - next) + Math.max(0, dueLeft) + (dueLeft >= 0 && count >= request.max ? 1 : 0)
+    // Redeliveries that filled the answer may have more behind them than the ranges read: one more, at least.
+    const backlog = Math.max(0, this.#host.logEnd() - fresh.next) + due.left + (due.records >= limits.records ? 1 : 0)
     return { messages: messages.join(','), count: messages.length, backlog }
   }
 
@@ -250,16 +216,7 @@ export class PartitionQueue {
 
   /** The stored (and, given `now`, unexpired) records among offsets `first..last`, in order. */
   rangeTexts(first: number, last: number, now?: number): RecordText[] {
-    const { store } = this.#host
-    const from = Math.max(first, this.#host.logStart())
-    if (from > last) return []
-    const read = readRecordTexts(store.batchesFrom(store.startingBatch(from)), {
-      from,
-      maxRecords: last - from + 1,
-      maxBytes: Number.MAX_SAFE_INTEGER,
-      ...(now !== undefined ? { now } : {}),
-    })
-    return read.records.filter((record) => record.offset <= last)
+    return rangeTexts(this.#host, first, last, now)
   }
 
   #cursor(group: string): number {
