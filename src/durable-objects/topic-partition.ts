@@ -202,8 +202,12 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     }
   }
 
-  /** Acks leases given as spans of consecutive offsets leased together (see queue-leases.ts). */
-  async ack(ref: PartitionRef, group: string, memberId: string, spans: LeaseSpan[]): Promise<Result<{ acked: number }>> {
+  /**
+   * Acks leases given as spans of consecutive offsets leased together (see queue-leases.ts). A Worker of
+   * the previous version, during a deploy, sends them one by one (`{ offset, token }`): taken as spans too.
+   */
+  async ack(ref: PartitionRef, group: string, memberId: string, leases: Array<LeaseSpan | LeaseRef>): Promise<Result<{ acked: number }>> {
+    const spans = leases.map((l) => ('offset' in l ? { first: l.offset, last: l.offset, token: l.token } : l))
     return this.#onQueue(ref, (now) => this.#queue.ack(group, memberId, spans, now))
   }
 

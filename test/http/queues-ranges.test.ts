@@ -201,6 +201,15 @@ describe('Queues > ranges', () => {
     expect(await ranges(name)).toEqual([])
   })
 
+  it('acks leases a Worker of the previous version sends one by one ({ offset, token }), during a deploy', async () => {
+    const name = await queueOf(3)
+    const leased = await receive(name, 'w', { max: 3 })
+    const { ref, stub } = await partition(name)
+    const leases = leased.map((m) => ({ offset: m.offset, token: m.leaseId.split(':')[2]! }))
+    expect(await stub.ack(ref, 'default', 'w', leases)).toEqual({ ok: true, value: { acked: 3 } })
+    expect(await ranges(name)).toEqual([])
+  })
+
   it('keeps leases and acks across an eviction between lease and ack: nothing lost, nothing settled twice', async () => {
     const name = await queueOf(10, { retry: fastRetry(3) })
     const first = await receive(name, 'w', { max: 6, visibilityTimeoutMs: 1000 })
