@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url'
 import { analyse } from './lib/analysis.mjs'
 import { httpInCeiling, httpOutCeiling, sqliteCeiling } from './lib/ceilings.mjs'
 import { countStoredBatchRows } from './lib/cost.mjs'
+import { groupCpu } from './lib/cpu.mjs'
 import { closeHttp, requestJson } from './lib/http.mjs'
 import { commitScenario, joinToFirstRecordScenario, rebalanceScenario, seedTopic } from './lib/groups.mjs'
 import { createTopic, fetchScenario, latencyScenario, produceScenario } from './lib/kafdo.mjs'
@@ -34,7 +35,8 @@ import {
   scrapeScenario,
   seedPartitions,
 } from './lib/monitoring.mjs'
-import { createQueue, dlqScenario, fillQueue, receiveAckScenario } from './lib/queues.mjs'
+import { printQueues, queueTargets } from './lib/queue-report.mjs'
+import { createQueue, dlqExpiryScenario, dlqScenario, fillQueue, receiveAckScenario } from './lib/queues.mjs'
 import { RECORD_BYTES } from './lib/records.mjs'
 import { printGroupsAndQueues, printReport } from './lib/report.mjs'
 import { killAllNow, removeSnapshots, snapshotProject, startWrangler, stopAll } from './lib/server.mjs'
@@ -70,8 +72,16 @@ const GROUPS = {
   commit: { latencyRequests: 300, latencyMaxMs: 1_500, concurrency: 4, throughputMaxMs: 2_000 },
   rebalance: { members: 8, repeats: 3, maxMs: 6_000, settleMaxMs: 10_000 },
 }
+/**
+ * Queues: receive+ack at the batch size of the earlier figure (max 100) and at the largest (max 1000, the
+ * target run: a receive's cost is mostly per request and per partition RPC, so rows and time per message
+ * fall with the batch); dead letters by nack (one request per record) and by lease expiry (in bulk).
+ */
 const QUEUES = {
-  receiveAck: { partitions: 4, records: 20_000, consumers: 4, max: 100, maxMs: 8_000 },
+  receiveAck: [
+    { partitions: 4, records: 20_000, consumers: 4, max: 100, maxMs: 8_000 },
+    { partitions: 4, records: 100_000, consumers: 4, max: 1000, maxMs: 8_000, target: true },
+  ],
   dlq: {
     partitions: 4,
     records: 1_000,
@@ -81,6 +91,7 @@ const QUEUES = {
       { label: 'concurrent', consumers: 4, nackConcurrency: 4, maxMs: 3_000 },
     ],
   },
+  dlqExpiry: { partitions: 4, records: 20_000, consumers: 4, max: 1000, visibilityTimeoutMs: 1_000, maxMs: 30_000 },
 }
 
 /** Monitoring (bench/lib/monitoring.mjs): about 1.5 minutes. */
@@ -90,7 +101,7 @@ const MONITORING = {
   scrape: { partitions: 1_000, repeats: 2, cacheMs: 5_000 },
 }
 
-/** `--only=monitoring` (or `kafdo`, with its ceilings, or `groups`) runs one section; the default runs them all. */
+/** `--only=monitoring` (or `kafdo`, with its ceilings, `groups` with queues, or `queues` alone) runs one section; the default runs them all. */
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length)
 const runs = (section) => ONLY === undefined || ONLY === section
 
@@ -177,47 +188,65 @@ async function measureKafdo() {
   }
 }
 
-async function measureGroupsAndQueues({ queues = true } = {}) {
-  log('starting Kafdo for consumer groups and queues')
+async function measureGroupsAndQueues({ groups = true, queues = true } = {}) {
+  log(`starting Kafdo for ${[groups && 'consumer groups', queues && 'queues'].filter(Boolean).join(' and ')}`)
   const server = await startWrangler({ name: 'groups-queues', cwd: KAFDO_SRC, logDir: RESULTS_DIR, vars: KAFDO_VARS })
   try {
     const base = server.base
-    const topic = 'bench-groups'
-    await seedTopic(base, topic, GROUPS.partitions, GROUPS.seedRecords)
-    await joinToFirstRecordScenario(base, { ...GROUPS.joinToFirstRecord, topic, groups: 3 }) // warm-up
-    const groupsStarted = performance.now()
-    log('groups: join to first record')
-    const joinToFirstRecord = await joinToFirstRecordScenario(base, { topic, ...GROUPS.joinToFirstRecord })
-    log('groups: commits')
-    const commits = await commitScenario(base, { topic, ...GROUPS.commit })
-    log('groups: rebalance')
-    const rebalance = await rebalanceScenario(base, { topic, partitions: GROUPS.partitions, ...GROUPS.rebalance })
-    const groupsSec = (performance.now() - groupsStarted) / 1000
-    if (!queues) return { groups: { elapsedSec: groupsSec, joinToFirstRecord, commits, rebalance } }
-
-    const ra = QUEUES.receiveAck
-    await createQueue(base, { name: 'bench-queue-warmup', partitions: ra.partitions })
-    await fillQueue(base, 'bench-queue-warmup', 400)
-    await receiveAckScenario(base, { ...ra, name: 'bench-queue-warmup', records: 400 })
-    const queuesStarted = performance.now()
-    log(`queues: producing ${ra.records} records`)
-    await createQueue(base, { name: 'bench-queue', partitions: ra.partitions })
-    await fillQueue(base, 'bench-queue', ra.records)
-    log('queues: receive + ack')
-    const receiveAck = await receiveAckScenario(base, { name: 'bench-queue', ...ra })
-    const dlq = []
-    for (const [i, run] of QUEUES.dlq.runs.entries()) {
-      const name = `bench-dlq-${i}`
-      await createQueue(base, { name, partitions: QUEUES.dlq.partitions, retry: QUEUES.dlq.retry })
-      await fillQueue(base, name, QUEUES.dlq.records)
-      log(`queues: dead-letter routing, ${run.label}`)
-      dlq.push({ label: run.label, ...(await dlqScenario(base, { name, records: QUEUES.dlq.records, max: 100, ...run })) })
-    }
-    const queuesSec = (performance.now() - queuesStarted) / 1000
-    return { groups: { elapsedSec: groupsSec, joinToFirstRecord, commits, rebalance }, queues: { elapsedSec: queuesSec, receiveAck, dlq } }
+    return { ...(groups ? { groups: await measureGroups(base) } : {}), ...(queues ? { queues: await measureQueues(base, server.pid) } : {}) }
   } finally {
     await server.stop()
   }
+}
+
+async function measureGroups(base) {
+  const topic = 'bench-groups'
+  await seedTopic(base, topic, GROUPS.partitions, GROUPS.seedRecords)
+  await joinToFirstRecordScenario(base, { ...GROUPS.joinToFirstRecord, topic, groups: 3 }) // warm-up
+  const groupsStarted = performance.now()
+  log('groups: join to first record')
+  const joinToFirstRecord = await joinToFirstRecordScenario(base, { topic, ...GROUPS.joinToFirstRecord })
+  log('groups: commits')
+  const commits = await commitScenario(base, { topic, ...GROUPS.commit })
+  log('groups: rebalance')
+  const rebalance = await rebalanceScenario(base, { topic, partitions: GROUPS.partitions, ...GROUPS.rebalance })
+  return { elapsedSec: (performance.now() - groupsStarted) / 1000, joinToFirstRecord, commits, rebalance }
+}
+
+/** The queue section; `pgid` is the server's process group, whose CPU time per message is reported too. */
+async function measureQueues(base, pgid) {
+  const cpu = () => groupCpu(pgid)
+  const warm = QUEUES.receiveAck[0]
+  await createQueue(base, { name: 'bench-queue-warmup', partitions: warm.partitions })
+  await fillQueue(base, 'bench-queue-warmup', 2_000)
+  await receiveAckScenario(base, { ...warm, name: 'bench-queue-warmup', records: 2_000 })
+  const queuesStarted = performance.now()
+  const receiveAck = []
+  for (const [i, ra] of QUEUES.receiveAck.entries()) {
+    const name = `bench-queue-${i}`
+    log(`queues: producing ${ra.records} records`)
+    await createQueue(base, { name, partitions: ra.partitions })
+    await fillQueue(base, name, ra.records)
+    log(`queues: receive + ack, max ${ra.max}`)
+    receiveAck.push({ ...(await receiveAckScenario(base, { name, ...ra, cpu })), target: ra.target === true })
+  }
+  const dlq = []
+  for (const [i, run] of QUEUES.dlq.runs.entries()) {
+    const name = `bench-dlq-${i}`
+    await createQueue(base, { name, partitions: QUEUES.dlq.partitions, retry: QUEUES.dlq.retry })
+    await fillQueue(base, name, QUEUES.dlq.records)
+    log(`queues: dead letters by nack, ${run.label}`)
+    dlq.push({
+      label: run.label,
+      ...(await dlqScenario(base, { name, partitions: QUEUES.dlq.partitions, records: QUEUES.dlq.records, max: 100, ...run })),
+    })
+  }
+  const ex = QUEUES.dlqExpiry
+  await createQueue(base, { name: 'bench-dlq-expiry', partitions: ex.partitions, retry: QUEUES.dlq.retry })
+  await fillQueue(base, 'bench-dlq-expiry', ex.records)
+  log(`queues: dead letters by lease expiry, ${ex.records} records`)
+  const dlqExpiry = await dlqExpiryScenario(base, { name: 'bench-dlq-expiry', ...ex })
+  return { elapsedSec: (performance.now() - queuesStarted) / 1000, receiveAck, dlq, dlqExpiry }
 }
 
 async function measureMonitoring() {
@@ -278,6 +307,7 @@ function wranglerVersion() {
 const USAGE = `npm run bench [-- options]
   (no option)      everything: ceilings, produce/fetch, consumer groups, queues (about 2 minutes)
   --groups-only    only the consumer group section (a fresh Kafdo; about 30 s), written to bench/results/latest-groups.json
+  --only=queues    only the queue section (a fresh Kafdo; about 40 s), written to bench/results/latest-queues.json
   --help           this text`
 
 async function groupsOnly() {
@@ -307,16 +337,18 @@ async function main() {
     cpus: os.cpus().length,
     recordBytes: RECORD_BYTES,
   }
-  if (ONLY !== undefined && !['kafdo', 'groups', 'monitoring'].includes(ONLY)) throw new Error(`--only=${ONLY}: no such section`)
+  if (ONLY !== undefined && !['kafdo', 'groups', 'queues', 'monitoring'].includes(ONLY)) throw new Error(`--only=${ONLY}: no such section`)
   // Kafdo's produce/fetch figures are reported against the ceilings: the two run together.
   const ceilings = runs('kafdo') ? await measureCeilings() : undefined
   const kafdo = runs('kafdo') ? await measureKafdo() : undefined
-  const { groups, queues } = runs('groups') ? await measureGroupsAndQueues() : {}
+  const { groups, queues } =
+    runs('groups') || runs('queues') ? await measureGroupsAndQueues({ groups: runs('groups'), queues: runs('groups') || runs('queues') }) : {}
   const monitoring = runs('monitoring') ? await measureMonitoring() : undefined
   const analysis = kafdo ? analyse({ ceilings, produce: kafdo.produce, fetch: kafdo.fetch, storedRows: kafdo.storedRows }) : undefined
   meta.durationSec = (Date.now() - started) / 1000
   if (analysis) printReport({ meta, ceilings, analysis, latency: kafdo.latency })
-  if (groups) printGroupsAndQueues({ groups, queues })
+  if (groups) printGroupsAndQueues({ groups })
+  if (queues) printQueues(queues)
   if (monitoring) printMonitoring({ ...monitoring, config: MONITORING })
   const config = {
     BATCH_SIZES,
@@ -339,7 +371,7 @@ async function main() {
     produce: analysis?.produce,
     latency: kafdo?.latency,
     fetch: analysis?.fetch,
-    targets: analysis?.targets,
+    targets: [...(analysis?.targets ?? []), ...(queues ? queueTargets(queues) : [])],
     groups,
     queues,
     monitoring,

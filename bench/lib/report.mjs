@@ -122,8 +122,8 @@ export function printReport({ meta, ceilings, analysis, latency }) {
   console.log(out.join('\n'))
 }
 
-/** Consumer groups (join-to-first-record, commits, rebalance) and queues (receive+ack, DLQ routing). */
-export function printGroupsAndQueues({ groups, queues }) {
+/** Consumer groups (join-to-first-record, commits, rebalance); the queue section prints itself (queue-report.mjs). */
+export function printGroupsAndQueues({ groups }) {
   const out = []
   const j = groups.joinToFirstRecord
   out.push(
@@ -188,34 +188,5 @@ export function printGroupsAndQueues({ groups, queues }) {
       `; lowest ${int(nm.minUnaffectedRecordsPerSecDuring)}${nm.minUnaffectedRecordsPerSecDuring > 0 ? '' : '  <- DROPPED TO ZERO'}`,
   )
 
-  if (!queues) return console.log(out.join('\n'))
-  const q = queues.receiveAck
-  out.push(`\nQueues (HTTP API; ~1 KB records; section took ${fixed(queues.elapsedSec)} s including producing)`)
-  out.push(
-    `  Receive + ack: queue of ${q.partitions} partitions, ${int(q.records)} records, ${q.consumers} consumers each looping receive(max ${q.max}) + ack` +
-      `\n    ${int(q.acked)} acked in ${fixed(q.elapsedMs / 1000, 2)} s${q.drained ? ' (drained)' : ' (time bound hit)'}: ${int(q.recordsPerSec)} msg/s, ${fixed(q.mbPerSec)} MB/s received` +
-      `\n    receive p50 ${ms(q.receiveLatency.p50Ms)} p99 ${ms(q.receiveLatency.p99Ms)}; ack p50 ${ms(q.ackLatency.p50Ms)} p99 ${ms(q.ackLatency.p99Ms)}` +
-      `; after: inFlight ${q.stats.inFlight}, depth ${q.stats.depth} (expected ${q.check.expectedDepth})` +
-      `\n    rows written per record (derived): ${fixed(q.cost.rowsWrittenPerRecord, 3)} = ${fixed(q.cost.deliveriesRowsPerRecord, 0)} deliveries rows (insert on lease, delete on ack)` +
-      ` + ${fixed(q.cost.rows.cursorUpserts / q.acked, 3)} cursor upserts (1 per partition RPC of a receive)` +
-      `\n    DO requests per record ${fixed(q.cost.doRequestsPerRecord, 4)}; per million records: ${int(q.cost.rowsWrittenPerMillion)} rows, ${int(q.cost.doRequestsPerMillion)} DO requests, ${usd(q.cost.usdPerMillion)}`,
-  )
-  out.push('  Dead-letter routing (retry fixed, delayMs 0, maxAttempts 1: every nack dead-letters the record into <name>-dlq)')
-  out.push(
-    table(
-      ['run', 'in flight', 'dead-lettered', 'seconds', 'records/s', 'nack p50', 'nack p99', 'stats.deadLettered', 'check'],
-      queues.dlq.map((d) => [
-        d.label,
-        `${d.consumers}x${d.nackConcurrency}`,
-        int(d.deadLettered),
-        fixed(d.elapsedMs / 1000, 2),
-        int(d.recordsPerSec),
-        ms(d.nackLatency.p50Ms),
-        ms(d.nackLatency.p99Ms),
-        int(d.stats.deadLettered),
-        d.verified ? 'equal' : 'MISMATCH',
-      ]),
-    ),
-  )
   console.log(out.join('\n'))
 }

@@ -1,9 +1,12 @@
 /**
- * Writes dead records to `<topic>-dlq`, exactly once. Each dead record got a dead-letter sequence number
- * in the same transaction that marked it dead; it is written with the idempotent producer
- * `dlq/<topicId>/<partition>` and that sequence, in sequence order, one at a time. A run that is
- * repeated (alarms are at-least-once), or that wrote a record but stopped before forgetting it, sends
- * the same (producer, sequence) again and the DLQ partition answers with the first write's offset.
+ * Writes dead records to `<topic>-dlq` in batches, exactly once. Records that die together (an expired
+ * lease's range, a nack, the undeliverable records of one receive) share a dead-letter sequence number,
+ * given in the transaction that marked them dead, so the sequence orders deaths. A batch is every dead
+ * range up to some sequence: its bound is stored (`dlq_batch_through`) before anything is sent, the
+ * batch is written with the idempotent producer `dlq/<topicId>/<partition>` and that bound as its
+ * sequence, and only then are its ranges forgotten. A pass that is repeated (alarms are at-least-once)
+ * or that stopped after the write sends the same records under the same sequence again, and the DLQ
+ * partition answers with the first write's offsets; records that died meanwhile wait for the next batch.
  *
  * A record is copied with its key, value and headers. One whose stored text cannot be read as a record
  * (the reason it was dead-lettered as undeliverable) is copied as that text, a string value, so routing
@@ -11,55 +14,79 @@
  */
 import { partitionForKey } from '../core/murmur2.js'
 import { CLUSTER_OBJECT_NAME, partitionObjectName } from '../core/object-names.js'
-import { encodeRecordBody, utf8Length } from '../core/record-codec.js'
-import { parseRecordText, recordTimestamp } from '../core/record-texts.js'
+import { encodeRecordBody, utf8Length, type EncodedRecord } from '../core/record-codec.js'
+import { parseRecordText, recordTimestamp, type RecordText } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
 import { ERROR_CODES, type Result } from '../protocol/errors.js'
 import { MAX_MESSAGE_BYTES_CEILING } from '../protocol/limits.js'
 import { DLQ_HEADERS, DLQ_SUFFIX } from '../protocol/queues.js'
 import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'
-import type { Delivery } from '../storage/delivery-store.js'
+import type { Delivery, GroupRange } from '../storage/delivery-store.js'
 import type { PartitionMeta } from '../storage/partition-store.js'
+
+/** A batch is cut after the dead ranges that bring it to this many records or characters (at least one range). */
+export const DLQ_BATCH_RECORDS = 1000
+export const DLQ_BATCH_CHARS = 4 * 1024 * 1024
+
+/** Where a dead record went in the DLQ; `offset` is null when an earlier pass wrote it. */
+export interface DeadLettered {
+  delivery: Delivery
+  dlq: { topic: string; partition: number; offset: number | null }
+}
 
 export interface DeadLetterSource {
   meta: PartitionMeta
   env: KafdoEnv
-  /** The dead record's stored text, or undefined when retention has removed it. */
-  record(offset: number): string | undefined
-  /** Called after each record is safely in the DLQ (`dlq` says where; its offset is null when an earlier pass wrote it), or found gone. */
-  done(delivery: Delivery, written: boolean, dlq?: { topic: string; partition: number; offset: number | null }): void
+  /** The bound of the batch being written, if a pass stopped before finishing it. */
+  batchThrough(): number | null
+  /** Stores the bound of the batch about to be written. */
+  startBatch(through: number): void
+  /** Dead ranges waiting for the DLQ, in the order they died (with `through`, those of that batch). */
+  pending(through?: number): GroupRange[]
+  /** The stored records among `first..last` (those retention has not removed). */
+  records(first: number, last: number): RecordText[]
+  /** The batch is in the DLQ (`written`: the records that were still stored): forget its ranges. */
+  finish(ranges: GroupRange[], written: DeadLettered[]): void
+  /** The DLQ refuses these records for good (logged): forget them without writing them. */
+  drop(group: string, first: number, last: number): void
 }
 
 /**
  * Writes a partition's pending dead records to the DLQ, one pass at a time: a caller arriving during a
  * pass waits for it, and the pass goes round again for records that died meanwhile. Sequential passes
- * keep the DLQ writes in sequence order, which the idempotent producer's deduplication relies on.
+ * keep the DLQ writes in sequence order, which the idempotent producer's deduplication relies on. The
+ * partition says when records die (`notify`), so an operation that killed none does not look for any.
  */
 export class DeadLetterDrain {
   readonly #source: () => DeadLetterSource
-  readonly #pending: () => Delivery[]
   #routing: Promise<boolean> | undefined
-  #again = false
+  /** Dead records may be waiting: at first (a crash may have left some), and after every death. */
+  #pending = true
+  /** The DLQ topic, once known (forgotten when a write finds it gone). */
+  readonly #topic: DlqTopicCache = {}
 
-  constructor(source: () => DeadLetterSource, pending: () => Delivery[]) {
+  constructor(source: () => DeadLetterSource) {
     this.#source = source
-    this.#pending = pending
+  }
+
+  /** Records died (or may have): the next drain looks for them. */
+  notify(): void {
+    this.#pending = true
   }
 
   /** Resolves false when a record could not be written yet: drain again later. */
   drain(): Promise<boolean> {
-    if (this.#routing) {
-      this.#again = true
-      return this.#routing
-    }
+    // A pass under way may be past its last look for new deaths: go again after it if one is pending.
+    if (this.#routing) return this.#routing.then((done) => (done && this.#pending ? this.drain() : done))
+    if (!this.#pending) return Promise.resolve(true)
     this.#routing = (async () => {
-      do {
-        this.#again = false
-        const dead = this.#pending()
-        if (dead.length === 0) break
-        if (!(await this.#route(dead))) return false
-      } while (this.#again)
+      while (this.#pending) {
+        this.#pending = false
+        if (await this.#route()) continue
+        this.#pending = true
+        return false
+      }
       return true
     })().finally(() => {
       this.#routing = undefined
@@ -67,9 +94,9 @@ export class DeadLetterDrain {
     return this.#routing
   }
 
-  async #route(dead: Delivery[]): Promise<boolean> {
+  async #route(): Promise<boolean> {
     try {
-      return await routeDeadLetters(this.#source(), dead)
+      return await routeDeadLetters(this.#source(), this.#topic)
     } catch (err) {
       console.error(JSON.stringify({ level: 'warn', message: 'dead-letter routing failed; will retry', error: (err as Error).message }))
       return false
@@ -77,62 +104,141 @@ export class DeadLetterDrain {
   }
 }
 
-/** Routes every pending dead record; returns false if one could not be written yet (retry later). */
-export async function routeDeadLetters(source: DeadLetterSource, dead: Delivery[]): Promise<boolean> {
-  if (dead.length === 0) return true
-  const dlq = await ensureDlqTopic(source)
-  for (const delivery of dead) {
-    const stored = source.record(delivery.offset)
-    if (stored === undefined) {
-      source.done(delivery, false)
+/** The DLQ topic's metadata, kept between passes. */
+export interface DlqTopicCache {
+  dlq?: TopicMetadata
+}
+
+/** Routes every pending dead record, batch by batch; returns false if a batch could not be written yet (retry later). */
+export async function routeDeadLetters(source: DeadLetterSource, topic: DlqTopicCache = {}): Promise<boolean> {
+  for (;;) {
+    const stopped = source.batchThrough()
+    const batch = stopped === null ? nextBatch(source) : { through: stopped, ranges: withRecords(source, source.pending(stopped)) }
+    if (batch === undefined) return true
+    if (stopped === null) source.startBatch(batch.through)
+    if (batch.ranges.length === 0) {
+      source.finish([], [])
       continue
     }
-    const { meta } = source
-    const read = parseRecordText(stored)
-    const record = 'record' in read ? read.record : undefined
-    const headers = {
-      ...(record?.headers ?? {}),
-      [DLQ_HEADERS.topic]: meta.topic,
-      [DLQ_HEADERS.partition]: String(meta.partition),
-      [DLQ_HEADERS.offset]: String(delivery.offset),
-      [DLQ_HEADERS.group]: delivery.group,
-      [DLQ_HEADERS.attempts]: String(delivery.attempts),
-      [DLQ_HEADERS.firstFailure]: new Date(delivery.firstFailureAt ?? Date.now()).toISOString(),
-      [DLQ_HEADERS.lastFailure]: new Date(delivery.lastFailureAt ?? Date.now()).toISOString(),
-      [DLQ_HEADERS.error]: delivery.lastError ?? '',
+    topic.dlq ??= await ensureDlqTopic(source)
+    const written = await writeBatch(source, topic.dlq, batch.ranges, batch.through)
+    if (written === 'retry') {
+      // The topic may have been deleted (and created again): look it up afresh next time.
+      delete topic.dlq
+      return false
     }
-    const body = deadLetterBody(record, stored, headers)
-    const timestamp = record?.timestamp ?? recordTimestamp(stored) ?? Date.now()
-    const producerId = `dlq/${meta.topicId}/${meta.partition}`
-    const sequence = delivery.dlqSequence!
-    const partition = partitionForKey(record?.key ?? `${producerId}:${sequence}`, dlq.partitions)
+    if ('refused' in written) {
+      // A record the DLQ refuses for good does not hold up the others: it leaves, and the batch goes again.
+      const refused = written.refused
+        ? [written.refused]
+        : batch.ranges.map((b) => ({ group: b.range.group, first: b.range.first, last: b.range.last }))
+      for (const r of refused) source.drop(r.group, r.first, r.last)
+      continue
+    }
+    source.finish(
+      batch.ranges.map((b) => b.range),
+      written,
+    )
+  }
+}
+
+type BatchRange = { range: GroupRange; records: RecordText[] }
+
+function withRecords(source: DeadLetterSource, ranges: readonly GroupRange[]): BatchRange[] {
+  return ranges.map((range) => ({ range, records: source.records(range.first, range.last) }))
+}
+
+/** The next batch: the oldest dead ranges, whole sequences, up to the batch limits (at least one sequence). */
+function nextBatch(source: DeadLetterSource): { through: number; ranges: BatchRange[] } | undefined {
+  const ranges: BatchRange[] = []
+  let through: number | undefined
+  let records = 0
+  let chars = 0
+  for (const range of source.pending()) {
+    if (through !== undefined && range.dlqSequence !== through && (records >= DLQ_BATCH_RECORDS || chars >= DLQ_BATCH_CHARS)) break
+    through = range.dlqSequence!
+    const stored = source.records(range.first, range.last)
+    ranges.push({ range, records: stored })
+    records += stored.length
+    for (const record of stored) chars += record.text.length
+  }
+  return through === undefined ? undefined : { through, ranges }
+}
+
+/** Sends one batch, one append per DLQ partition, all under the batch's sequence. */
+async function writeBatch(
+  source: DeadLetterSource,
+  dlq: TopicMetadata,
+  ranges: readonly BatchRange[],
+  sequence: number,
+): Promise<DeadLettered[] | 'retry' | { refused: { group: string; first: number; last: number } | null }> {
+  const { meta } = source
+  const producerId = `dlq/${meta.topicId}/${meta.partition}`
+  const byPartition = new Map<number, Array<{ delivery: Delivery; record: EncodedRecord }>>()
+  for (const { range, records } of ranges) {
+    for (const stored of records) {
+      const delivery: Delivery = { ...range, offset: stored.offset }
+      const entry = deadLetterRecord(meta, delivery, stored.text)
+      const partition = partitionForKey(entry.key ?? `${producerId}:${sequence}`, dlq.partitions)
+      const list = byPartition.get(partition) ?? []
+      list.push({ delivery, record: entry.record })
+      byPartition.set(partition, list)
+    }
+  }
+  const written: DeadLettered[] = []
+  for (const [partition, entries] of byPartition) {
     const ref = { tenant: meta.tenant, topic: dlq.topic, topicId: dlq.topicId, partition }
     // The stub's types do not narrow the Result union; the value is the DO's Result.
-    const written = (await source.env.TOPIC_PARTITION.getByName(partitionObjectName(ref)).append(ref, {
-      records: [{ body, bytes: utf8Length(body), timestamp }],
+    const appended = (await source.env.TOPIC_PARTITION.getByName(partitionObjectName(ref)).append(ref, {
+      records: entries.map((e) => e.record),
       producerId,
       sequence,
     })) as Result<{ baseOffset: number }>
-    if (!written.ok) {
-      // A sequence the DLQ partition has already passed was written by an earlier pass.
-      if (written.error.code === 'DUPLICATE_SEQUENCE_NUMBER') {
-        source.done(delivery, true, { topic: dlq.topic, partition, offset: null })
-        continue
-      }
+    if (!appended.ok) {
       // Retry what may pass later; give up on what never will, rather than block every later record.
-      if (ERROR_CODES[written.error.code].retriable || written.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return false
-      console.error(
-        JSON.stringify({ level: 'error', message: 'dead letter dropped', topic: meta.topic, offset: delivery.offset, code: written.error.code }),
-      )
-      source.done(delivery, false)
-      continue
+      if (ERROR_CODES[appended.error.code].retriable || appended.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return 'retry'
+      if (appended.error.code !== 'DUPLICATE_SEQUENCE_NUMBER') {
+        const index = appended.error.details?.index
+        const one = typeof index === 'number' ? entries[index]?.delivery : undefined
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'dead letters dropped',
+            topic: meta.topic,
+            ...(one ? { offset: one.offset } : { records: entries.length }),
+            code: appended.error.code,
+          }),
+        )
+        return { refused: one ? { group: one.group, first: one.offset, last: one.offset } : null }
+      }
     }
-    source.done(delivery, true, { topic: dlq.topic, partition, offset: written.value.baseOffset })
+    // A repeated sequence answers the first write's offsets; one the DLQ partition has long passed, none.
+    const first = appended.ok ? appended.value.baseOffset : null
+    entries.forEach((e, i) => written.push({ delivery: e.delivery, dlq: { topic: dlq.topic, partition, offset: first === null ? null : first + i } }))
   }
-  return true
+  return written
 }
 
-/** The DLQ record's encoded body: the record's key and value, or the unreadable stored text as a string. */
+/** The DLQ record of a dead record: its key, value and headers, or the unreadable stored text as a string. */
+function deadLetterRecord(meta: PartitionMeta, delivery: Delivery, stored: string): { key: string | null; record: EncodedRecord } {
+  const read = parseRecordText(stored)
+  const record = 'record' in read ? read.record : undefined
+  const headers = {
+    ...(record?.headers ?? {}),
+    [DLQ_HEADERS.topic]: meta.topic,
+    [DLQ_HEADERS.partition]: String(meta.partition),
+    [DLQ_HEADERS.offset]: String(delivery.offset),
+    [DLQ_HEADERS.group]: delivery.group,
+    [DLQ_HEADERS.attempts]: String(delivery.attempts),
+    [DLQ_HEADERS.firstFailure]: new Date(delivery.firstFailureAt ?? Date.now()).toISOString(),
+    [DLQ_HEADERS.lastFailure]: new Date(delivery.lastFailureAt ?? Date.now()).toISOString(),
+    [DLQ_HEADERS.error]: delivery.lastError ?? '',
+  }
+  const body = deadLetterBody(record, stored, headers)
+  const timestamp = record?.timestamp ?? recordTimestamp(stored) ?? Date.now()
+  return { key: record?.key ?? null, record: { body, bytes: utf8Length(body), timestamp } }
+}
+
 function deadLetterBody(record: FetchedRecord | undefined, stored: string, headers: Record<string, string>): string {
   if (record) {
     try {

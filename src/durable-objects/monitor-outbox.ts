@@ -8,7 +8,7 @@
  */
 import type { KafdoEnv } from '../env.js'
 import type { WebhookEventType } from '../protocol/monitoring.js'
-import type { QueueFailure } from './partition-queue.js'
+import type { QueueFailure } from './queue-failures.js'
 import type { PartitionMeta } from '../storage/partition-store.js'
 import type { Delivery } from '../storage/delivery-store.js'
 
@@ -31,14 +31,16 @@ export class MonitorOutbox {
     this.#env = env
   }
 
-  /** A record out of attempts (dead-lettered or dropped). */
+  /** Records out of attempts (dead-lettered or dropped): one event each. */
   retriesExhausted(meta: PartitionMeta, failure: QueueFailure, now: number): void {
-    if (!failure.exhausted || failure.outcome === 'delayed') return
-    this.#push({
-      type: 'record.retries_exhausted',
-      occurredAt: now,
-      data: { ...origin(meta, failure.delivery), outcome: failure.outcome, leaseExpired: failure.expired },
-    })
+    if (!failure.exhausted || failure.outcome === 'delayed' || !this.#env.TENANT_MONITOR) return
+    for (let offset = failure.first; offset <= failure.last; offset++) {
+      this.#push({
+        type: 'record.retries_exhausted',
+        occurredAt: now,
+        data: { ...origin(meta, { ...failure.fields, group: failure.group, offset }), outcome: failure.outcome, leaseExpired: failure.expired },
+      })
+    }
   }
 
   /** A dead record safely in the DLQ (its DLQ offset unknown when an earlier pass wrote it). */

@@ -185,7 +185,7 @@ export class PartitionLog {
     if (logStart <= this.logStart) return
     this.#storage.transactionSync(() => {
       this.store.deleteBatchesBefore(logStart)
-      this.deliveries.deleteDeliveriesBefore(logStart)
+      this.deliveries.deleteBefore(logStart)
       this.store.writeLogStartOffset(logStart)
     })
     this.meta!.logStartOffset = logStart

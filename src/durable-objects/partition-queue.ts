@@ -1,28 +1,41 @@
 /**
  * Queue consumption of one partition (Kafka 4's share groups, with retries and dead-lettering built in).
- * Each share group has a cursor (the next offset never delivered to it) and a small table of records in
- * flight: leased to a member until a visibility deadline, delayed until a redelivery time, or dead and
- * waiting to be written to the DLQ. Records before the cursor with no row are done (acked).
+ * Each share group has a cursor (the next offset never delivered to it) and its records in flight as
+ * ranges of offsets in one state (core/delivery-ranges.ts): leased to a member until a visibility
+ * deadline, delayed until a redelivery time, or dead and waiting to be written to the DLQ. Records
+ * before the cursor that no range holds are done (acked).
  *
- * A record is leased to one member at a time; `ack` finishes it, `nack` (or a lease running out, which
- * counts as a failed attempt) schedules a redelivery by the queue's retry policy, and a record that has
- * used up `maxAttempts` (or is `reject`ed) is marked dead with the next dead-letter sequence number, in
- * the same transaction. The owning object then writes dead records to the DLQ (see dead-letters.ts).
+ * A receive leases its records with one token and one deadline, so the records it takes from the log are
+ * one range (one row written) and an ack of them deletes it. A record is leased to one member at a time;
+ * `ack` finishes it, `nack` (or a lease running out, which counts as a failed attempt) schedules a
+ * redelivery by the queue's retry policy, and a record that has used up `maxAttempts` (or is `reject`ed)
+ * is marked dead with the next dead-letter sequence number, in the same transaction (queue-failures.ts).
+ * The owning object then writes dead records to the DLQ in batches (dead-letters.ts).
  *
  * Messages leave as JSON text built around the stored record text, never as objects: a value the
  * runtime cannot structured-clone (nested thousands deep) travels like any other. A record whose stored
  * text is not a deliverable record is dead-lettered at once (`undeliverable: …`), so it cannot block
  * the others.
  */
-import { exhausted, retryDelay } from '../core/backoff.js'
-import { checkRecordTexts, readRecordTexts } from '../core/record-texts.js'
+import {
+  applyChanges,
+  fieldsOf,
+  fillGaps,
+  rangeAt,
+  unionOf,
+  type DeliveryFields,
+  type DeliveryRange,
+  type RangeChange,
+} from '../core/delivery-ranges.js'
+import { checkRecordTexts, readRecordTexts, type RecordText } from '../core/record-texts.js'
 import { ok, type Result } from '../protocol/errors.js'
-import { MAX_RECEIVE_BYTES, type QueuePolicy } from '../protocol/queues.js'
-import type { Delivery, DeliveryStore } from '../storage/delivery-store.js'
-import type { PartitionStore } from '../storage/partition-store.js'
-import { EXPIRED_LEASE_MEMORY_MS, heldLeases, type LeaseRef } from './queue-leases.js'
+import { MAX_RECEIVE_BYTES } from '../protocol/queues.js'
+import { failRecords, type FailOptions, type FailureHost } from './queue-failures.js'
+import { heldLeases, type LeaseRef, type LeaseSpan } from './queue-leases.js'
+import { dueRecords, freshRecords, rangeTexts } from './queue-reads.js'
 
-export type { LeaseRef }
+export type { LeaseRef, LeaseSpan }
+export type { QueueFailure } from './queue-failures.js'
 
 export interface ReceiveRequest {
   group: string
@@ -55,28 +68,16 @@ export interface ShareGroupStats {
 }
 
 /** What the queue needs from the partition it runs on. */
-export interface QueueHost {
-  readonly store: PartitionStore
-  readonly deliveries: DeliveryStore
+export interface QueueHost extends FailureHost {
   readonly storage: DurableObjectStorage
   partition(): number
-  policy(): QueuePolicy
   logStart(): number
   logEnd(): number
-  /** The stored texts of the records at these offsets that are still stored and not expired. */
-  recordTexts(offsets: readonly number[], now: number): Map<number, string>
-  /** Told of every failed attempt (for metrics and alerts); called inside the transaction, so memory only. */
-  onFailure?(failure: QueueFailure): void
-}
-
-/** A failed attempt and what became of the record. */
-export interface QueueFailure {
-  delivery: Delivery
-  outcome: 'delayed' | 'dead-lettered' | 'dropped'
-  /** The lease ran out (rather than a nack, reject or an undeliverable record). */
-  expired: boolean
-  /** The record used up the retry policy's attempts (a reject or an undeliverable record has not). */
-  exhausted: boolean
+  /**
+   * A time before which no lease ends and no redelivery falls due (the lease timer's), if known: until
+   * then a receive need not look for either.
+   */
+  nextDueAt?(): number | undefined
 }
 
 export class PartitionQueue {
@@ -88,70 +89,60 @@ export class PartitionQueue {
 
   /** Leases up to `max` records: redeliveries that are due first, then records never delivered. */
   receive(request: ReceiveRequest, now: number): ReceivedMessages {
-    const { store, deliveries } = this.#host
-    this.failExpiredLeases(now)
-    const maxBytes = request.maxBytes ?? MAX_RECEIVE_BYTES
-    const due = deliveries.deliveries(request.group, 'delayed', now, request.max)
-    const dueTexts = this.#host.recordTexts(
-      due.map((d) => d.offset),
-      now,
-    )
-    let bytes = 0
-    const redeliveries: Delivery[] = []
-    for (const delivery of due) {
-      const size = dueTexts.get(delivery.offset)?.length ?? 0
-      if (redeliveries.length > 0 && bytes + size > maxBytes) break
-      redeliveries.push(delivery)
-      bytes += size
-    }
-    const cursor = deliveries.shareCursor(request.group)
-    const start = Math.max(cursor ?? this.#host.logStart(), this.#host.logStart())
-    const wanted = request.max - redeliveries.length
-    const fresh =
-      wanted > 0 && bytes < maxBytes
-        ? readRecordTexts(store.batchesFrom(store.startingBatch(start)), { from: start, maxRecords: wanted, maxBytes: maxBytes - bytes, now })
-        : { records: [], nextOffset: start, end: false }
-    // Read to the end of what is stored: records purged from the tail (TTL) must not look deliverable.
-    const next = fresh.end ? Math.max(fresh.nextOffset, this.#host.logEnd()) : fresh.nextOffset
-    // After a seek, an offset may still have a dead record waiting for the DLQ: leave it there.
-    const dead = fresh.records.length > 0 ? deliveries.deadOffsetsFrom(request.group, start) : undefined
-    const freshRecords = dead && dead.size > 0 ? fresh.records.filter((r) => !dead.has(r.offset)) : fresh.records
-    const problems = checkRecordTexts([
-      ...redeliveries.flatMap((d) => {
-        const text = dueTexts.get(d.offset)
-        return text === undefined ? [] : [{ offset: d.offset, text }]
-      }),
-      ...freshRecords,
-    ])
-    const visibleAt = now + (request.visibilityTimeoutMs ?? this.#host.policy().visibilityTimeoutMs)
+    const { deliveries } = this.#host
+    const { group } = request
+    const quiet = now < (this.#host.nextDueAt?.() ?? Number.NEGATIVE_INFINITY)
+    if (!quiet) this.failExpiredLeases(now)
+    const limits = { records: request.max, bytes: request.maxBytes ?? MAX_RECEIVE_BYTES }
+    const due = quiet ? { taken: [], left: 0, records: 0, bytes: 0 } : dueRecords(this.#host, group, limits, now)
+    const fresh = freshRecords(this.#host, group, { records: limits.records - due.records, bytes: limits.bytes - due.bytes }, now)
+
+    const problems = checkRecordTexts([...due.taken.flatMap((t) => t.records), ...fresh.records])
     const partition = this.#host.partition()
+    const lease = {
+      memberId: request.memberId,
+      token: newToken(),
+      visibleAt: now + (request.visibilityTimeoutMs ?? this.#host.policy().visibilityTimeoutMs),
+    }
     const messages: string[] = []
-    const deliver = (delivery: Delivery, text: string) => {
-      const problem = problems.get(delivery.offset)
-      if (problem !== undefined) this.#fail(delivery, `undeliverable: ${problem}`, now, { dead: true })
-      else messages.push(renderMessage(partition, this.#lease(delivery, request.memberId, visibleAt), text))
+    let sequence: number | undefined
+    const dlqSequence = () => (sequence ??= this.#host.store.nextDlqSequence())
+    /** Leases the deliverable records among `records` (which had `fields`), dead-lettering the others. */
+    const deliver = (records: readonly RecordText[], fields: DeliveryFields): RangeChange[] => {
+      const changes: RangeChange[] = []
+      const leased: DeliveryFields = { ...fieldsOf(fields), state: 'leased', ...lease, attempts: fields.attempts + 1, dlqSequence: null }
+      for (const record of records) {
+        const problem = problems.get(record.offset)
+        if (problem !== undefined) {
+          const span = { first: record.offset, last: record.offset }
+          changes.push(failRecords(this.#host, group, fields, span, `undeliverable: ${problem}`, now, { dead: true, dlqSequence }))
+          continue
+        }
+        changes.push({ first: record.offset, last: record.offset, fields: leased })
+        messages.push(renderMessage(partition, record.offset, lease.token, leased.attempts, record.text))
+      }
+      return changes
     }
     this.#host.storage.transactionSync(() => {
-      for (const delivery of redeliveries) {
-        const text = dueTexts.get(delivery.offset)
-        // Deleted by retention or expired by TTL while it waited: nothing left to deliver.
-        if (text === undefined) deliveries.deleteDelivery(delivery.group, delivery.offset)
-        else deliver(delivery, text)
+      for (const { range, records, through } of due.taken) {
+        // Deleted by retention or expired by TTL while it waited: what is not stored any more leaves.
+        deliveries.change(group, fillGaps(range.first, through, deliver(records, range)))
       }
-      for (const record of freshRecords) deliver(newDelivery(request.group, record.offset), record.text)
-      if (next !== cursor) deliveries.writeShareCursor(request.group, next)
+      deliveries.change(group, deliver(fresh.records, NEW_DELIVERY))
+      if (fresh.next !== fresh.cursor) deliveries.writeShareCursor(group, fresh.next)
     })
-    const backlog = Math.max(0, this.#host.logEnd() - next) + (due.length - redeliveries.length) + (due.length === request.max ? 1 : 0)
+    // Redeliveries that filled the answer may have more behind them than the ranges read: one more, at least.
+    const backlog = Math.max(0, this.#host.logEnd() - fresh.next) + due.left + (due.records >= limits.records ? 1 : 0)
     return { messages: messages.join(','), count: messages.length, backlog }
   }
 
-  ack(group: string, memberId: string, leases: LeaseRef[], now: number): Result<{ acked: number }> {
-    const held = this.#held(group, memberId, leases, now)
+  /** Finishes the leased records of `spans` (all of them, or none: the first lease not held refuses the ack). */
+  ack(group: string, memberId: string, spans: LeaseSpan[], now: number): Result<{ acked: number }> {
+    const held = this.#held(group, memberId, spans, now)
     if (!held.ok) return held
-    this.#host.storage.transactionSync(() => {
-      for (const delivery of held.value) this.#host.deliveries.deleteDelivery(group, delivery.offset)
-    })
-    return ok({ acked: held.value.length })
+    const changes = unionOf(spans).map((run) => ({ ...run, fields: null }))
+    this.#host.storage.transactionSync(() => this.#host.deliveries.write(group, held.value, applyChanges(held.value, changes)))
+    return ok({ acked: spans.reduce((sum, span) => sum + span.last - span.first + 1, 0) })
   }
 
   /** A failed attempt: redeliver after the policy's delay (or `delayMs`), or dead-letter when used up. */
@@ -163,38 +154,39 @@ export class PartitionQueue {
     delayMs: number | undefined,
     now: number,
   ): Result<{ state: string; redeliverAt?: number }> {
-    const held = this.#held(group, memberId, [lease], now)
-    if (!held.ok) return held
-    const delivery = this.#fail(held.value[0]!, error ?? 'nacked', now, delayMs === undefined ? {} : { delayMs })
-    return ok(delivery.state === 'delayed' ? { state: 'delayed', redeliverAt: delivery.visibleAt! } : { state: delivery.state })
+    return this.#failHeld(group, memberId, lease, error ?? 'nacked', now, delayMs === undefined ? {} : { delayMs })
   }
 
   reject(group: string, memberId: string, lease: LeaseRef, error: string | undefined, now: number): Result<{ state: string }> {
-    const held = this.#held(group, memberId, [lease], now)
-    if (!held.ok) return held
-    const delivery = this.#fail(held.value[0]!, error ?? 'rejected', now, { dead: true })
-    return ok({ state: delivery.state })
+    return this.#failHeld(group, memberId, lease, error ?? 'rejected', now, { dead: true })
   }
 
   extend(group: string, memberId: string, lease: LeaseRef, visibilityTimeoutMs: number, now: number): Result<{ visibleUntil: number }> {
-    const held = this.#held(group, memberId, [lease], now)
+    const held = this.#held(group, memberId, [spanOfLease(lease)], now)
     if (!held.ok) return held
-    const delivery = { ...held.value[0]!, visibleAt: now + visibilityTimeoutMs }
-    this.#host.deliveries.writeDelivery(delivery)
-    return ok({ visibleUntil: delivery.visibleAt })
+    const range = rangeAt(held.value, lease.offset)!
+    const visibleUntil = now + visibilityTimeoutMs
+    const change = { first: lease.offset, last: lease.offset, fields: { ...fieldsOf(range), visibleAt: visibleUntil } }
+    this.#host.storage.transactionSync(() => this.#host.deliveries.write(group, held.value, applyChanges(held.value, [change])))
+    return ok({ visibleUntil })
   }
 
   /** Leases that ran out count as failed attempts (Kafka share groups do the same on lock timeout). */
   failExpiredLeases(now: number): number {
-    const expired = this.#host.deliveries.expiredLeases(now)
+    const expired = this.#host.deliveries.endedLeases(now)
     if (expired.length === 0) return 0
     // `now` may run ahead of the clock when a test drives the alarm early; redelivery is timed from the
     // clock, so the record is visible to a receive made right after.
     const failedAt = Math.min(now, Date.now())
+    let sequence: number | undefined
+    const dlqSequence = () => (sequence ??= this.#host.store.nextDlqSequence())
     this.#host.storage.transactionSync(() => {
-      for (const delivery of expired) this.#fail(delivery, 'lease expired', failedAt, { expired: true })
+      for (const range of expired) {
+        const change = failRecords(this.#host, range.group, range, range, 'lease expired', failedAt, { expired: true, dlqSequence })
+        this.#host.deliveries.change(range.group, [change])
+      }
     })
-    return expired.length
+    return expired.reduce((sum, range) => sum + range.last - range.first + 1, 0)
   }
 
   /** About how many records `receive` would find now: never delivered, redelivery due, or lease run out. */
@@ -206,7 +198,7 @@ export class PartitionQueue {
   seek(group: string, offset: number): void {
     const target = Math.min(Math.max(offset, this.#host.logStart()), this.#host.logEnd())
     this.#host.storage.transactionSync(() => {
-      this.#host.deliveries.deleteDeliveriesFrom(group, target)
+      this.#host.deliveries.deleteFrom(group, target)
       this.#host.deliveries.writeShareCursor(group, target)
     })
   }
@@ -215,98 +207,70 @@ export class PartitionQueue {
     const counts = this.#host.deliveries.deliveryCounts(group, now)
     const cursor = this.#cursor(group)
     const { store } = this.#host
-    const fresh = cursor < this.#host.logEnd() ? store.recordsFrom(cursor) : 0
+    // Dead records waiting for the DLQ after a seek back are not deliverable.
+    const fresh = cursor < this.#host.logEnd() ? Math.max(0, store.recordsFrom(cursor) - this.#host.deliveries.deadCountFrom(group, cursor)) : 0
     const firstFresh = () => readRecordTexts(store.batchesFrom(store.startingBatch(cursor)), { from: cursor, maxRecords: 1, maxBytes: 1 }).records[0]
     const oldest = counts.oldestOffset ?? (fresh > 0 ? (firstFresh()?.offset ?? null) : null)
     return { cursor, ready: fresh + counts.due, inFlight: counts.inFlight, delayed: counts.delayed, oldestOffset: oldest }
+  }
+
+  /** The stored (and, given `now`, unexpired) records among offsets `first..last`, in order. */
+  rangeTexts(first: number, last: number, now?: number): RecordText[] {
+    return rangeTexts(this.#host, first, last, now)
   }
 
   #cursor(group: string): number {
     return Math.max(this.#host.deliveries.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
   }
 
-  #lease(delivery: Delivery, memberId: string, visibleAt: number): Delivery {
-    const leased: Delivery = { ...delivery, state: 'leased', memberId, token: newToken(), visibleAt, attempts: delivery.attempts + 1 }
-    this.#host.deliveries.writeDelivery(leased)
-    return leased
+  #failHeld(
+    group: string,
+    memberId: string,
+    lease: LeaseRef,
+    error: string,
+    now: number,
+    options: FailOptions,
+  ): Result<{ state: string; redeliverAt?: number }> {
+    const held = this.#held(group, memberId, [spanOfLease(lease)], now)
+    if (!held.ok) return held
+    const range = rangeAt(held.value, lease.offset)!
+    const failed = this.#host.storage.transactionSync(() => {
+      const change = failRecords(this.#host, group, range, { first: lease.offset, last: lease.offset }, error, now, options)
+      this.#host.deliveries.write(group, held.value, applyChanges(held.value, [change]))
+      return change
+    })
+    return ok(failed.fields?.state === 'delayed' ? { state: 'delayed', redeliverAt: failed.fields.visibleAt! } : { state: 'dead' })
   }
 
-  /**
-   * Records a failed attempt: a redelivery after the policy's delay (or `delayMs`), or death when the
-   * attempts are used up (or `dead`). A lease that `expired` keeps its holder and token on the row, and
-   * is remembered when its record dies, so its holder is told LEASE_EXPIRED; otherwise they are cleared.
-   */
-  #fail(delivery: Delivery, error: string, now: number, options: { delayMs?: number; dead?: boolean; expired?: boolean }): Delivery {
-    const policy = this.#host.policy()
-    const { deliveries } = this.#host
-    const failed: Delivery = {
-      ...delivery,
-      ...(options.expired ? {} : { memberId: null, token: null }),
-      firstFailureAt: delivery.firstFailureAt ?? now,
-      lastFailureAt: now,
-      lastError: error.slice(0, 4096),
-    }
-    const used = !options.dead && exhausted(policy.retry, delivery.attempts)
-    const told = (outcome: QueueFailure['outcome'], d: Delivery) =>
-      this.#host.onFailure?.({ delivery: d, outcome, expired: options.expired === true, exhausted: used })
-    if (options.dead || used) {
-      if (options.expired && delivery.token !== null) {
-        const outcome = policy.deadLetter.enabled ? 'dead-lettered' : 'dropped'
-        deliveries.rememberExpiredLease(
-          delivery.group,
-          delivery.offset,
-          delivery.token,
-          { memberId: delivery.memberId, expiredAt: now, outcome },
-          now - EXPIRED_LEASE_MEMORY_MS,
-        )
-      }
-      if (!policy.deadLetter.enabled) {
-        // No DLQ: a record that used up its attempts is dropped, as a share group archives it.
-        deliveries.deleteDelivery(delivery.group, delivery.offset)
-        told('dropped', failed)
-        return { ...failed, state: 'dead' }
-      }
-      const deadLetter: Delivery = { ...failed, state: 'dead', visibleAt: null, dlqSequence: this.#host.store.nextDlqSequence() }
-      deliveries.writeDelivery(deadLetter)
-      told('dead-lettered', deadLetter)
-      return deadLetter
-    }
-    const delay = options.delayMs ?? retryDelay(policy.retry, delivery.attempts)
-    const delayed: Delivery = { ...failed, state: 'delayed', visibleAt: now + delay }
-    deliveries.writeDelivery(delayed)
-    told('delayed', delayed)
-    return delayed
+  #held(group: string, memberId: string, spans: LeaseSpan[], now: number): Result<DeliveryRange[]> {
+    return heldLeases(this.#host.deliveries, this.#host.partition(), group, memberId, spans, now)
   }
+}
 
-  #held(group: string, memberId: string, leases: LeaseRef[], now: number): Result<Delivery[]> {
-    return heldLeases(this.#host.deliveries, this.#host.partition(), group, memberId, leases, now)
-  }
+const NEW_DELIVERY: DeliveryFields = {
+  state: 'leased',
+  memberId: null,
+  token: null,
+  visibleAt: null,
+  attempts: 0,
+  firstFailureAt: null,
+  lastFailureAt: null,
+  lastError: null,
+  dlqSequence: null,
+}
+
+function spanOfLease(lease: LeaseRef): LeaseSpan {
+  return { first: lease.offset, last: lease.offset, token: lease.token }
 }
 
 function newToken(): string {
   return crypto.randomUUID().replaceAll('-', '').slice(0, 12)
 }
 
-function newDelivery(group: string, offset: number): Delivery {
-  return {
-    group,
-    offset,
-    state: 'leased',
-    memberId: null,
-    token: null,
-    visibleAt: null,
-    attempts: 0,
-    firstFailureAt: null,
-    lastFailureAt: null,
-    lastError: null,
-    dlqSequence: null,
-  }
-}
-
 /**
  * A leased record as a message: the stored record's text (checked to be a JSON object) with the lease
  * id and partition put in front and the delivery count behind, so nothing is parsed or re-serialised.
  */
-function renderMessage(partition: number, delivery: Delivery, text: string): string {
-  return `{"leaseId":"${partition}:${delivery.offset}:${delivery.token}","partition":${partition},${text.slice(1, -1)},"deliveryCount":${delivery.attempts}}`
+function renderMessage(partition: number, offset: number, token: string, attempts: number, text: string): string {
+  return `{"leaseId":"${partition}:${offset}:${token}","partition":${partition},${text.slice(1, -1)},"deliveryCount":${attempts}}`
 }

@@ -19,11 +19,12 @@ import { STREAM_CLOSE_CODES } from '../protocol/streams.js'
 import { runMigrations } from '../storage/migrations.js'
 import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-store.js'
 import { KindTimers } from '../storage/timers.js'
+import { partitionDeadLetterSource } from './dead-letter-source.js'
 import { DeadLetterDrain } from './dead-letters.js'
 import { MonitorOutbox } from './monitor-outbox.js'
 import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, type PartitionMetrics } from './partition-activity.js'
 import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
-import { PartitionQueue, type LeaseRef, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
+import { PartitionQueue, type LeaseRef, type LeaseSpan, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
 import { PartitionSubscribers } from './partition-subscribers.js'
 import type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
 import { Waiters } from './waiters.js'
@@ -77,28 +78,17 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       policy: () => this.#log.meta!.queue,
       logStart: () => this.#log.logStart,
       logEnd: () => this.#log.logEnd,
-      recordTexts: (offsets, now) => this.#log.recordTexts(offsets, now),
+      // The lease timer is never later than a lease's end or a redelivery (see #afterQueueChange).
+      nextDueAt: () => this.#timers.dueAt(TIMER.deliveries),
       onFailure: (failure) => {
-        if (failure.outcome === 'delayed') this.#activity.add('redeliveries', 1)
-        if (failure.expired) this.#activity.add('leasesExpired', 1)
+        const records = failure.last - failure.first + 1
+        if (failure.outcome === 'delayed') this.#activity.add('redeliveries', records)
+        if (failure.outcome === 'dead-lettered') this.#deadLetters.notify()
+        if (failure.expired) this.#activity.add('leasesExpired', records)
         this.#outbox.retriesExhausted(this.#log.meta!, failure, Date.now())
       },
     })
-    this.#deadLetters = new DeadLetterDrain(
-      () => ({
-        meta: this.#log.meta!,
-        env,
-        record: (offset) => this.#log.recordTexts([offset]).get(offset),
-        done: (delivery, written, dlq) => {
-          ctx.storage.transactionSync(() => {
-            this.#log.deliveries.deleteDelivery(delivery.group, delivery.offset)
-            if (written) this.#log.store.addCounters(0, 1)
-          })
-          if (written && dlq) this.#outbox.deadLettered(this.#log.meta!, delivery, dlq, Date.now())
-        },
-      }),
-      () => this.#log.deliveries.deadDeliveries(),
-    )
+    this.#deadLetters = new DeadLetterDrain(() => partitionDeadLetterSource(ctx.storage, env, this.#log, this.#queue, this.#outbox))
     this.#subscribers = new PartitionSubscribers({
       ctx,
       log: this.#log,
@@ -237,8 +227,13 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     }
   }
 
-  async ack(ref: PartitionRef, group: string, memberId: string, leases: LeaseRef[]): Promise<Result<{ acked: number }>> {
-    return this.#onQueue(ref, (now) => this.#queue.ack(group, memberId, leases, now))
+  /**
+   * Acks leases given as spans of consecutive offsets leased together (see queue-leases.ts). A Worker of
+   * the previous version, during a deploy, sends them one by one (`{ offset, token }`): taken as spans too.
+   */
+  async ack(ref: PartitionRef, group: string, memberId: string, leases: Array<LeaseSpan | LeaseRef>): Promise<Result<{ acked: number }>> {
+    const spans = leases.map((l) => ('offset' in l ? { first: l.offset, last: l.offset, token: l.token } : l))
+    return this.#onQueue(ref, (now) => this.#queue.ack(group, memberId, spans, now))
   }
 
   async nack(
@@ -301,7 +296,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       logEnd: this.#log.logEnd,
       expired: counters.expired,
       deadLettered: counters.deadLettered,
-      deadPending: this.#log.deliveries.deadDeliveries().length,
+      deadPending: this.#log.deliveries.deadCount(),
       oldestTimestamp: (oldest === undefined ? undefined : recordTimestamp(oldest)) ?? null,
     })
   }
@@ -366,6 +361,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
         }
       } else if (timer.kind === TIMER.deliveries) this.#queue.failExpiredLeases(now)
     }
+    // An alarm also looks for dead records left waiting: a routing that failed, or a crash before one ran.
+    this.#deadLetters.notify()
     await this.#afterQueueChange(now)
     this.#wakeWaiters()
   }
@@ -413,9 +410,10 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
 
   /** Re-arms the lease/redelivery timer and writes dead records to the DLQ. */
   async #afterQueueChange(now = Date.now()): Promise<void> {
+    // The timer only ever moves earlier between alarms. With nothing left in flight it stays too: it fires
+    // once, finds nothing, and goes, where deleting it now would cost the next receive 3 rows to set it again.
     const next = this.#log.deliveries.nextVisibleAt()
-    if (next === undefined) this.#timers.unschedule(TIMER.deliveries)
-    else this.#timers.schedule(TIMER.deliveries, next, true)
+    if (next !== undefined) this.#timers.schedule(TIMER.deliveries, next, true)
     if (!(await this.#deadLetters.drain())) this.#timers.schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
     await this.#timers.arm()
     if (this.#log.meta) {

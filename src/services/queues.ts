@@ -7,6 +7,7 @@
 import type { LeaseRef } from '../durable-objects/partition-queue.js'
 import type { KafdoBindings } from '../env.js'
 import type { PartitionRef } from '../core/object-names.js'
+import { leaseSpans } from '../core/delivery-ranges.js'
 import { KafdoError, type Result } from '../protocol/errors.js'
 import {
   DEFAULT_SHARE_GROUP,
@@ -179,19 +180,25 @@ async function onLeasePartition<T>(
   return call(() => rpc(ref, { offset: lease.offset, token: lease.token }))
 }
 
-/** Acks leases, atomically per partition. */
+/**
+ * Acks leases, atomically per partition. Each partition's leases go as spans of consecutive offsets of
+ * one receive (core/delivery-ranges.ts `leaseSpans`), in the order given: an ack of what a receive
+ * leased is one span per partition however many records it holds.
+ */
 export async function ack(env: KafdoBindings, tenant: string, name: string, action: LeaseAction, leaseIds: string[]): Promise<{ acked: number }> {
   const topic = await requireTopic(env, tenant, name)
   const byPartition = new Map<number, LeaseRef[]>()
   for (const leaseId of leaseIds) {
     const lease = parseLease(topic, leaseId)
-    byPartition.set(lease.partition, [...(byPartition.get(lease.partition) ?? []), { offset: lease.offset, token: lease.token }])
+    const leases = byPartition.get(lease.partition)
+    if (leases) leases.push({ offset: lease.offset, token: lease.token })
+    else byPartition.set(lease.partition, [{ offset: lease.offset, token: lease.token }])
   }
   const group = action.group ?? DEFAULT_SHARE_GROUP
   const results = await Promise.all(
     [...byPartition].map(([partition, leases]) => {
       const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition }
-      return call(() => partitionStub(env, ref).ack(ref, group, action.consumerId, leases))
+      return call(() => partitionStub(env, ref).ack(ref, group, action.consumerId, leaseSpans(leases)))
     }),
   )
   return { acked: results.reduce((sum, r) => sum + r.acked, 0) }

@@ -7,6 +7,7 @@
 import type { BatchHeader, StoredBatch } from '../core/log.js'
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../protocol/queues.js'
 import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../protocol/topic-config.js'
+import { DELIVERY_RANGES_MIGRATION } from './delivery-migration.js'
 import { TIMERS_TABLE } from './timers.js'
 import type { Migration } from './migrations.js'
 
@@ -80,6 +81,7 @@ export const PARTITION_MIGRATIONS: readonly Migration[] = [
     // expired), kept in memory and written here at most every few seconds (see partition-activity.ts).
     "ALTER TABLE partition_meta ADD COLUMN activity TEXT NOT NULL DEFAULT '{}'",
   ],
+  DELIVERY_RANGES_MIGRATION,
 ]
 
 export interface PartitionMeta {
@@ -169,9 +171,23 @@ export class PartitionStore {
     this.#sql.exec('UPDATE partition_meta SET activity = ? WHERE id = 1', JSON.stringify(counters))
   }
 
-  /** The next dead-letter sequence number: the idempotent producer sequence of a DLQ write. */
+  /** The next dead-letter sequence number: the order of a death, and the idempotent producer sequence of its DLQ batch. */
   nextDlqSequence(): number {
     return this.#sql.exec<{ s: number }>('UPDATE partition_meta SET dlq_sequence = dlq_sequence + 1 RETURNING dlq_sequence AS s').one().s
+  }
+
+  /** The sequence that bounds the dead-letter batch being written, if any (see dead-letters.ts). */
+  readDlqBatch(): number | null {
+    return this.#sql.exec<{ t: number | null }>('SELECT dlq_batch_through AS t FROM partition_meta').toArray()[0]?.t ?? null
+  }
+
+  startDlqBatch(through: number): void {
+    this.#sql.exec('UPDATE partition_meta SET dlq_batch_through = ? WHERE id = 1', through)
+  }
+
+  /** The batch is in the DLQ: `deadLettered` more records there, and no batch under way (one row written). */
+  finishDlqBatch(deadLettered: number): void {
+    this.#sql.exec('UPDATE partition_meta SET dlq_batch_through = NULL, dead_lettered_count = dead_lettered_count + ? WHERE id = 1', deadLettered)
   }
 
   writeMeta(meta: PartitionMeta, now: number): void {

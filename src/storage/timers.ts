@@ -129,6 +129,11 @@ export class KindTimers extends TimerStore {
     return this.#pending.has(kind)
   }
 
+  /** When the pending timer of `kind` is due, if one is. */
+  dueAt(kind: string): number | undefined {
+    return this.#pending.get(kind)
+  }
+
   /** Sets a timer; `earliest` keeps an earlier pending one of the same kind, otherwise a pending one is left as is. */
   schedule(kind: string, dueAt: number, earliest: boolean): void {
     const pending = this.#pending.get(kind)

@@ -4,11 +4,33 @@ import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition
 import { uniqueName } from '../support/http'
 import { ack, createQueue, nack, partition, receive, reject, send, stats } from '../support/queues'
 
-/** Moves a record's redelivery time or lease deadline into the past, as if time had passed. */
+/**
+ * Moves a record's redelivery time or lease deadline into the past, as if time had passed for it alone:
+ * the record gets a range of its own (the records leased with it keep theirs).
+ */
 async function makeDue(queue: string, offset: number) {
   const { stub } = await partition(queue)
   await runInDurableObject(stub, (_i: TopicPartitionDO, state) => {
-    state.storage.sql.exec('UPDATE deliveries SET visible_at = ? WHERE record_offset = ?', Date.now() - 1, offset)
+    const sql = state.storage.sql
+    const row = sql
+      .exec<Record<string, SqlStorageValue>>('SELECT * FROM delivery_ranges WHERE first_offset <= ?1 AND last_offset >= ?1', offset)
+      .one()
+    sql.exec('DELETE FROM delivery_ranges WHERE group_id = ? AND first_offset = ?', row.group_id, row.first_offset)
+    const pieces: Array<[number, number, SqlStorageValue | undefined]> = [
+      [row.first_offset as number, offset - 1, row.visible_at],
+      [offset, offset, Date.now() - 1],
+      [offset + 1, row.last_offset as number, row.visible_at],
+    ]
+    for (const [first, last, visibleAt] of pieces) {
+      if (first > last) continue
+      const copy = { ...row, first_offset: first, last_offset: last, visible_at: visibleAt }
+      sql.exec(
+        `INSERT INTO delivery_ranges (${Object.keys(copy).join(', ')}) VALUES (${Object.keys(copy)
+          .map(() => '?')
+          .join(', ')})`,
+        ...Object.values(copy),
+      )
+    }
   })
 }
 

@@ -270,7 +270,7 @@ describe('Queues > retries and dead letters', () => {
     await runInDurableObject(stub, (_i: TopicPartitionDO, state) => {
       const seq = state.storage.sql.exec<{ s: number }>('SELECT dlq_sequence AS s FROM partition_meta').one().s
       state.storage.sql.exec(
-        "INSERT INTO deliveries (group_id, record_offset, state, attempts, last_error, dlq_sequence) VALUES ('default', ?, 'dead', 1, 'boom', ?)",
+        "INSERT INTO delivery_ranges (group_id, first_offset, last_offset, state, attempts, last_error, dlq_sequence) VALUES ('default', ?1, ?1, 'dead', 1, 'boom', ?2)",
         m!.offset,
         seq,
       )
@@ -282,7 +282,8 @@ describe('Queues > retries and dead letters', () => {
     expect((await request('GET', `/queues/${name}/dlq`)).body.messages).toHaveLength(1)
     const pending = await runInDurableObject(
       stub,
-      (_i: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries WHERE state = 'dead'").one().n,
+      (_i: TopicPartitionDO, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM delivery_ranges WHERE state = 'dead'").one().n,
     )
     expect(pending).toBe(0)
   })

@@ -1,6 +1,9 @@
 /** Test helpers for the `/queues` API: create a queue, send, receive and settle leases over HTTP. */
-import { env } from 'cloudflare:test'
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { DEFAULT_TENANT } from '../../src/core/object-names'
+import { PartitionLog } from '../../src/durable-objects/partition-log'
+import { PartitionQueue } from '../../src/durable-objects/partition-queue'
+import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
 import { partitionStub } from '../../src/services/stubs'
 import { requireTopic } from '../../src/services/topic-cache'
 import { request } from './http'
@@ -52,4 +55,30 @@ export async function partition(queue: string, p = 0) {
   const topic = await requireTopic(env, DEFAULT_TENANT, queue, true)
   const ref = { tenant: DEFAULT_TENANT, topic: queue, topicId: topic.topicId, partition: p }
   return { ref, stub: partitionStub(env, ref) }
+}
+
+/** Runs a queue partition's alarm now (lease expiry, redelivery, DLQ routing), whenever it was set for. */
+export async function alarmNow(queue: string, p = 0): Promise<void> {
+  const { stub } = await partition(queue, p)
+  await runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.setAlarm(Date.now()))
+  await runDurableObjectAlarm(stub)
+}
+
+/**
+ * A partition's log and queue over an object's storage (call inside `runInDurableObject`), for tests that
+ * drive the queue with a clock of their own.
+ */
+export function partitionQueueIn(state: DurableObjectState): { log: PartitionLog; queue: PartitionQueue } {
+  const log = new PartitionLog(state.storage)
+  log.load()
+  const queue = new PartitionQueue({
+    store: log.store,
+    deliveries: log.deliveries,
+    storage: state.storage,
+    partition: () => log.meta!.partition,
+    policy: () => log.meta!.queue,
+    logStart: () => log.logStart,
+    logEnd: () => log.logEnd,
+  })
+  return { log, queue }
 }
