@@ -369,7 +369,7 @@ function wranglerVersion() {
 
 const USAGE = `npm run bench [-- options]
   (no option)      everything: ceilings, produce/fetch, end-to-end flow, consumer groups, queues, monitoring (about 6 minutes)
-  --quick          shorter bounds everywhere, no monitoring (about 2.5 minutes; noisier figures)
+  --quick          shorter bounds everywhere, no monitoring (about 2 minutes; noisier figures)
   --json           the results as JSON on stdout (the report goes to stderr)
   --only=SECTION   one of ${SECTIONS.join(', ')} (profile: a V8 CPU profile of a fetch, by stage)
   --groups-only    only the consumer group section (a fresh Kafdo; about 30 s), written to bench/results/latest-groups.json
