@@ -30,13 +30,16 @@ function produceCeiling(ceilings, batchSize) {
     : { recordsPerSec: http, boundBy: 'http in (no-op worker)' }
 }
 
-/** The fetch ceiling: raw read of batch rows, or the no-op Worker's ~1 MB responses, whichever is lower. */
-function fetchCeiling(ceilings) {
+/**
+ * The fetch ceiling: raw read of batch rows, or the no-op Worker's ~1 MB responses, whichever is lower;
+ * HTTP out as measured interleaved with the fetches when it was (see run.mjs fetchWithCeiling).
+ */
+function fetchCeiling(ceilings, fetch) {
   const storage = ceilings.sqlite.rowsOf100.read.recordsPerSec
-  const http = ceilings.httpOut.recordsPerSec
+  const http = fetch.paired?.recordsPerSec ?? ceilings.httpOut.recordsPerSec
   return storage < http
     ? { recordsPerSec: storage, boundBy: 'sqlite read, row per 100' }
-    : { recordsPerSec: http, boundBy: 'http out (no-op worker)' }
+    : { recordsPerSec: http, boundBy: fetch.paired ? 'http out (no-op worker), interleaved with the fetches' : 'http out (no-op worker)' }
 }
 
 export function analyse({ ceilings, produce, fetch, storedRows, flow }) {
@@ -52,7 +55,7 @@ export function analyse({ ceilings, produce, fetch, storedRows, flow }) {
       storedBatchRows: stored === undefined ? undefined : { counted: stored, derived: run.derivedRowsIncludingWarmup },
     }
   })
-  const fetchResult = { ...fetch, ceiling: fetchCeiling(ceilings), cost: fetchCostPerMillion(fetch) }
+  const fetchResult = { ...fetch, ceiling: fetchCeiling(ceilings, fetch), cost: fetchCostPerMillion(fetch) }
   fetchResult.ratio = fetch.recordsPerSec / fetchResult.ceiling.recordsPerSec
 
   const p1 = (batchSize) => produceRows.find((run) => run.partitions === 1 && run.batchSize === batchSize)
