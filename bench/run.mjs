@@ -12,7 +12,12 @@
  *   4. Consumer groups and queues: start a fresh Kafdo, measure join-to-first-record, commit latency and
  *      throughput, rebalance time (bench/lib/groups.mjs), queue receive+ack throughput and DLQ routing
  *      (bench/lib/queues.mjs), stop it.
- *   5. Print the report and write it as JSON to bench/results/latest.json.
+ *   5. End-to-end flow on a fresh Kafdo: produce -> long-poll fetch and queue receive latency at 1,000
+ *      records/s, a memory soak of one partition, throughput over 1/4/16/64 partitions (bench/lib/
+ *      end-to-end.mjs, memory.mjs, scaling.mjs).
+ *   6. Print the report and write it as JSON to bench/results/latest.json (`--json`: print the JSON on
+ *      stdout and the report on stderr). `--quick` shortens every bound for development; `--only=profile`
+ *      takes a V8 CPU profile of a fetch (bench/lib/profile.mjs) instead.
  * Every wrangler/workerd process group started here is killed on the way out, also on failure.
  */
 import fs from 'node:fs'
@@ -23,9 +28,13 @@ import { analyse } from './lib/analysis.mjs'
 import { httpInCeiling, httpOutCeiling, sqliteCeiling } from './lib/ceilings.mjs'
 import { countStoredBatchRows } from './lib/cost.mjs'
 import { groupCpu } from './lib/cpu.mjs'
-import { closeHttp, requestJson } from './lib/http.mjs'
+import { closeHttp, request, requestJson } from './lib/http.mjs'
 import { commitScenario, joinToFirstRecordScenario, rebalanceScenario, seedTopic } from './lib/groups.mjs'
+import { fetchLatencyScenario, queueLatencyScenario } from './lib/end-to-end.mjs'
 import { createTopic, fetchScenario, latencyScenario, produceScenario } from './lib/kafdo.mjs'
+import { memorySoakScenario } from './lib/memory.mjs'
+import { profileFetch } from './lib/profile.mjs'
+import { scalingScenario } from './lib/scaling.mjs'
 import {
   alternatingProduce,
   deleteWebhooks,
@@ -38,24 +47,33 @@ import {
 import { printQueues, queueTargets } from './lib/queue-report.mjs'
 import { createQueue, dlqExpiryScenario, dlqScenario, fillQueue, receiveAckScenario } from './lib/queues.mjs'
 import { RECORD_BYTES } from './lib/records.mjs'
-import { printGroupsAndQueues, printReport } from './lib/report.mjs'
+import { printFlow, printGroupsAndQueues, printReport } from './lib/report.mjs'
 import { killAllNow, removeSnapshots, snapshotProject, startWrangler, stopAll } from './lib/server.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-/** Kafdo servers run from a copy of its sources taken when the run starts (see snapshotProject). */
+/**
+ * Kafdo servers run from a copy of its sources taken when the run starts (see snapshotProject), from this
+ * checkout or from BENCH_KAFDO_ROOT (another checkout, to compare two versions with the same harness).
+ */
+const KAFDO_ROOT = process.env.BENCH_KAFDO_ROOT ? path.resolve(process.env.BENCH_KAFDO_ROOT) : ROOT
 let KAFDO_SRC = ROOT
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results')
 
+/** `--quick`: every bound shortened, for development (figures are noisier); monitoring is left out. */
+const QUICK = process.argv.includes('--quick')
+/** `--json`: the results as JSON on stdout, the report on stderr. */
+const JSON_OUT = process.argv.includes('--json')
+
 /** Load bounds: every scenario stops at a record count or a deadline, whichever comes first. */
-const BATCH_SIZES = [1, 100, 1000]
+const BATCH_SIZES = [1, 10, 100, 1000]
 const CONCURRENCY = 8
-const PRODUCE_MAX_MS = 8_000
-const PRODUCE_MAX_RECORDS = { 1: 40_000, 100: 200_000, 1000: 200_000 }
-const CEILING_MAX_MS = 5_000
+const PRODUCE_MAX_MS = QUICK ? 2_500 : 8_000
+const PRODUCE_MAX_RECORDS = { 1: 40_000, 10: 100_000, 100: 200_000, 1000: 200_000 }
+const CEILING_MAX_MS = QUICK ? 2_000 : 5_000
 const FETCH_LIMIT = 1000
-const FETCH_MAX_MS = 15_000
+const FETCH_MAX_MS = QUICK ? 5_000 : 15_000
 const LATENCY_REQUESTS = 1000
-const LATENCY_MAX_MS = 8_000
+const LATENCY_MAX_MS = QUICK ? 2_000 : 8_000
 /** Untimed load right after a server starts (per batch size below), so JIT and caches are warm. */
 const WARMUP_MS = 1_000
 const WARMUP_BATCH_SIZES = [1, 100]
@@ -94,6 +112,15 @@ const QUEUES = {
   dlqExpiry: { partitions: 4, records: 20_000, consumers: 4, max: 1000, visibilityTimeoutMs: 1_000, maxMs: 30_000 },
 }
 
+/** End-to-end flow (a fresh Kafdo): latency at a steady rate, a memory soak, scaling with partitions. */
+const FLOW = {
+  latency: { ratePerSec: 1000, perRequest: 10, durationMs: QUICK ? 3_000 : 8_000, warmupMs: 1_000, maxWaitMs: 1_000 },
+  memory: { durationMs: QUICK ? 8_000 : 30_000, sampleMs: 500, batchSize: 100 },
+  scaling: { partitionCounts: [1, 4, 16, 64], producers: 16, batchSize: 100, maxMs: QUICK ? 1_500 : 4_000 },
+}
+/** `--only=profile`: a CPU profile of sequential fetches over a partition written at these batch sizes. */
+const PROFILE = { records: 30_000, batchSizes: [100, 1000], fetches: 50 }
+
 /** Monitoring (bench/lib/monitoring.mjs): about 1.5 minutes. */
 const MONITORING = {
   counting: { batchSizes: [1, 100], concurrency: CONCURRENCY, rounds: 4, sliceMs: 1_500 },
@@ -101,9 +128,13 @@ const MONITORING = {
   scrape: { partitions: 1_000, repeats: 2, cacheMs: 5_000 },
 }
 
-/** `--only=monitoring` (or `kafdo`, with its ceilings, `groups` with queues, or `queues` alone) runs one section; the default runs them all. */
+/**
+ * `--only=monitoring` (or `kafdo`, with its ceilings, `flow`, `groups` with queues, `queues` alone,
+ * `profile`) runs one section; the default runs them all but `profile` (and, with `--quick`, `monitoring`).
+ */
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length)
-const runs = (section) => ONLY === undefined || ONLY === section
+const SECTIONS = ['kafdo', 'flow', 'groups', 'queues', 'monitoring', 'profile']
+const runs = (section) => (ONLY === undefined ? section !== 'profile' && !(QUICK && section === 'monitoring') : ONLY === section)
 
 /**
  * Vars for every Kafdo server: authentication off (the documented local-development setting), so the
@@ -142,6 +173,24 @@ async function measureCeilings() {
   }
 }
 
+/**
+ * The fetch scenario with the ceiling Worker's pre-built page requested after every fetch: on a machine
+ * whose load swings from minute to minute, a ratio to a ceiling measured minutes earlier says little.
+ */
+async function fetchWithCeiling(base, options) {
+  const ceiling = await startWrangler({ name: 'ceiling-paired', cwd: ROOT, configPath: 'bench/ceiling-worker/wrangler.toml', logDir: RESULTS_DIR })
+  try {
+    const pair = async () => {
+      const res = await request(ceiling.base, 'GET', `/response?records=${FETCH_LIMIT}`)
+      return { records: FETCH_LIMIT, bytes: res.body.length }
+    }
+    for (let i = 0; i < 3; i++) await pair()
+    return await fetchScenario(base, { ...options, pair })
+  } finally {
+    await ceiling.stop()
+  }
+}
+
 async function measureKafdo() {
   log('starting Kafdo')
   const server = await startWrangler({ name: 'kafdo', cwd: KAFDO_SRC, logDir: RESULTS_DIR, vars: KAFDO_VARS })
@@ -171,11 +220,11 @@ async function measureKafdo() {
     }
     log('produce latency')
     const latency = await latencyScenario(server.base, { topic: 'bench-latency', maxRequests: LATENCY_REQUESTS, maxMs: LATENCY_MAX_MS })
-    log('fetch')
+    log('fetch, interleaved with the HTTP-out ceiling')
     const regions = produce
       .filter((run) => run.partitions === 1)
       .map((run) => ({ label: run.label, from: run.offsetRanges[0].from, to: run.offsetRanges[0].to }))
-    const fetch = await fetchScenario(server.base, { topic: topics[1], limit: FETCH_LIMIT, maxMs: FETCH_MAX_MS, regions })
+    const fetch = await fetchWithCeiling(server.base, { topic: topics[1], limit: FETCH_LIMIT, maxMs: FETCH_MAX_MS, regions })
     persistDir = server.persistDir
     await server.stop({ keepState: true })
     log('counting stored batch rows')
@@ -249,6 +298,67 @@ async function measureQueues(base, pgid) {
   return { elapsedSec: (performance.now() - queuesStarted) / 1000, receiveAck, dlq, dlqExpiry }
 }
 
+async function measureFlow() {
+  log('starting Kafdo for the end-to-end flow')
+  const server = await startWrangler({ name: 'flow', cwd: KAFDO_SRC, logDir: RESULTS_DIR, vars: KAFDO_VARS })
+  try {
+    const base = server.base
+    await createTopic(base, 'bench-e2e', 1)
+    await requestJson(base, 'POST', '/queues', { name: 'bench-e2e-queue', partitions: 1 })
+    log('flow: end-to-end latency, long-poll fetch')
+    const fetchLatency = await fetchLatencyScenario(base, { topic: 'bench-e2e', ...FLOW.latency })
+    log('flow: end-to-end latency, long-poll queue receive')
+    const queueLatency = await queueLatencyScenario(base, { name: 'bench-e2e-queue', ...FLOW.latency })
+    log(`flow: memory soak, ${FLOW.memory.durationMs / 1000} s`)
+    await createTopic(base, 'bench-soak', 1)
+    const memory = await memorySoakScenario(server, { topic: 'bench-soak', ...FLOW.memory })
+    log('flow: scaling with partitions')
+    const scaling = await scalingScenario(base, FLOW.scaling)
+    return { latency: { fetch: fetchLatency, queue: queueLatency }, memory, scaling }
+  } finally {
+    await server.stop()
+  }
+}
+
+/** A V8 CPU profile of sequential fetches, by stage (bench/lib/profile.mjs), for each batch size written. */
+async function measureProfile() {
+  log('starting Kafdo for the fetch profile')
+  const server = await startWrangler({ name: 'profile', cwd: KAFDO_SRC, logDir: RESULTS_DIR, vars: KAFDO_VARS })
+  try {
+    const profiles = []
+    for (const batchSize of PROFILE.batchSizes) {
+      const topic = `bench-profile-${batchSize}`
+      await createTopic(server.base, topic, 1)
+      await produceScenario(server.base, { topic, batchSize, concurrency: 4, maxRecords: PROFILE.records, maxMs: 30_000 })
+      await profileFetch(server.base, server.inspectorPort, { topic, limit: FETCH_LIMIT, maxFetches: 10 }) // warm-up
+      log(`profile: fetch of a partition written at batch ${batchSize}`)
+      profiles.push({
+        batchSize,
+        ...(await profileFetch(server.base, server.inspectorPort, { topic, limit: FETCH_LIMIT, maxFetches: PROFILE.fetches })),
+      })
+    }
+    return profiles
+  } finally {
+    await server.stop()
+  }
+}
+
+function printProfiles(profiles) {
+  const out = ['\nWhere a fetch spends its time (V8 CPU profile of the local workerd; ms per 1000-record fetch)']
+  for (const p of profiles) {
+    out.push(
+      `  partition written at batch ${p.batchSize}: ${p.fetches} fetches, round trip ${p.perFetchMs.toFixed(2)} ms, isolate busy ${(p.profile.busyMs / p.fetches).toFixed(2)} ms` +
+        `, client JSON.parse ${p.clientParsePerFetchMs.toFixed(2)} ms`,
+    )
+    for (const st of p.profile.stages)
+      out.push(`    ${st.stage.padEnd(62)} ${(st.ms / p.fetches).toFixed(2).padStart(6)}  ${(st.share * 100).toFixed(1)}%`)
+    out.push('    top functions by self time:')
+    for (const fn of p.profile.topSelf)
+      out.push(`      ${fn.fn.padEnd(70)} ${(fn.ms / p.fetches).toFixed(2).padStart(6)}  ${(fn.share * 100).toFixed(1)}%`)
+  }
+  console.log(out.join('\n'))
+}
+
 async function measureMonitoring() {
   log('starting two Kafdo servers: per-request metrics on, and METRICS=off')
   const quiet = { ...KAFDO_VARS, REQUEST_LOGS: 'off' }
@@ -305,14 +415,17 @@ function wranglerVersion() {
 }
 
 const USAGE = `npm run bench [-- options]
-  (no option)      everything: ceilings, produce/fetch, consumer groups, queues (about 2 minutes)
+  (no option)      everything: ceilings, produce/fetch, end-to-end flow, consumer groups, queues, monitoring (about 6 minutes)
+  --quick          shorter bounds everywhere, no monitoring (about 2 minutes; noisier figures)
+  --json           the results as JSON on stdout (the report goes to stderr)
+  --only=SECTION   one of ${SECTIONS.join(', ')} (profile: a V8 CPU profile of a fetch, by stage)
   --groups-only    only the consumer group section (a fresh Kafdo; about 30 s), written to bench/results/latest-groups.json
   --only=queues    only the queue section (a fresh Kafdo; about 40 s), written to bench/results/latest-queues.json
   --help           this text`
 
 async function groupsOnly() {
   fs.mkdirSync(RESULTS_DIR, { recursive: true })
-  KAFDO_SRC = snapshotProject(ROOT)
+  KAFDO_SRC = snapshotProject(KAFDO_ROOT)
   const { groups } = await measureGroupsAndQueues({ queues: false })
   printGroupsAndQueues({ groups })
   const file = path.join(RESULTS_DIR, 'latest-groups.json')
@@ -329,27 +442,35 @@ async function main() {
   if (args.includes('--groups-only')) return groupsOnly()
   fs.mkdirSync(RESULTS_DIR, { recursive: true })
   const started = Date.now()
-  KAFDO_SRC = snapshotProject(ROOT)
+  KAFDO_SRC = snapshotProject(KAFDO_ROOT)
   const meta = {
     startedAt: new Date(started).toISOString(),
     node: process.version,
     wrangler: wranglerVersion(),
+    kafdoSource: path.relative(ROOT, KAFDO_ROOT) || '.',
     cpus: os.cpus().length,
     recordBytes: RECORD_BYTES,
   }
-  if (ONLY !== undefined && !['kafdo', 'groups', 'queues', 'monitoring'].includes(ONLY)) throw new Error(`--only=${ONLY}: no such section`)
+  if (ONLY !== undefined && !SECTIONS.includes(ONLY)) throw new Error(`--only=${ONLY}: no such section`)
+  meta.quick = QUICK
   // Kafdo's produce/fetch figures are reported against the ceilings: the two run together.
   const ceilings = runs('kafdo') ? await measureCeilings() : undefined
   const kafdo = runs('kafdo') ? await measureKafdo() : undefined
+  const flow = runs('flow') ? await measureFlow() : undefined
   const { groups, queues } =
     runs('groups') || runs('queues') ? await measureGroupsAndQueues({ groups: runs('groups'), queues: runs('groups') || runs('queues') }) : {}
   const monitoring = runs('monitoring') ? await measureMonitoring() : undefined
-  const analysis = kafdo ? analyse({ ceilings, produce: kafdo.produce, fetch: kafdo.fetch, storedRows: kafdo.storedRows }) : undefined
+  const profiles = runs('profile') ? await measureProfile() : undefined
+  const analysis = kafdo ? analyse({ ceilings, produce: kafdo.produce, fetch: kafdo.fetch, storedRows: kafdo.storedRows, flow }) : undefined
   meta.durationSec = (Date.now() - started) / 1000
-  if (analysis) printReport({ meta, ceilings, analysis, latency: kafdo.latency })
+  const stdoutLog = console.log
+  if (JSON_OUT) console.log = console.error
+  if (analysis) printReport({ meta, ceilings, analysis, latency: kafdo.latency, flow })
   if (groups) printGroupsAndQueues({ groups })
   if (queues) printQueues(queues)
   if (monitoring) printMonitoring({ ...monitoring, config: MONITORING })
+  if (flow && !analysis) printFlow(flow)
+  if (profiles) printProfiles(profiles)
   const config = {
     BATCH_SIZES,
     CONCURRENCY,
@@ -360,6 +481,7 @@ async function main() {
     FETCH_MAX_MS,
     LATENCY_REQUESTS,
     LATENCY_MAX_MS,
+    FLOW,
     GROUPS,
     QUEUES,
     MONITORING,
@@ -372,13 +494,17 @@ async function main() {
     latency: kafdo?.latency,
     fetch: analysis?.fetch,
     targets: [...(analysis?.targets ?? []), ...(queues ? queueTargets(queues) : [])],
+    flow,
     groups,
     queues,
     monitoring,
+    profiles,
   }
   const file = path.join(RESULTS_DIR, ONLY === undefined ? 'latest.json' : `latest-${ONLY}.json`)
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
   console.log(`\nWrote ${path.relative(process.cwd(), file)} (run took ${meta.durationSec.toFixed(0)} s)`)
+  console.log = stdoutLog
+  if (JSON_OUT) console.log(JSON.stringify(results, null, 2))
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -50,6 +50,23 @@ export function costPerMillion({ records, partitionRpcs, batchRows }) {
 }
 
 /**
+ * Cost per million records fetched: one partition RPC per fetch (limit records each), and no row written
+ * per fetch: the partition's activity counters are persisted as one row update at most every 10 s
+ * (src/durable-objects/partition-activity.ts ACTIVITY_PERSIST_MS), whatever the rate. The Worker's topic
+ * and quota caches add a metadata request per isolate every 5 s, also independent of the records.
+ */
+export function fetchCostPerMillion({ records, fetches, elapsedMs }) {
+  const doRequests = (fetches / records) * 1e6
+  const rowsWritten = (Math.ceil(elapsedMs / 10_000) / records) * 1e6
+  return {
+    basis: 'derived',
+    doRequestsPerMillion: doRequests,
+    rowsWrittenPerMillion: rowsWritten,
+    usdPerMillion: (rowsWritten / 1e6) * PRICE_PER_MILLION_ROWS_WRITTEN + (doRequests / 1e6) * PRICE_PER_MILLION_DO_REQUESTS,
+  }
+}
+
+/**
  * Counts stored `batches` rows per (topic, partition) whose base offset lies in each scenario's offset
  * range, by opening every TopicPartitionDO SQLite file under a stopped server's persistence directory.
  * `ranges` is a list of `{ scenario, topic, partition, from, to }`; resolves `{ scenario: rows }`, or

@@ -77,8 +77,10 @@ const TAIL = /"nextOffset":(\d+),"highWatermark":(\d+),"logStartOffset":(\d+)\}$
  * Reads partition 0 of `topic` from offset 0 to the high watermark seen at the start, `limit` records
  * per fetch, following `nextOffset` (read from the response's tail; the first response is fully parsed
  * as a check). `regions` (`{ label, from, to }`) attribute fetch time to the scenario that wrote each range.
+ * `pair` (a ceiling request resolving `{ records, bytes }`) is sent after every fetch and timed apart, so
+ * the fetch and its ceiling are measured interleaved, under the same load (`paired`).
  */
-export async function fetchScenario(base, { topic, limit, maxMs, regions = [] }) {
+export async function fetchScenario(base, { topic, limit, maxMs, regions = [], pair }) {
   const { partitions } = await requestJson(base, 'GET', `/admin/topics/${topic}/offsets`)
   const end = partitions[0].latest
   const byRegion = new Map(regions.map((region) => [region.label, { ...region, records: 0, bytes: 0, elapsedMs: 0 }]))
@@ -87,10 +89,22 @@ export async function fetchScenario(base, { topic, limit, maxMs, regions = [] })
   let offset = 0
   let fetches = 0
   let bytes = 0
+  let fetchMs = 0
+  const paired = { requests: 0, records: 0, bytes: 0, elapsedMs: 0 }
   while (offset < end && performance.now() < deadline) {
     const sent = performance.now()
     const res = await request(base, 'GET', `/topics/${topic}/partitions/0/messages?offset=${offset}&limit=${limit}&maxBytes=${FETCH_MAX_BYTES}`)
     const tookMs = performance.now() - sent
+    fetchMs += tookMs
+    if (pair) {
+      // The ceiling's request right after each fetch: both see the machine as it is at that moment.
+      const pairSent = performance.now()
+      const result = await pair()
+      paired.elapsedMs += performance.now() - pairSent
+      paired.requests++
+      paired.records += result.records
+      paired.bytes += result.bytes
+    }
     const text = res.body.toString('latin1', Math.max(0, res.body.length - 200))
     const next = Number(TAIL.exec(text)?.[1])
     if (!(next > offset)) throw new Error(`fetch at offset ${offset} made no progress: ${text}`)
@@ -105,8 +119,10 @@ export async function fetchScenario(base, { topic, limit, maxMs, regions = [] })
     bytes += res.body.length
     offset = next
   }
-  const elapsedMs = performance.now() - started
+  // With a paired ceiling, the scenario's own rate counts only the time spent in its fetches.
+  const elapsedMs = pair ? fetchMs : performance.now() - started
   return {
+    ...(pair ? { paired: { ...paired, ...rates(paired.records, paired.bytes, paired.elapsedMs) } } : {}),
     topic,
     limit,
     maxBytes: FETCH_MAX_BYTES,

@@ -3,7 +3,7 @@
  * fetch, cost per million records, and PASS/FAIL against the targets.
  */
 import { PRICE_PER_MILLION_DO_REQUESTS, PRICE_PER_MILLION_ROWS_WRITTEN } from './cost.mjs'
-import { pct } from './analysis.mjs'
+import { flowTargets, mb, pct } from './analysis.mjs'
 
 const int = (n) => Math.round(n).toLocaleString('en-US')
 const fixed = (n, digits = 1) => n.toFixed(digits)
@@ -20,7 +20,7 @@ function table(header, rows) {
   return [line(all[0]), line(widths.map((w) => '-'.repeat(w))), ...all.slice(1).map(line)].join('\n')
 }
 
-export function printReport({ meta, ceilings, analysis, latency }) {
+export function printReport({ meta, ceilings, analysis, latency, flow }) {
   const out = []
   out.push(`Kafdo benchmark  ${meta.startedAt}  node ${meta.node}  wrangler ${meta.wrangler}  ${meta.cpus} CPUs`)
   out.push(`Records: ${meta.recordBytes} B JSON each as sent (keyed); MB = 10^6 bytes; all servers are local \`wrangler dev\`.`)
@@ -97,6 +97,11 @@ export function printReport({ meta, ceilings, analysis, latency }) {
   }
 
   out.push(
+    `  fetch cost per million records (derived): ${int(f.cost.doRequestsPerMillion)} DO requests (1 partition RPC per fetch), ` +
+      `${fixed(f.cost.rowsWrittenPerMillion, 1)} rows written (activity counters, 1 row update per partition per 10 s), ${usd(f.cost.usdPerMillion)}`,
+  )
+
+  out.push(
     `\nCost per million records (list prices: $${PRICE_PER_MILLION_ROWS_WRITTEN.toFixed(2)}/M rows written, $${PRICE_PER_MILLION_DO_REQUESTS.toFixed(2)}/M DO requests)`,
   )
   out.push('  Kafdo rows written are derived from the design (batch rows + 1 producers row per RPC if idempotent);')
@@ -117,9 +122,62 @@ export function printReport({ meta, ceilings, analysis, latency }) {
     ),
   )
 
+  if (flow) out.push(flowReport(flow))
+
   out.push('\nTargets')
   for (const t of analysis.targets) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.shown} (target ${t.target})`)
   console.log(out.join('\n'))
+}
+
+/** The flow section alone (`--only=flow`), with its targets. */
+export function printFlow(flow) {
+  const out = [flowReport(flow), '\nTargets']
+  for (const t of flowTargets(flow)) out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.shown} (target ${t.target})`)
+  console.log(out.join('\n'))
+}
+
+/** End-to-end latency, scaling with partitions, memory under a soak. */
+function flowReport({ latency, scaling, memory }) {
+  const out = []
+  out.push(
+    `\nEnd-to-end latency (~1 KB records at ${latency.fetch.ratePerSec}/s in requests of ${latency.fetch.perRequest}; from sending the produce to the answer that delivers it)`,
+  )
+  out.push(
+    table(
+      ['consumer', 'produced', 'measured', 'p50', 'p99', 'mean', 'max', 'produce ack p50', 'produce ack p99', 'skipped sends'],
+      [
+        ['long-poll fetch', latency.fetch],
+        ['long-poll queue receive + ack', latency.queue],
+      ].map(([label, r]) => [
+        label,
+        int(r.produced),
+        int(r.measured),
+        ms(r.p50Ms),
+        ms(r.p99Ms),
+        ms(r.meanMs),
+        ms(r.maxMs),
+        ms(r.produceLatency.p50Ms),
+        ms(r.produceLatency.p99Ms),
+        int(r.skippedTicks),
+      ]),
+    ),
+  )
+  out.push(
+    `\nScaling with partitions (${scaling.producers} producers, 1 request in flight each, batch ${scaling.batchSize}, each request to one partition, ${scaling.maxMs / 1000} s each)`,
+  )
+  out.push(
+    table(
+      ['partitions', 'requests', 'msg/s', 'MB/s', 'vs 1 partition'],
+      scaling.runs.map((r) => [r.partitions, int(r.requests), int(r.recordsPerSec), fixed(r.mbPerSec), `${fixed(r.vsOnePartition, 2)}x`]),
+    ),
+  )
+  out.push(
+    `\nMemory (one partition, produce batch ${memory.batchSize} x2 in flight + a long-poll fetch following the end, ${memory.durationMs / 1000} s, ${memory.samples} samples)` +
+      `\n  isolate JS heap used: start ${mb(memory.heapUsedStart)}, peak ${mb(memory.heapUsedPeak)}, end ${mb(memory.heapUsedEnd)}` +
+      `; peak first half ${mb(memory.heapUsedPeakFirstHalf)}, second half ${mb(memory.heapUsedPeakSecondHalf)}` +
+      `; workerd RSS peak ${mb(memory.rssPeak)}; ${int(memory.produced)} produced, ${int(memory.fetched)} fetched`,
+  )
+  return out.join('\n')
 }
 
 /** Consumer groups (join-to-first-record, commits, rebalance); the queue section prints itself (queue-report.mjs). */

@@ -48,7 +48,7 @@ function killGroup(pid, signal) {
 
 /**
  * Runs `npx wrangler dev` (with `configPath` if given, and each of `vars` as `--var NAME:value`) from
- * `cwd`, waits until `GET /health` answers, and resolves `{ base, persistDir, logFile, stop }`.
+ * `cwd`, waits until `GET /health` answers, and resolves `{ base, inspectorPort, persistDir, logFile, stop }`.
  * wrangler's output goes to `logFile`.
  */
 export async function startWrangler({ name, cwd, configPath, logDir, vars = {} }) {
@@ -84,6 +84,8 @@ export async function startWrangler({ name, cwd, configPath, logDir, vars = {} }
   const server = {
     name,
     base: `http://127.0.0.1:${port}`,
+    /** wrangler's DevTools inspector (Chrome DevTools Protocol), for CPU profiles and heap figures. */
+    inspectorPort,
     persistDir,
     logFile,
     pid: child.pid,

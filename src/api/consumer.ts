@@ -7,6 +7,7 @@
  * the background. A member that stops polling for a whole session timeout is gone, as in Kafka.
  */
 import { ConsumerCore } from '../core/consumer/consumer-core.js'
+import { parsePage } from '../core/fetch-page.js'
 import type { GroupPort, RebalanceListener } from '../core/consumer/port.js'
 import type { ConsumerRecord } from '../core/consumer/positions.js'
 import { DEFAULT_TENANT } from '../core/object-names.js'
@@ -14,7 +15,6 @@ import type { KafdoBindings } from '../env.js'
 import { consumerOptionsSchema, type ConsumerOptionsInput } from '../protocol/consumer-options.js'
 import { KafdoError } from '../protocol/errors.js'
 import { joinGroupRequestSchema, type TopicPartition } from '../protocol/groups.js'
-import type { FetchedRecord } from '../protocol/records.js'
 import { check } from '../protocol/validation.js'
 import { groupFetch } from '../services/group-fetch.js'
 import * as groups from '../services/groups.js'
@@ -29,15 +29,7 @@ export function workerGroupPort(env: KafdoBindings, tenant: string, groupId: str
   return {
     join: (request) => groups.joinGroup(env, tenant, groupId, check(joinGroupRequestSchema, request)),
     heartbeat: (request) => groups.heartbeat(env, tenant, groupId, request),
-    fetch: async (request) =>
-      (await groupFetch(env, tenant, groupId, request)).map((read) => ({
-        topic: read.topic,
-        partition: read.partition,
-        messages: read.count > 0 ? (JSON.parse(`[${read.records}]`) as FetchedRecord[]) : [],
-        nextOffset: read.nextOffset,
-        highWatermark: read.highWatermark,
-        logStartOffset: read.logStartOffset,
-      })),
+    fetch: async (request) => (await groupFetch(env, tenant, groupId, request)).map((read) => parsePage(read.page)),
     commit: (request) => groups.commitOffsets(env, tenant, groupId, request),
     leave: (request) => groups.leaveGroup(env, tenant, groupId, request),
     committedOffsets: () => groups.committedOffsets(env, tenant, groupId),

@@ -96,12 +96,39 @@ export interface ReadResult {
 }
 
 /**
+ * How a reader takes records out of a stored batch's payload: as the text JavaScript reads, or as the
+ * UTF-8 bytes SQLite holds (see fetch-page.ts). `P` is the payload, `C` a piece of the answer.
+ */
+export interface PayloadReader<P, C> {
+  /** The batch's records as array elements: the payload without its brackets. */
+  whole(payload: P): C
+  /** The payload's text from index `from` (a record's start) to `to`, or to the closing bracket. */
+  slice(payload: P, from: number, to: number | undefined): C
+  /** The payload as text, to parse. */
+  text(payload: P): string
+  /** Records rendered as array elements. */
+  rendered(elements: string): C
+}
+
+export interface ReadPieces<C> {
+  /** The records as JSON array elements, one piece per batch read; join them with commas. */
+  pieces: C[]
+  count: number
+  nextOffset: number
+}
+
+/**
  * Reads records at or after `from`, up to `maxRecords` and, batch by batch, `maxBytes`. As in Kafka's
  * fetch, the first batch is returned even if it alone exceeds `maxBytes`, so a reader always progresses.
- * Whole batches are spliced as stored; only a batch cut at either end is parsed.
+ * Whole batches are spliced as stored; a batch cut at either end is sliced at its record positions; only
+ * a batch with gaps in its offsets (compacted) or with records past their TTL is parsed.
  */
-export function readBatches(batches: Iterable<StoredBatch>, limits: ReadLimits): ReadResult {
-  const parts: string[] = []
+export function readBatchesWith<P, C>(
+  batches: Iterable<BatchHeader & { payload: P; expires_at?: number | null; positions?: string | null }>,
+  limits: ReadLimits,
+  reader: PayloadReader<P, C>,
+): ReadPieces<C> {
+  const pieces: C[] = []
   let count = 0
   let bytes = 0
   let nextOffset = limits.from
@@ -115,7 +142,7 @@ export function readBatches(batches: Iterable<StoredBatch>, limits: ReadLimits):
     const sliceable = !expiring && batch.positions != null && batch.positions !== ''
     const whole = sliceable && batch.base_offset >= nextOffset && batch.last_offset - batch.base_offset + 1 <= remaining
     if (whole) {
-      parts.push(batchElements(batch.payload))
+      pieces.push(reader.whole(batch.payload))
       count += batch.last_offset - batch.base_offset + 1
       nextOffset = batch.last_offset + 1
     } else if (sliceable) {
@@ -123,17 +150,16 @@ export function readBatches(batches: Iterable<StoredBatch>, limits: ReadLimits):
       const positions = batch.positions!.split(',').map(Number)
       const first = Math.max(0, nextOffset - batch.base_offset)
       const end = Math.min(positions.length, first + remaining)
-      const to = end < positions.length ? positions[end]! - 1 : batch.payload.length - 1
-      parts.push(batch.payload.slice(positions[first], to))
+      pieces.push(reader.slice(batch.payload, positions[first]!, end < positions.length ? positions[end]! - 1 : undefined))
       count += end - first
       nextOffset = batch.base_offset + end
     } else {
       const now = limits.now
-      const selected = parseBatch(batch.payload)
+      const selected = parseBatch(reader.text(batch.payload))
         .filter((record) => record.offset >= nextOffset && !(now !== undefined && record.expiresAt !== undefined && record.expiresAt <= now))
         .slice(0, remaining)
       if (selected.length > 0) {
-        parts.push(renderRecords(selected))
+        pieces.push(reader.rendered(renderRecords(selected)))
         count += selected.length
         nextOffset = selected[selected.length - 1]!.offset + 1
       }
@@ -141,7 +167,20 @@ export function readBatches(batches: Iterable<StoredBatch>, limits: ReadLimits):
     }
     bytes += batch.byte_size
   }
-  return { records: parts.join(','), count, nextOffset }
+  return { pieces, count, nextOffset }
+}
+
+const TEXT_READER: PayloadReader<string, string> = {
+  whole: batchElements,
+  slice: (payload, from, to) => payload.slice(from, to ?? payload.length - 1),
+  text: (payload) => payload,
+  rendered: (elements) => elements,
+}
+
+/** `readBatchesWith` on stored text, the records joined into one string of array elements. */
+export function readBatches(batches: Iterable<StoredBatch>, limits: ReadLimits): ReadResult {
+  const { pieces, count, nextOffset } = readBatchesWith(batches, limits, TEXT_READER)
+  return { records: pieces.join(','), count, nextOffset }
 }
 
 /** The first offset in `batch` whose timestamp is at least `timestamp`, if any. */

@@ -74,8 +74,11 @@ export function renderRecords(records: readonly FetchedRecord[]): string {
   return records.map((record) => JSON.stringify(record)).join(',')
 }
 
-/** UTF-8 byte length without allocating an encoded copy. */
+const NON_ASCII = /[^\u0000-\u007f]/
+
+/** UTF-8 byte length without allocating an encoded copy; ASCII text (most JSON) is one native scan. */
 export function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length
   let bytes = 0
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)

@@ -5,6 +5,7 @@
  * cluster, timers, long-poll waiters and queue consumption.
  */
 import { compactBatch, latestOffsets, startCompaction } from '../core/compaction.js'
+import { readPage, type FetchPage } from '../core/fetch-page.js'
 import { firstOffsetAtOrAfter, packBatches, planRetention, readBatches, type ReadResult, type StoredBatch } from '../core/log.js'
 import { batchRecords } from '../core/record-texts.js'
 import { parseBatch, recordBodyBytes, type EncodedRecord } from '../core/record-codec.js'
@@ -147,6 +148,16 @@ export class PartitionLog {
 
   read(from: number, maxRecords: number, maxBytes: number, now?: number): ReadResult {
     return readBatches(this.store.batchesFrom(this.store.startingBatch(from)), { from, maxRecords, maxBytes, ...(now !== undefined ? { now } : {}) })
+  }
+
+  /** The fetch answer for records from `from`, assembled as bytes (see core/fetch-page.ts). */
+  readPage(from: number, maxRecords: number, maxBytes: number, now: number): FetchPage {
+    const meta = this.meta!
+    return readPage(
+      this.store.batchBytesFrom(this.store.startingBatch(from)),
+      { from, maxRecords, maxBytes, now },
+      { topic: meta.topic, partition: meta.partition, highWatermark: this.logEnd, logStartOffset: this.logStart },
+    )
   }
 
   offsetForTimestamp(timestamp: number): number | undefined {

@@ -72,6 +72,11 @@ export interface SubscriberHost {
 export class PartitionSubscribers {
   readonly #host: SubscriberHost
   #scheduled = false
+  /**
+   * Known to have no sockets: set when a look found none, cleared by `accept`, the only way one is added
+   * (an object woken from hibernation starts unknown). Spares every append a `getWebSockets()` call.
+   */
+  #noSockets = false
   /** Which queue subscriber is offered leases first, so one of several does not take them all. */
   #turn = 0
 
@@ -117,13 +122,18 @@ export class PartitionSubscribers {
         JSON.stringify({ type: 'ready', partition: ref.partition, mode: 'queue', group: subscription.group, consumerId: subscription.memberId }),
       )
     }
+    this.#noSockets = false
     this.wake()
     return new Response(null, { status: 101, webSocket: client })
   }
 
   /** Something changed (records appended, a lease settled or ran out): subscribers hear of it next turn. */
   wake(): void {
-    if (this.#scheduled || this.#host.ctx.getWebSockets().length === 0) return
+    if (this.#scheduled || this.#noSockets) return
+    if (this.#host.ctx.getWebSockets().length === 0) {
+      this.#noSockets = true
+      return
+    }
     this.#scheduled = true
     setTimeout(() => {
       this.#scheduled = false

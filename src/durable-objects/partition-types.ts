@@ -11,8 +11,8 @@ export interface PartitionFetchRequest {
 }
 
 export interface PartitionFetchResult {
-  /** JSON array elements, without the brackets. */
-  records: string
+  /** The whole fetch answer as UTF-8 JSON, ready to be a response body (see core/fetch-page.ts). */
+  page: Uint8Array<ArrayBuffer>
   count: number
   nextOffset: number
   highWatermark: number

@@ -151,11 +151,11 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       // Retention may have moved the log start while we waited.
       from = Math.max(from, this.#log.logStart)
     }
-    const read = this.#log.read(from, request.maxRecords, request.maxBytes, Date.now())
-    this.#activity.add('fetchedRecords', read.count)
-    this.#activity.add('fetchedBytes', read.records.length)
+    const { recordBytes, ...page } = this.#log.readPage(from, request.maxRecords, request.maxBytes, Date.now())
+    this.#activity.add('fetchedRecords', page.count)
+    this.#activity.add('fetchedBytes', recordBytes)
     this.#activity.persist(Date.now())
-    return ok({ ...read, highWatermark: this.#log.logEnd, logStartOffset: this.#log.logStart })
+    return ok(page)
   }
 
   async offsets(ref: PartitionRef): Promise<Result<PartitionOffsetsResult>> {

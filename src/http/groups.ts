@@ -7,12 +7,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { z } from 'zod'
+import { joinPages } from '../core/fetch-page.js'
 import { KafdoError } from '../protocol/errors.js'
 import { isLegacyGroupRequest, LEGACY_PROTOCOL_MESSAGE } from '../protocol/groups.js'
 import { check } from '../protocol/validation.js'
 import { groupFetch } from '../services/group-fetch.js'
 import { commitOffsets, committedOffsets, describeGroup, heartbeat, joinGroup, leaveGroup } from '../services/groups.js'
-import { renderFetchResponse } from '../services/read.js'
 import { authorize } from './authorize.js'
 import type { AppEnv } from './context.js'
 import { serve } from './openapi/define.js'
@@ -50,8 +50,8 @@ serve(groupRoutes, routes.fetchThroughGroup, async (c) => {
   const request = await memberBody(c, routes.fetchThroughGroup)
   for (const topic of new Set(request.partitions.map((p) => p.topic))) await authorize(c, 'consume', topic)
   const reads = await groupFetch(c.env, c.get('tenant'), groupId, request)
-  // The records are spliced in as the partitions stored them, unparsed.
-  return c.body(`{"partitions":[${reads.map(renderFetchResponse).join(',')}]}`, 200, { 'content-type': 'application/json' })
+  // Each partition's answer is spliced in as the partition assembled it, unparsed.
+  return c.body(joinPages(reads.map((read) => read.page)), 200, { 'content-type': 'application/json' })
 })
 
 serve(groupRoutes, routes.commit, async (c) => {

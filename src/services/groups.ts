@@ -3,6 +3,7 @@
  * coordinator object; describing a group adds lag, read from the partitions' high watermarks. Fetching
  * through the group is in `group-fetch.ts`.
  */
+import { parsePage } from '../core/fetch-page.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import type {
@@ -90,7 +91,7 @@ export async function resetOffsets(
         }
         const timestamp = typeof request.timestamp === 'number' ? request.timestamp : Date.parse(request.timestamp)
         const read = await readPartition(env, tenant, topic.topic, partition, { timestamp, limit: 1, maxBytes: 1 })
-        const first = read.count > 0 ? (JSON.parse(`[${read.records}]`) as Array<{ offset: number }>)[0]!.offset : read.highWatermark
+        const first = read.count > 0 ? parsePage(read.page).messages[0]!.offset : read.highWatermark
         return { topic: topic.topic, partition, offset: first }
       }),
     )

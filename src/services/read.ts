@@ -1,14 +1,16 @@
 /**
- * The read path shared by the HTTP API, the in-Worker API and (later) consumers: fetch records from one
- * partition, and partition offsets. Records come back from the partition object as JSON text; callers
- * that answer HTTP splice it into the response unparsed, callers that need objects parse it once.
+ * The read path shared by the HTTP API, the in-Worker API and consumers: fetch records from one
+ * partition, and partition offsets. The partition object answers with the whole fetch answer as UTF-8
+ * JSON bytes (core/fetch-page.ts); callers that answer HTTP send those bytes as they are, callers that
+ * need objects parse them once.
  */
+import { parsePage } from '../core/fetch-page.js'
 import type { PartitionRef } from '../core/object-names.js'
 import type { PartitionFetchRequest, PartitionFetchResult } from '../durable-objects/topic-partition.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError, type Result } from '../protocol/errors.js'
 import { DEFAULT_FETCH_LIMIT, DEFAULT_FETCH_MAX_BYTES } from '../protocol/limits.js'
-import type { FetchedRecord, FetchOptions, FetchResponse } from '../protocol/records.js'
+import type { FetchOptions, FetchResponse } from '../protocol/records.js'
 import type { PartitionOffsets, TopicMetadata, TopicOffsets } from '../protocol/topics.js'
 import { call, partitionStub } from './stubs.js'
 import { forgetTopic, requireTopic } from './topic-cache.js'
@@ -45,20 +47,7 @@ export async function fetchRecords(
   partition: number,
   options: FetchOptions = {},
 ): Promise<FetchResponse> {
-  const read = await readPartition(env, tenant, topic, partition, options)
-  return {
-    topic,
-    partition,
-    messages: read.count > 0 ? (JSON.parse(`[${read.records}]`) as FetchedRecord[]) : [],
-    nextOffset: read.nextOffset,
-    highWatermark: read.highWatermark,
-    logStartOffset: read.logStartOffset,
-  }
-}
-
-/** A fetch response as JSON text, built around the stored records without parsing them. */
-export function renderFetchResponse(read: PartitionRead): string {
-  return `{"topic":${JSON.stringify(read.topic)},"partition":${read.partition},"messages":[${read.records}],"nextOffset":${read.nextOffset},"highWatermark":${read.highWatermark},"logStartOffset":${read.logStartOffset}}`
+  return parsePage((await readPartition(env, tenant, topic, partition, options)).page)
 }
 
 export async function partitionOffsets(env: KafdoBindings, tenant: string, topicName: string, partition: number): Promise<PartitionOffsets> {

@@ -4,6 +4,7 @@
  * produce call instead of one per record. `batches.base_offset` is the rowid, so range reads are seeks
  * and a write touches no secondary index.
  */
+import type { StoredBatchBytes } from '../core/fetch-page.js'
 import type { BatchHeader, StoredBatch } from '../core/log.js'
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../protocol/queues.js'
 import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../protocol/topic-config.js'
@@ -304,6 +305,15 @@ export class PartitionStore {
   /** Batches from `baseOffset` on, in offset order, read lazily: stop iterating when you have enough. */
   batchesFrom(baseOffset: number): Iterable<StoredBatch> {
     return this.#sql.exec<StoredBatch>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE base_offset >= ? ORDER BY base_offset`, baseOffset)
+  }
+
+  /** The same batches with their payloads as the UTF-8 bytes SQLite stores, not decoded into strings. */
+  *batchBytesFrom(baseOffset: number): Iterable<StoredBatchBytes> {
+    const rows = this.#sql.exec<BatchHeader & { expires_at: number | null; positions: string | null; payload: ArrayBuffer }>(
+      'SELECT base_offset, last_offset, max_timestamp, byte_size, expires_at, positions, CAST(payload AS BLOB) AS payload FROM batches WHERE base_offset >= ? ORDER BY base_offset',
+      baseOffset,
+    )
+    for (const row of rows) yield { ...row, payload: new Uint8Array(row.payload) }
   }
 
   batchHeaders(): Iterable<BatchHeader> {
