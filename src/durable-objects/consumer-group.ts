@@ -7,7 +7,6 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { GroupCoordinator } from '../core/group-coordinator/coordinator.js'
-import { CLUSTER_OBJECT_NAME } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import type {
@@ -27,6 +26,7 @@ import { byTopic } from '../core/group-coordinator/partition-sets.js'
 import { GroupStore, GROUP_MIGRATIONS } from '../storage/group-store.js'
 import { runMigrations } from '../storage/migrations.js'
 import { TimerStore } from '../storage/timers.js'
+import { metadataStub } from './object-calls.js'
 
 export type { GroupRef, GroupSnapshot } from '../protocol/groups.js'
 
@@ -163,7 +163,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     if (!this.#coordinator) return fail('GROUP_ID_NOT_FOUND', `group '${ref.groupId}' does not exist`, { groupId: ref.groupId })
     const members = this.#coordinator.size
     if (members > 0) return fail('NON_EMPTY_GROUP', `group '${ref.groupId}' has ${members} active members`, { members })
-    await this.#cluster().unregisterGroup(ref.tenant, ref.groupId)
+    await this.#metadata(ref.tenant).unregisterGroup(ref.tenant, ref.groupId)
     await this.#wipe()
     return ok(null)
   }
@@ -204,7 +204,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
   /** The group's coordinator, registering the group with the cluster (which answers its topics) when new. */
   async #open(ref: GroupRef): Promise<GroupCoordinator> {
     if (this.#coordinator && this.#coordinator.record.topics.version > 0) return this.#coordinator
-    const snapshot = await this.#cluster().registerGroup(ref.tenant, ref.groupId)
+    const snapshot = await this.#metadata(ref.tenant).registerGroup(ref.tenant, ref.groupId)
     if (this.#coordinator) {
       this.#coordinator.applyTopics(snapshot)
     } else {
@@ -218,7 +218,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
   /** Reads the topic list itself (a pushed change may have been lost); keeps checking while it has members. */
   async #checkTopics(): Promise<void> {
     if (!this.#coordinator || this.#tenant === undefined) return
-    this.#coordinator.applyTopics(await this.#cluster().topicSnapshot(this.#tenant))
+    this.#coordinator.applyTopics(await this.#metadata(this.#tenant).topicSnapshot(this.#tenant))
   }
 
   /** Saves what the coordinator changed in one transaction, and points the timers at its next deadlines. */
@@ -263,7 +263,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     this.#tenant = undefined
   }
 
-  #cluster() {
-    return this.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME)
+  #metadata(tenant: string) {
+    return metadataStub(this.env, tenant)
   }
 }

@@ -10,7 +10,8 @@
  * never stops on it and nothing stored is lost.
  */
 import { partitionForKey } from '../core/murmur2.js'
-import { CLUSTER_OBJECT_NAME, partitionObjectName } from '../core/object-names.js'
+import { partitionObjectName } from '../core/object-names.js'
+import { metadataStub } from './object-calls.js'
 import { encodeRecordBody, utf8Length } from '../core/record-codec.js'
 import { parseRecordText, recordTimestamp } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
@@ -150,7 +151,7 @@ function deadLetterBody(record: FetchedRecord | undefined, stored: string, heade
 }
 
 async function ensureDlqTopic(source: DeadLetterSource): Promise<TopicMetadata> {
-  const cluster = source.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME)
+  const cluster = metadataStub(source.env, source.meta.tenant)
   const name = `${source.meta.topic}${DLQ_SUFFIX}`
   const existing = await cluster.topic(source.meta.tenant, name)
   if (existing) return existing

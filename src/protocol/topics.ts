@@ -169,3 +169,13 @@ export interface TopicsSnapshot {
   version: number
   partitions: Record<string, number>
 }
+
+/**
+ * A topic's settings as the tenant's metadata object pushes them to each partition when they change (the
+ * partition never asks back). `version` increases with every change of the topic, so a partition ignores
+ * a push older than the settings it holds.
+ */
+export interface TopicConfigPush {
+  version: number
+  topic: TopicMetadata
+}

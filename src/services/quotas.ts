@@ -9,7 +9,7 @@ import type { TenantQuotaDO } from '../durable-objects/tenant-quota.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
-import { attempt, clusterStub } from './stubs.js'
+import { attempt, metadataStub } from './stubs.js'
 
 const QUOTA_CACHE_MS = 5_000
 const cache = new Map<string, { quotas: TenantQuotas; expiresAt: number }>()
@@ -17,13 +17,13 @@ const cache = new Map<string, { quotas: TenantQuotas; expiresAt: number }>()
 export async function quotasOf(env: KafdoBindings, tenant: string): Promise<TenantQuotas> {
   const hit = cache.get(tenant)
   if (hit && hit.expiresAt > Date.now()) return hit.quotas
-  const quotas = await attempt(() => clusterStub(env).quotas(tenant))
+  const quotas = await attempt(() => metadataStub(env, tenant).quotas(tenant))
   cache.set(tenant, { quotas, expiresAt: Date.now() + QUOTA_CACHE_MS })
   return quotas
 }
 
 export async function setQuotas(env: KafdoBindings, tenant: string, quotas: TenantQuotas): Promise<TenantQuotas> {
-  const saved = await attempt(() => clusterStub(env).setQuotas(tenant, quotas))
+  const saved = await attempt(() => metadataStub(env, tenant).setQuotas(tenant, quotas))
   cache.set(tenant, { quotas: saved, expiresAt: Date.now() + QUOTA_CACHE_MS })
   return saved
 }
