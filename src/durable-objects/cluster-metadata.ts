@@ -286,6 +286,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     })
     const topics = await this.#opened
     if (topics.tenant !== tenant) throw new Error(`the metadata object of tenant '${topics.tenant}' was asked about tenant '${tenant}'`)
+    if (this.#shards.shard()?.legacy === 'imported') await this.#releaseLegacy(tenant)
     return topics
   }
 
@@ -299,12 +300,11 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
 
   /**
    * Takes over the tenant's rows from the old cluster-wide object: copied here in one transaction, then
-   * deleted there. A failure in between leaves both copies; the next opening deletes the old one.
+   * deleted there (by `#open`). A failure in between leaves both copies; the next call deletes the old one.
    */
   async #takeOverLegacy(shard: ShardRow, topics: TenantTopics): Promise<void> {
-    const directory = directoryStub(this.env)
     if (shard.legacy === 'none') {
-      const data = await directory.exportLegacyTenant(shard.tenant)
+      const data = await directoryStub(this.env).exportLegacyTenant(shard.tenant)
       this.ctx.storage.transactionSync(() => {
         if (data) this.#shards.importTenant(data)
         this.#shards.writeShard({ ...shard, legacy: data ? 'imported' : 'released', listed: data !== null })
@@ -317,12 +317,15 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
       )
       await this.#timers.arm()
     }
-    if (this.#shards.shard()?.legacy !== 'imported') return
+  }
+
+  /** Deletes the old copy of the tenant's rows once they are here; failing, it is tried on the next call. */
+  async #releaseLegacy(tenant: string): Promise<void> {
     try {
-      await directory.releaseLegacyTenant(shard.tenant)
+      await directoryStub(this.env).releaseLegacyTenant(tenant)
       this.#writeShard({ legacy: 'released' })
     } catch {
-      // The rows are here already; the old copy is deleted on a later opening.
+      // The rows are here already: this call goes on, and the next one tries again.
     }
   }
 
