@@ -34,6 +34,7 @@ import {
   scrapeScenario,
   seedPartitions,
 } from './lib/monitoring.mjs'
+import { metadataScale, printMetadataScale } from './lib/metadata-scale.mjs'
 import { createQueue, dlqScenario, fillQueue, receiveAckScenario } from './lib/queues.mjs'
 import { RECORD_BYTES } from './lib/records.mjs'
 import { printGroupsAndQueues, printReport } from './lib/report.mjs'
@@ -90,7 +91,7 @@ const MONITORING = {
   scrape: { partitions: 1_000, repeats: 2, cacheMs: 5_000 },
 }
 
-/** `--only=monitoring` (or `kafdo`, with its ceilings, or `groups`) runs one section; the default runs them all. */
+/** `--only=monitoring` (or `kafdo`, with its ceilings, `groups`, or `metadata`) runs one section; the default runs them all. */
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length)
 const runs = (section) => ONLY === undefined || ONLY === section
 
@@ -307,17 +308,19 @@ async function main() {
     cpus: os.cpus().length,
     recordBytes: RECORD_BYTES,
   }
-  if (ONLY !== undefined && !['kafdo', 'groups', 'monitoring'].includes(ONLY)) throw new Error(`--only=${ONLY}: no such section`)
+  if (ONLY !== undefined && !['kafdo', 'groups', 'monitoring', 'metadata'].includes(ONLY)) throw new Error(`--only=${ONLY}: no such section`)
   // Kafdo's produce/fetch figures are reported against the ceilings: the two run together.
   const ceilings = runs('kafdo') ? await measureCeilings() : undefined
   const kafdo = runs('kafdo') ? await measureKafdo() : undefined
   const { groups, queues } = runs('groups') ? await measureGroupsAndQueues() : {}
   const monitoring = runs('monitoring') ? await measureMonitoring() : undefined
+  const metadata = runs('metadata') ? metadataScale(ROOT, { quick: args.includes('--quick') }) : undefined
   const analysis = kafdo ? analyse({ ceilings, produce: kafdo.produce, fetch: kafdo.fetch, storedRows: kafdo.storedRows }) : undefined
   meta.durationSec = (Date.now() - started) / 1000
   if (analysis) printReport({ meta, ceilings, analysis, latency: kafdo.latency })
   if (groups) printGroupsAndQueues({ groups, queues })
   if (monitoring) printMonitoring({ ...monitoring, config: MONITORING })
+  if (metadata) printMetadataScale(metadata)
   const config = {
     BATCH_SIZES,
     CONCURRENCY,
@@ -343,6 +346,7 @@ async function main() {
     groups,
     queues,
     monitoring,
+    metadata,
   }
   const file = path.join(RESULTS_DIR, ONLY === undefined ? 'latest.json' : `latest-${ONLY}.json`)
   fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
