@@ -25,6 +25,7 @@ import type { TopicsSnapshot } from '../protocol/topics.js'
 import { byTopic } from '../core/group-coordinator/partition-sets.js'
 import { GroupStore, GROUP_MIGRATIONS } from '../storage/group-store.js'
 import { runMigrations } from '../storage/migrations.js'
+import { runDueTimers, type TimerTable } from '../storage/timer-dispatch.js'
 import { TimerStore } from '../storage/timers.js'
 import { metadataStub } from './object-calls.js'
 
@@ -42,10 +43,19 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
   #coordinator: GroupCoordinator | undefined
 
   /** What each timer does when due; `expire` is idempotent, so the two timers that call it may both fire. */
-  readonly #onTimer: Record<TimerKind, (now: number) => Promise<unknown> | unknown> = {
-    session: (now) => this.#coordinator?.expire(now),
-    revocation: (now) => this.#coordinator?.expire(now),
-    topics: () => this.#checkTopics(),
+  readonly #onTimer: TimerTable<TimerKind> = {
+    session: (_timer, now) => {
+      this.#coordinator?.expire(now)
+      return 'done'
+    },
+    revocation: (_timer, now) => {
+      this.#coordinator?.expire(now)
+      return 'done'
+    },
+    topics: async () => {
+      await this.#checkTopics()
+      return 'done' as const
+    },
   }
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
@@ -190,14 +200,8 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
   }
 
   override async alarm(): Promise<void> {
-    // Timers due by the time the alarm was set for run even when it is driven early (as tests do).
-    const firedFor = this.#timers.alarmFired()
-    const now = Math.max(Date.now(), firedFor ?? 0)
-    for (const timer of this.#timers.due(now)) {
-      // Removed once its handler ran (a failed one runs again when the runtime retries the alarm).
-      await this.#onTimer[timer.kind as TimerKind]?.(now)
-      this.#timers.delete(timer.kind, timer.key)
-    }
+    // Each due timer is removed once its handler ran; saving points the timers at the next deadlines.
+    await runDueTimers(this.#timers, this.#onTimer)
     await this.#save()
   }
 
