@@ -36,3 +36,8 @@ export function groupObjectName(tenant: string, groupId: string): string {
 export function metadataObjectName(tenant: string): string {
   return `tenant:${tenant}`
 }
+
+/** A tenant's rate-quota buckets (TenantQuotaDO) and its monitor (TenantMonitorDO) are named by the tenant alone. */
+export function tenantObjectName(tenant: string): string {
+  return tenant
+}

@@ -10,8 +10,7 @@
  * never stops on it and nothing stored is lost.
  */
 import { partitionForKey } from '../core/murmur2.js'
-import { partitionObjectName } from '../core/object-names.js'
-import { metadataStub } from './object-calls.js'
+import { metadataStub, partitionStub } from './object-calls.js'
 import { encodeRecordBody, utf8Length } from '../core/record-codec.js'
 import { parseRecordText, recordTimestamp } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
@@ -109,7 +108,7 @@ export async function routeDeadLetters(source: DeadLetterSource, dead: Delivery[
     const partition = partitionForKey(record?.key ?? `${producerId}:${sequence}`, dlq.partitions)
     const ref = { tenant: meta.tenant, topic: dlq.topic, topicId: dlq.topicId, partition }
     // The stub's types do not narrow the Result union; the value is the DO's Result.
-    const written = (await source.env.TOPIC_PARTITION.getByName(partitionObjectName(ref)).append(ref, {
+    const written = (await partitionStub(source.env, ref).append(ref, {
       records: [{ body, bytes: utf8Length(body), timestamp }],
       producerId,
       sequence,

@@ -4,12 +4,20 @@
  * (for methods answering a `Result`) or `attempt` (plain values): a failed or overloaded object becomes a
  * retriable `SERVICE_UNAVAILABLE`, and a returned `Result` error a thrown `KafdoError`, mapped once here.
  */
-import { DIRECTORY_OBJECT_NAME, groupObjectName, metadataObjectName, partitionObjectName, type PartitionRef } from '../core/object-names.js'
+import {
+  DIRECTORY_OBJECT_NAME,
+  groupObjectName,
+  metadataObjectName,
+  partitionObjectName,
+  tenantObjectName,
+  type PartitionRef,
+} from '../core/object-names.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError, unwrap, type Result } from '../protocol/errors.js'
 import type { ClusterMetadataDO } from './cluster-metadata.js'
 import type { ConsumerGroupDO } from './consumer-group.js'
 import type { TenantMonitorDO } from './tenant-monitor.js'
+import type { TenantQuotaDO } from './tenant-quota.js'
 import type { TopicPartitionDO } from './topic-partition.js'
 
 export function partitionStub(env: KafdoBindings, ref: PartitionRef): DurableObjectStub<TopicPartitionDO> {
@@ -32,7 +40,12 @@ export function groupStub(env: KafdoBindings, tenant: string, groupId: string): 
 
 /** The tenant's monitor object, when the deployment binds TENANT_MONITOR (it is optional). */
 export function monitorStub(env: KafdoBindings, tenant: string): DurableObjectStub<TenantMonitorDO> | undefined {
-  return (env.TENANT_MONITOR as DurableObjectNamespace<TenantMonitorDO> | undefined)?.getByName(tenant)
+  return (env.TENANT_MONITOR as DurableObjectNamespace<TenantMonitorDO> | undefined)?.getByName(tenantObjectName(tenant))
+}
+
+/** The tenant's rate-quota buckets, when the deployment binds TENANT_QUOTA (it is optional). */
+export function quotaStub(env: KafdoBindings & { TENANT_QUOTA?: unknown }, tenant: string): DurableObjectStub<TenantQuotaDO> | undefined {
+  return (env.TENANT_QUOTA as DurableObjectNamespace<TenantQuotaDO> | undefined)?.getByName(tenantObjectName(tenant))
 }
 
 /** Runs one RPC and returns its value; expected failures arrive as `Result` errors and are thrown. */
@@ -46,20 +59,6 @@ export async function attempt<T>(rpc: () => Promise<T> | T): Promise<T> {
     return await rpc()
   } catch (err) {
     throw toServiceError(err)
-  }
-}
-
-/**
- * Runs one RPC for an object that must answer with a `Result` rather than throw: a thrown failure
- * (the callee unreachable, overloaded, or broken) arrives as a `SERVICE_UNAVAILABLE` value.
- */
-export async function settle<T>(rpc: () => Promise<Result<T>> | Result<T>): Promise<Result<T>> {
-  try {
-    return await rpc()
-  } catch (err) {
-    const mapped = toServiceError(err)
-    if (mapped instanceof KafdoError) return { ok: false, error: mapped.toPayload() }
-    return { ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'a storage object failed; retry the request' } }
   }
 }
 

@@ -10,6 +10,6 @@ export {
   metadataStub,
   monitorStub,
   partitionStub,
-  settle,
+  quotaStub,
   toServiceError,
 } from '../durable-objects/object-calls.js'
