@@ -16,27 +16,26 @@ import type { TenantQuotas } from '../protocol/tenants.js'
 import type { TopicConfigPush, TopicMetadata, TopicsSnapshot } from '../protocol/topics.js'
 import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord } from '../storage/metadata-store.js'
 import { runMigrations } from '../storage/migrations.js'
-import { TenantShardStore, type ShardRow, type TenantExport } from '../storage/tenant-shard-store.js'
+import { TenantShardStore, type TenantExport } from '../storage/tenant-shard-store.js'
 import { runDueTimers, type TimerTable } from '../storage/timer-dispatch.js'
 import { TimerStore } from '../storage/timers.js'
 import { directoryStub } from './object-calls.js'
 import { SchemaRegistry } from './schema-registry.js'
-import { PURGE_TIMER, TenantTopics } from './tenant-metadata.js'
-import { purgeDeletedTopic } from './topic-deletion.js'
+import { MetadataShard } from './metadata-shard.js'
+import { PURGE_TIMER, type TenantTopics } from './tenant-metadata.js'
 
 export type { CreateTopicInput, UpdateTopicInput } from '../core/topic-rules.js'
 import type { CreateTopicInput, UpdateTopicInput } from '../core/topic-rules.js'
 
 const TICKET_SECRET_KEY = 'stream-ticket-secret'
-const PURGE_RETRY_MS = 30_000
 
 export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   readonly #store: MetadataStore
   readonly #shards: TenantShardStore
   readonly #timers: TimerStore
   readonly #registry: SchemaRegistry
-  /** The tenant this object holds, once opened (taking over its rows from the old object first if need be). */
-  #opened: Promise<TenantTopics> | undefined
+  /** Which tenant this object holds, opened on first use (taking over its rows from the old object first). */
+  readonly #shard: MetadataShard
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
@@ -44,6 +43,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     this.#shards = new TenantShardStore(ctx.storage)
     this.#timers = new TimerStore(ctx.storage)
     this.#registry = new SchemaRegistry(this.#store)
+    this.#shard = new MetadataShard(env, ctx.storage, this.#store, this.#shards, this.#timers)
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, METADATA_MIGRATIONS)
     })
@@ -154,7 +154,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   async deleteTenant(tenant: string): Promise<{ topics: string[]; groups: string[] }> {
     const deleted = await (await this.#open(tenant)).deleteAll()
     await directoryStub(this.env).forgetTenant(tenant)
-    this.#writeShard({ listed: false })
+    this.#shard.unlisted()
     return deleted
   }
 
@@ -258,87 +258,26 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
   }
 
   override async alarm(): Promise<void> {
-    const shard = this.#shards.shard()
-    const topics = shard ? await this.#open(shard.tenant) : undefined
+    const tenant = this.#shard.held()
+    const topics = tenant === undefined ? undefined : await this.#open(tenant)
     const table: TimerTable<typeof PURGE_TIMER> = {
-      [PURGE_TIMER]: (timer) => (topics ? topics.retryPurge(timer.key) : this.#retryLegacyPurge(timer.key)),
+      [PURGE_TIMER]: (timer) => (topics ? topics.retryPurge(timer.key) : this.#shard.retryLegacyPurge(timer.key)),
     }
     await runDueTimers(this.#timers, table)
     await this.#timers.arm()
   }
 
-  /** In the directory: a topic deleted before the sharding, of a tenant whose object has not taken over yet. */
-  async #retryLegacyPurge(topicId: string) {
-    const snapshotOf = (tenant: string) => new TenantTopics(tenant, this.env, this.ctx.storage, this.#store, this.#timers).snapshot()
-    return (await purgeDeletedTopic(this.env, this.#store, topicId, snapshotOf)) ? ('done' as const) : { retryAt: Date.now() + PURGE_RETRY_MS }
+  /** This tenant's topics, once its object is open; every tenant method starts here. */
+  #open(tenant: string): Promise<TenantTopics> {
+    return this.#shard.open(tenant)
+  }
+
+  #listed<T>(tenant: string, value: T): Promise<T> {
+    return this.#shard.listed(tenant, value)
   }
 
   async #registryOf(tenant: string): Promise<SchemaRegistry> {
     await this.#open(tenant)
     return this.#registry
-  }
-
-  /** This tenant's topics, once its object is open; every tenant method starts here. */
-  async #open(tenant: string): Promise<TenantTopics> {
-    this.#opened ??= this.#openShard(tenant).catch((err: unknown) => {
-      this.#opened = undefined
-      throw err
-    })
-    const topics = await this.#opened
-    if (topics.tenant !== tenant) throw new Error(`the metadata object of tenant '${topics.tenant}' was asked about tenant '${tenant}'`)
-    if (this.#shards.shard()?.legacy === 'imported') await this.#releaseLegacy(tenant)
-    return topics
-  }
-
-  async #openShard(tenant: string): Promise<TenantTopics> {
-    const topics = new TenantTopics(tenant, this.env, this.ctx.storage, this.#store, this.#timers)
-    const shard = this.#shards.shard() ?? { tenant, legacy: 'none', listed: false }
-    if (shard.tenant !== tenant) throw new Error(`the metadata object of tenant '${shard.tenant}' was asked about tenant '${tenant}'`)
-    await this.#takeOverLegacy(shard, topics)
-    return topics
-  }
-
-  /**
-   * Takes over the tenant's rows from the old cluster-wide object: copied here in one transaction, then
-   * deleted there (by `#open`). A failure in between leaves both copies; the next call deletes the old one.
-   */
-  async #takeOverLegacy(shard: ShardRow, topics: TenantTopics): Promise<void> {
-    if (shard.legacy === 'none') {
-      const data = await directoryStub(this.env).exportLegacyTenant(shard.tenant)
-      this.ctx.storage.transactionSync(() => {
-        if (data) this.#shards.importTenant(data)
-        this.#shards.writeShard({ ...shard, legacy: data ? 'imported' : 'released', listed: data !== null })
-      })
-      if (!data) return
-      // Clean-ups of topics deleted there go on here.
-      topics.schedulePurges(
-        [...data.deleted_topics, ...data.offset_purges].map((row) => String(row.topic_id)),
-        Date.now(),
-      )
-      await this.#timers.arm()
-    }
-  }
-
-  /** Deletes the old copy of the tenant's rows once they are here; failing, it is tried on the next call. */
-  async #releaseLegacy(tenant: string): Promise<void> {
-    try {
-      await directoryStub(this.env).releaseLegacyTenant(tenant)
-      this.#writeShard({ legacy: 'released' })
-    } catch {
-      // The rows are here already: this call goes on, and the next one tries again.
-    }
-  }
-
-  /** After a write: the tenant is listed in the directory (once), so platform admins see it. */
-  async #listed<T>(tenant: string, value: T): Promise<T> {
-    if (this.#shards.shard()?.listed) return value
-    await directoryStub(this.env).listTenant(tenant)
-    this.#writeShard({ listed: true })
-    return value
-  }
-
-  #writeShard(change: Partial<ShardRow>): void {
-    const shard = this.#shards.shard()
-    if (shard) this.#shards.writeShard({ ...shard, ...change })
   }
 }

@@ -18,7 +18,7 @@ import { groupStub, partitionStub } from './object-calls.js'
 import { purgeBeforeReuse, purgeDeletedTopic } from './topic-deletion.js'
 
 export const PURGE_TIMER = 'purge-topic'
-const PURGE_RETRY_MS = 30_000
+export const PURGE_RETRY_MS = 30_000
 
 export class TenantTopics {
   readonly tenant: string
