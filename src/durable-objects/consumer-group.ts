@@ -36,11 +36,21 @@ const TOPICS_CHECK_MS = 60_000
 
 type TimerKind = 'session' | 'revocation' | 'topics'
 
+/** A group that exists: its tenant and its coordinator, always together. */
+interface OpenGroup {
+  tenant: string
+  coordinator: GroupCoordinator
+}
+
 export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
   readonly #store: GroupStore
   readonly #timers: TimerStore
-  #tenant: string | undefined
-  #coordinator: GroupCoordinator | undefined
+  /** The group once it exists (joined, committed to, or restored from storage); none before. */
+  #group: OpenGroup | undefined
+
+  get #coordinator(): GroupCoordinator | undefined {
+    return this.#group?.coordinator
+  }
 
   /** What each timer does when due; `expire` is idempotent, so the two timers that call it may both fire. */
   readonly #onTimer: TimerTable<TimerKind> = {
@@ -66,8 +76,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
       runMigrations(ctx.storage, GROUP_MIGRATIONS)
       const stored = this.#store.readGroup()
       if (stored) {
-        this.#tenant = stored.tenant
-        this.#coordinator = new GroupCoordinator(stored.groupId, stored, this.#store.readMembers(), Date.now())
+        this.#group = { tenant: stored.tenant, coordinator: new GroupCoordinator(stored.groupId, stored, this.#store.readMembers(), Date.now()) }
       }
     })
   }
@@ -207,31 +216,31 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
 
   /** The group's coordinator, registering the group with the cluster (which answers its topics) when new. */
   async #open(ref: GroupRef): Promise<GroupCoordinator> {
-    if (this.#coordinator && this.#coordinator.record.topics.version > 0) return this.#coordinator
+    if (this.#group && this.#group.coordinator.record.topics.version > 0) return this.#group.coordinator
     const snapshot = await this.#metadata(ref.tenant).registerGroup(ref.tenant, ref.groupId)
-    if (this.#coordinator) {
-      this.#coordinator.applyTopics(snapshot)
-    } else {
-      this.#tenant = ref.tenant
-      this.#coordinator = new GroupCoordinator(ref.groupId, { groupEpoch: 0, assignmentEpoch: 0, strategy: null, topics: snapshot }, [], Date.now())
-      this.#store.writeGroup({ tenant: ref.tenant, groupId: ref.groupId, ...this.#coordinator.record }, Date.now())
+    if (this.#group) {
+      this.#group.coordinator.applyTopics(snapshot)
+      return this.#group.coordinator
     }
-    return this.#coordinator
+    const coordinator = new GroupCoordinator(ref.groupId, { groupEpoch: 0, assignmentEpoch: 0, strategy: null, topics: snapshot }, [], Date.now())
+    this.#group = { tenant: ref.tenant, coordinator }
+    this.#store.writeGroup({ tenant: ref.tenant, groupId: ref.groupId, ...coordinator.record }, Date.now())
+    return coordinator
   }
 
   /** Reads the topic list itself (a pushed change may have been lost); keeps checking while it has members. */
   async #checkTopics(): Promise<void> {
-    if (!this.#coordinator || this.#tenant === undefined) return
-    this.#coordinator.applyTopics(await this.#metadata(this.#tenant).topicSnapshot(this.#tenant))
+    const group = this.#group
+    if (!group) return
+    group.coordinator.applyTopics(await this.#metadata(group.tenant).topicSnapshot(group.tenant))
   }
 
   /** Saves what the coordinator changed in one transaction, and points the timers at its next deadlines. */
   async #save(): Promise<void> {
-    const coordinator = this.#coordinator
-    if (!coordinator || this.#tenant === undefined) return
+    if (!this.#group) return
+    const { tenant, coordinator } = this.#group
     const changes = coordinator.takeChanges()
     if (changes.group || changes.members.length > 0 || changes.removed.length > 0) {
-      const tenant = this.#tenant
       this.ctx.storage.transactionSync(() => {
         if (changes.group) this.#store.writeGroup({ tenant, groupId: coordinator.groupId, ...changes.group }, Date.now())
         for (const member of changes.members) this.#store.writeMember(member)
@@ -263,8 +272,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     await this.ctx.storage.deleteAll()
     this.#timers.forget()
     runMigrations(this.ctx.storage, GROUP_MIGRATIONS)
-    this.#coordinator = undefined
-    this.#tenant = undefined
+    this.#group = undefined
   }
 
   #metadata(tenant: string) {
