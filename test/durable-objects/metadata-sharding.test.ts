@@ -77,6 +77,34 @@ describe('Metadata > sharded per tenant', () => {
   })
 })
 
+describe('Metadata > the directory is off the hot paths', () => {
+  it('is not asked anything while an established tenant authenticates, produces and fetches', async () => {
+    const appEnv = authEnv()
+    const tenant = tenantName('hot-path')
+    await call(appEnv, 'POST', `/admin/topics?tenant=${tenant}`, { headers: bootstrap, body: { topic: 'hot', partitions: 1 } })
+    const created = await call(appEnv, 'POST', `/admin/api-keys?tenant=${tenant}`, {
+      headers: bootstrap,
+      body: { name: 'k', permissions: ['produce', 'consume'] },
+    })
+    const directoryOnly = [
+      'listTenants',
+      'listTenant',
+      'forgetTenant',
+      'exportLegacyTenant',
+      'releaseLegacyTenant',
+      'legacyKeyTenant',
+      'ticketSecret',
+    ] as const
+    const spies = directoryOnly.map((method) => vi.spyOn(ClusterMetadataDO.prototype, method))
+    const key = { 'x-api-key': created.body.key }
+    for (let i = 0; i < 3; i++) {
+      expect((await call(appEnv, 'POST', '/topics/hot/produce', { headers: key, body: { value: i } })).status).toBe(200)
+      expect((await call(appEnv, 'GET', '/topics/hot/partitions/0/messages?offset=0', { headers: key })).status).toBe(200)
+    }
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled()
+  })
+})
+
 describe('Metadata > data written by the old cluster-wide object', () => {
   it("is taken over by the tenant's object on first use: topics, groups, keys, quotas and schema ids, and old keys keep working", async () => {
     const appEnv = authEnv()
@@ -177,11 +205,14 @@ describe('Metadata > topic settings pushed to partitions', () => {
     const tenant = tenantName('push')
     await call(appEnv, 'POST', `/admin/topics?tenant=${tenant}`, { headers: bootstrap, body: { topic: 'pushed', partitions: 1 } })
     const first = await metadataStub(env, tenant).topicConfig(tenant, (await metadataStub(env, tenant).topic(tenant, 'pushed'))!.topicId)
+    // The partition takes the pushed settings; it never asks the metadata object back while that one waits.
+    const asked = vi.spyOn(ClusterMetadataDO.prototype, 'topicConfig')
     const changed = await call(appEnv, 'PATCH', `/admin/topics/pushed/config?tenant=${tenant}`, {
       headers: bootstrap,
       body: { set: { 'retention.ms': 120_000 } },
     })
     expect(changed.status).toBe(200)
+    expect(asked).not.toHaveBeenCalled()
     const ref = { tenant, topic: 'pushed', topicId: first!.topic.topicId, partition: 0 }
     // The push of the first settings, arriving late.
     expect(await partitionStub(env, ref).applyConfig(ref, first!)).toEqual({ ok: true, value: null })
