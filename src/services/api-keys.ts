@@ -15,7 +15,7 @@ import { attempt, call, directoryStub, metadataStub } from './stubs.js'
 export const API_KEY_PREFIX = 'kfd_'
 export const API_KEY_CACHE_MS = 30_000
 const SECRET_LENGTH = 43
-/** `kfd_`, the key id, then (in current keys) the tenant, then the secret; `_` may occur in the secret only. */
+/** `kfd_`, the key id, then (in current keys) the tenant, then the 43-character secret, which may hold `_` itself. */
 const KEY_PATTERN = /^kfd_([0-9a-f]{16})_(?:([a-z0-9_][a-z0-9_-]{0,62})_)?([A-Za-z0-9_-]{43})$/
 const CACHE_LIMIT = 10_000
 
