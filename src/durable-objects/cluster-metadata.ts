@@ -240,9 +240,12 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     })
   }
 
-  /** The tenant of an API key minted before key ids named their tenant (services/api-keys.ts). */
-  legacyKeyTenant(keyId: string): string | null {
-    return this.#shards.legacyKeyTenant(keyId) ?? null
+  /**
+   * The tenant of an API key minted before keys named their tenant (services/api-keys.ts), and whether
+   * any such key exists (none ever will again: a deployment without one need not ask).
+   */
+  legacyKeyTenant(keyId: string): { tenant: string | null; any: boolean } {
+    return { tenant: this.#shards.legacyKeyTenant(keyId) ?? null, any: this.#shards.hasLegacyKeys() }
   }
 
   /**

@@ -22,6 +22,8 @@ const CACHE_LIMIT = 10_000
 const cache = new Map<string, { record: ApiKeyRecord | null; expiresAt: number }>()
 /** The tenants of keys of the older form, as the directory told them: a key never changes tenant. */
 const legacyTenants = new Map<string, { tenant: string | null; expiresAt: number }>()
+/** Deployments (by their metadata binding) whose directory knows no key of the older form. */
+const noLegacyKeys = new WeakSet<object>()
 
 export function looksLikeApiKey(credential: string): boolean {
   return credential.startsWith(API_KEY_PREFIX)
@@ -63,11 +65,16 @@ export async function verifyApiKey(env: KafdoBindings, presented: string, now = 
   return { ok: true, record }
 }
 
-/** A key of the older form: its tenant, asked of the directory once per isolate (unknown ids for a while). */
+/**
+ * A key of the older form: its tenant, asked of the directory once per isolate (unknown ids again after a
+ * while). Once the directory says no such key exists, none ever will, and it is not asked again.
+ */
 async function legacyTenantOf(env: KafdoBindings, keyId: string, now: number): Promise<string | null> {
+  if (noLegacyKeys.has(env.CLUSTER_METADATA)) return null
   const known = legacyTenants.get(keyId)
   if (known && (known.tenant !== null || known.expiresAt > now)) return known.tenant
-  const tenant = await attempt(() => directoryStub(env).legacyKeyTenant(keyId))
+  const { tenant, any } = await attempt(() => directoryStub(env).legacyKeyTenant(keyId))
+  if (!any) noLegacyKeys.add(env.CLUSTER_METADATA)
   if (legacyTenants.size >= CACHE_LIMIT) legacyTenants.clear()
   legacyTenants.set(keyId, { tenant, expiresAt: now + API_KEY_CACHE_MS })
   return tenant

@@ -104,6 +104,11 @@ export class TenantShardStore {
       .toArray()[0]?.tenant
   }
 
+  /** Whether any key of the older form is known here at all (a deployment from before the sharding). */
+  hasLegacyKeys(): boolean {
+    return this.#sql.exec('SELECT 1 FROM api_keys UNION ALL SELECT 1 FROM legacy_key_tenants LIMIT 1').toArray().length > 0
+  }
+
   listTenant(tenant: string, now: number): void {
     this.#sql.exec('INSERT OR IGNORE INTO tenant_directory (tenant, listed_at) VALUES (?, ?)', tenant, now)
   }
