@@ -3,7 +3,7 @@
  * shell over the pure state machine of `core/group-coordinator/` (joins, reconciling heartbeats, fencing
  * by member epoch, target assignment): it loads and saves that state (`storage/group-store.ts`), keeps
  * the committed offsets, runs one alarm for session timeouts, rebalance timeouts and a periodic check of
- * the topic list, and takes the topic lists the cluster's metadata object pushes when topics change.
+ * the topic list, and takes the topic lists its tenant's metadata object pushes when topics change.
  */
 import { DurableObject } from 'cloudflare:workers'
 import { GroupCoordinator } from '../core/group-coordinator/coordinator.js'
@@ -193,7 +193,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
   }
 
   /**
-   * The cluster's metadata object pushes this when a topic is deleted. As Kafka's coordinator does, the
+   * The tenant's metadata object pushes this when a topic is deleted. As Kafka's coordinator does, the
    * group drops its committed offsets for the topic, so one created later under the name starts with none.
    */
   async topicDeleted(topic: string, snapshot: TopicsSnapshot): Promise<void> {
@@ -203,7 +203,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     await this.#save()
   }
 
-  /** The cluster's metadata object pushes the tenant's topic list when topics are created or grown. */
+  /** The tenant's metadata object pushes the tenant's topic list when topics are created or grown. */
   async topicsChanged(snapshot: TopicsSnapshot): Promise<void> {
     if (this.#coordinator?.applyTopics(snapshot)) await this.#save()
   }

@@ -161,7 +161,7 @@ export interface TopicMetadata {
 }
 
 /**
- * A tenant's topics and partition counts, as the cluster's metadata object pushes them to consumer
+ * A tenant's topics and partition counts, as the tenant's metadata object pushes them to consumer
  * groups when they change. `version` increases with every change, so a group ignores one older than the
  * one it holds (0: none heard yet).
  */

@@ -1,6 +1,6 @@
 /**
  * Topic metadata cached in the Worker isolate, so produce and fetch go straight to the partition object
- * without asking ClusterMetadataDO each time. Entries live for a few seconds; a partition object that
+ * without asking the tenant's metadata object (ClusterMetadataDO) each time. Entries live for a few seconds; a partition object that
  * answers UNKNOWN_TOPIC_OR_PARTITION (topic deleted or recreated) makes callers drop the entry and look
  * again. Missing topics are not cached, so a topic created elsewhere is visible at once.
  */
