@@ -6,9 +6,9 @@
  * dead-lettering; see partition-queue.ts), and pushes records and leases to live subscribers on
  * hibernatable WebSockets (partition-subscribers.ts; `fetch` takes only their upgrades).
  *
- * The object is created lazily: on its first call it confirms with its tenant's metadata object that its topic id
- * and partition exist (or takes the settings that object pushes), and stores the topic config it then
- * enforces; later changes are pushed to it, versioned. Deleting the topic wipes it.
+ * The object is created lazily: on its first call it confirms with its tenant's metadata object that
+ * its topic id and partition exist (or takes the settings that object pushes), and stores the topic
+ * config it then enforces; later changes are pushed to it, versioned. Deleting the topic wipes it.
  * Its timers (one alarm): retention, TTL purge, compaction, lease expiry / redelivery, DLQ routing.
  */
 import { DurableObject } from 'cloudflare:workers'
