@@ -44,6 +44,7 @@ import {
   scrapeScenario,
   seedPartitions,
 } from './lib/monitoring.mjs'
+import { metadataScale, printMetadataScale } from './lib/metadata-scale.mjs'
 import { printQueues, queueTargets } from './lib/queue-report.mjs'
 import { createQueue, dlqExpiryScenario, dlqScenario, fillQueue, receiveAckScenario } from './lib/queues.mjs'
 import { RECORD_BYTES } from './lib/records.mjs'
@@ -130,10 +131,11 @@ const MONITORING = {
 
 /**
  * `--only=monitoring` (or `kafdo`, with its ceilings, `flow`, `groups` with queues, `queues` alone,
- * `profile`) runs one section; the default runs them all but `profile` (and, with `--quick`, `monitoring`).
+ * `metadata`, `profile`) runs one section; the default runs them all but `profile` (and, with `--quick`,
+ * `monitoring`).
  */
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length)
-const SECTIONS = ['kafdo', 'flow', 'groups', 'queues', 'monitoring', 'profile']
+const SECTIONS = ['kafdo', 'flow', 'groups', 'queues', 'metadata', 'monitoring', 'profile']
 const runs = (section) => (ONLY === undefined ? section !== 'profile' && !(QUICK && section === 'monitoring') : ONLY === section)
 
 /**
@@ -460,6 +462,7 @@ async function main() {
   const { groups, queues } =
     runs('groups') || runs('queues') ? await measureGroupsAndQueues({ groups: runs('groups'), queues: runs('groups') || runs('queues') }) : {}
   const monitoring = runs('monitoring') ? await measureMonitoring() : undefined
+  const metadata = runs('metadata') ? metadataScale(ROOT, { quick: QUICK }) : undefined
   const profiles = runs('profile') ? await measureProfile() : undefined
   const analysis = kafdo ? analyse({ ceilings, produce: kafdo.produce, fetch: kafdo.fetch, storedRows: kafdo.storedRows, flow }) : undefined
   meta.durationSec = (Date.now() - started) / 1000
@@ -470,6 +473,7 @@ async function main() {
   if (queues) printQueues(queues)
   if (monitoring) printMonitoring({ ...monitoring, config: MONITORING })
   if (flow && !analysis) printFlow(flow)
+  if (metadata) printMetadataScale(metadata)
   if (profiles) printProfiles(profiles)
   const config = {
     BATCH_SIZES,
@@ -498,6 +502,7 @@ async function main() {
     groups,
     queues,
     monitoring,
+    metadata,
     profiles,
   }
   const file = path.join(RESULTS_DIR, ONLY === undefined ? 'latest.json' : `latest-${ONLY}.json`)

@@ -5,7 +5,13 @@
  */
 
 export const DEFAULT_TENANT = 'default'
-export const CLUSTER_OBJECT_NAME = 'cluster'
+
+/**
+ * The one cluster-wide metadata object: the directory of tenants (for platform-admin listing), the stream
+ * ticket secret, and, in deployments older than per-tenant metadata, everyone's data until each tenant's
+ * object has taken its share. It is on no produce, fetch or (for current API keys) auth path.
+ */
+export const DIRECTORY_OBJECT_NAME = 'cluster'
 
 /** Everything a partition object needs to know whose log it holds; sent with every call. */
 export interface PartitionRef {
@@ -21,4 +27,17 @@ export function partitionObjectName(ref: PartitionRef): string {
 
 export function groupObjectName(tenant: string, groupId: string): string {
   return `${tenant}/${groupId}`
+}
+
+/**
+ * A tenant's own metadata object (topics, groups, keys, quotas, schemas): its traffic grows with that
+ * tenant alone. The `tenant:` prefix cannot collide with the directory's name.
+ */
+export function metadataObjectName(tenant: string): string {
+  return `tenant:${tenant}`
+}
+
+/** A tenant's rate-quota buckets (TenantQuotaDO) and its monitor (TenantMonitorDO) are named by the tenant alone. */
+export function tenantObjectName(tenant: string): string {
+  return tenant
 }

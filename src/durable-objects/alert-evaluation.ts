@@ -25,7 +25,7 @@ import type { KafdoEnv } from '../env.js'
 import type { GroupHealthThreshold, HealthCheck, HealthResourceKind } from '../protocol/monitoring.js'
 import { isInternalTopic } from '../protocol/topics.js'
 import { groupFigure, groupFigures, thresholdGroups, topicFigure, topicFigures } from '../services/monitoring/figures.js'
-import { attempt, clusterStub } from '../services/stubs.js'
+import { attempt, metadataStub } from './object-calls.js'
 import type { RaisedEvent } from './monitor-outbox.js'
 
 /** How often a tenant's thresholds are evaluated while it has any (or a storm subscription). */
@@ -53,9 +53,11 @@ export interface EvaluationResult {
 
 export async function evaluateAlerts(input: EvaluationInput): Promise<EvaluationResult> {
   const { env, tenant, now } = input
-  const topics = (await attempt(() => clusterStub(env).listTopics(tenant))).filter((t) => !isInternalTopic(t.topic) && (t.health ?? []).length > 0)
+  const topics = (await attempt(() => metadataStub(env, tenant).listTopics(tenant))).filter(
+    (t) => !isInternalTopic(t.topic) && (t.health ?? []).length > 0,
+  )
   const groups = new Set(input.groupThresholds.keys())
-  if (input.stormWatched) for (const groupId of await attempt(() => clusterStub(env).listGroups(tenant))) groups.add(groupId)
+  if (input.stormWatched) for (const groupId of await attempt(() => metadataStub(env, tenant).listGroups(tenant))) groups.add(groupId)
   const result: EvaluationResult = {
     states: new Map(),
     events: [],

@@ -3,11 +3,10 @@
  * shell over the pure state machine of `core/group-coordinator/` (joins, reconciling heartbeats, fencing
  * by member epoch, target assignment): it loads and saves that state (`storage/group-store.ts`), keeps
  * the committed offsets, runs one alarm for session timeouts, rebalance timeouts and a periodic check of
- * the topic list, and takes the topic lists the cluster's metadata object pushes when topics change.
+ * the topic list, and takes the topic lists its tenant's metadata object pushes when topics change.
  */
 import { DurableObject } from 'cloudflare:workers'
 import { GroupCoordinator } from '../core/group-coordinator/coordinator.js'
-import { CLUSTER_OBJECT_NAME } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import type {
@@ -26,7 +25,9 @@ import type { TopicsSnapshot } from '../protocol/topics.js'
 import { byTopic } from '../core/group-coordinator/partition-sets.js'
 import { GroupStore, GROUP_MIGRATIONS } from '../storage/group-store.js'
 import { runMigrations } from '../storage/migrations.js'
+import { runDueTimers, type TimerTable } from '../storage/timer-dispatch.js'
 import { TimerStore } from '../storage/timers.js'
+import { metadataStub } from './object-calls.js'
 
 export type { GroupRef, GroupSnapshot } from '../protocol/groups.js'
 
@@ -35,17 +36,36 @@ const TOPICS_CHECK_MS = 60_000
 
 type TimerKind = 'session' | 'revocation' | 'topics'
 
+/** A group that exists: its tenant and its coordinator, always together. */
+interface OpenGroup {
+  tenant: string
+  coordinator: GroupCoordinator
+}
+
 export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
   readonly #store: GroupStore
   readonly #timers: TimerStore
-  #tenant: string | undefined
-  #coordinator: GroupCoordinator | undefined
+  /** The group once it exists (joined, committed to, or restored from storage); none before. */
+  #group: OpenGroup | undefined
+
+  get #coordinator(): GroupCoordinator | undefined {
+    return this.#group?.coordinator
+  }
 
   /** What each timer does when due; `expire` is idempotent, so the two timers that call it may both fire. */
-  readonly #onTimer: Record<TimerKind, (now: number) => Promise<unknown> | unknown> = {
-    session: (now) => this.#coordinator?.expire(now),
-    revocation: (now) => this.#coordinator?.expire(now),
-    topics: () => this.#checkTopics(),
+  readonly #onTimer: TimerTable<TimerKind> = {
+    session: (_timer, now) => {
+      this.#coordinator?.expire(now)
+      return 'done'
+    },
+    revocation: (_timer, now) => {
+      this.#coordinator?.expire(now)
+      return 'done'
+    },
+    topics: async () => {
+      await this.#checkTopics()
+      return 'done' as const
+    },
   }
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
@@ -56,8 +76,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
       runMigrations(ctx.storage, GROUP_MIGRATIONS)
       const stored = this.#store.readGroup()
       if (stored) {
-        this.#tenant = stored.tenant
-        this.#coordinator = new GroupCoordinator(stored.groupId, stored, this.#store.readMembers(), Date.now())
+        this.#group = { tenant: stored.tenant, coordinator: new GroupCoordinator(stored.groupId, stored, this.#store.readMembers(), Date.now()) }
       }
     })
   }
@@ -163,7 +182,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     if (!this.#coordinator) return fail('GROUP_ID_NOT_FOUND', `group '${ref.groupId}' does not exist`, { groupId: ref.groupId })
     const members = this.#coordinator.size
     if (members > 0) return fail('NON_EMPTY_GROUP', `group '${ref.groupId}' has ${members} active members`, { members })
-    await this.#cluster().unregisterGroup(ref.tenant, ref.groupId)
+    await this.#metadata(ref.tenant).unregisterGroup(ref.tenant, ref.groupId)
     await this.#wipe()
     return ok(null)
   }
@@ -174,7 +193,7 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
   }
 
   /**
-   * The cluster's metadata object pushes this when a topic is deleted. As Kafka's coordinator does, the
+   * The tenant's metadata object pushes this when a topic is deleted. As Kafka's coordinator does, the
    * group drops its committed offsets for the topic, so one created later under the name starts with none.
    */
   async topicDeleted(topic: string, snapshot: TopicsSnapshot): Promise<void> {
@@ -184,50 +203,44 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     await this.#save()
   }
 
-  /** The cluster's metadata object pushes the tenant's topic list when topics are created or grown. */
+  /** The tenant's metadata object pushes the tenant's topic list when topics are created or grown. */
   async topicsChanged(snapshot: TopicsSnapshot): Promise<void> {
     if (this.#coordinator?.applyTopics(snapshot)) await this.#save()
   }
 
   override async alarm(): Promise<void> {
-    // Timers due by the time the alarm was set for run even when it is driven early (as tests do).
-    const firedFor = this.#timers.alarmFired()
-    const now = Math.max(Date.now(), firedFor ?? 0)
-    for (const timer of this.#timers.due(now)) {
-      // Removed once its handler ran (a failed one runs again when the runtime retries the alarm).
-      await this.#onTimer[timer.kind as TimerKind]?.(now)
-      this.#timers.delete(timer.kind, timer.key)
-    }
+    // Each due timer is removed once its handler ran; saving points the timers at the next deadlines.
+    await runDueTimers(this.#timers, this.#onTimer)
     await this.#save()
   }
 
   /** The group's coordinator, registering the group with the cluster (which answers its topics) when new. */
   async #open(ref: GroupRef): Promise<GroupCoordinator> {
-    if (this.#coordinator && this.#coordinator.record.topics.version > 0) return this.#coordinator
-    const snapshot = await this.#cluster().registerGroup(ref.tenant, ref.groupId)
-    if (this.#coordinator) {
-      this.#coordinator.applyTopics(snapshot)
-    } else {
-      this.#tenant = ref.tenant
-      this.#coordinator = new GroupCoordinator(ref.groupId, { groupEpoch: 0, assignmentEpoch: 0, strategy: null, topics: snapshot }, [], Date.now())
-      this.#store.writeGroup({ tenant: ref.tenant, groupId: ref.groupId, ...this.#coordinator.record }, Date.now())
+    if (this.#group && this.#group.coordinator.record.topics.version > 0) return this.#group.coordinator
+    const snapshot = await this.#metadata(ref.tenant).registerGroup(ref.tenant, ref.groupId)
+    if (this.#group) {
+      this.#group.coordinator.applyTopics(snapshot)
+      return this.#group.coordinator
     }
-    return this.#coordinator
+    const coordinator = new GroupCoordinator(ref.groupId, { groupEpoch: 0, assignmentEpoch: 0, strategy: null, topics: snapshot }, [], Date.now())
+    this.#group = { tenant: ref.tenant, coordinator }
+    this.#store.writeGroup({ tenant: ref.tenant, groupId: ref.groupId, ...coordinator.record }, Date.now())
+    return coordinator
   }
 
   /** Reads the topic list itself (a pushed change may have been lost); keeps checking while it has members. */
   async #checkTopics(): Promise<void> {
-    if (!this.#coordinator || this.#tenant === undefined) return
-    this.#coordinator.applyTopics(await this.#cluster().topicSnapshot(this.#tenant))
+    const group = this.#group
+    if (!group) return
+    group.coordinator.applyTopics(await this.#metadata(group.tenant).topicSnapshot(group.tenant))
   }
 
   /** Saves what the coordinator changed in one transaction, and points the timers at its next deadlines. */
   async #save(): Promise<void> {
-    const coordinator = this.#coordinator
-    if (!coordinator || this.#tenant === undefined) return
+    if (!this.#group) return
+    const { tenant, coordinator } = this.#group
     const changes = coordinator.takeChanges()
     if (changes.group || changes.members.length > 0 || changes.removed.length > 0) {
-      const tenant = this.#tenant
       this.ctx.storage.transactionSync(() => {
         if (changes.group) this.#store.writeGroup({ tenant, groupId: coordinator.groupId, ...changes.group }, Date.now())
         for (const member of changes.members) this.#store.writeMember(member)
@@ -259,11 +272,10 @@ export class ConsumerGroupDO extends DurableObject<KafdoEnv> {
     await this.ctx.storage.deleteAll()
     this.#timers.forget()
     runMigrations(this.ctx.storage, GROUP_MIGRATIONS)
-    this.#coordinator = undefined
-    this.#tenant = undefined
+    this.#group = undefined
   }
 
-  #cluster() {
-    return this.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME)
+  #metadata(tenant: string) {
+    return metadataStub(this.env, tenant)
   }
 }

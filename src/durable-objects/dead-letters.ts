@@ -13,7 +13,6 @@
  * never stops on it and nothing stored is lost.
  */
 import { partitionForKey } from '../core/murmur2.js'
-import { CLUSTER_OBJECT_NAME, partitionObjectName } from '../core/object-names.js'
 import { encodeRecordBody, utf8Length, type EncodedRecord } from '../core/record-codec.js'
 import { parseRecordText, recordTimestamp, type RecordText } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
@@ -24,6 +23,7 @@ import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import type { Delivery, GroupRange } from '../storage/delivery-store.js'
 import type { PartitionMeta } from '../storage/partition-store.js'
+import { metadataStub, partitionStub } from './object-calls.js'
 
 /** A batch is cut after the dead ranges that bring it to this many records or characters (at least one range). */
 export const DLQ_BATCH_RECORDS = 1000
@@ -189,13 +189,16 @@ async function writeBatch(
   for (const [partition, entries] of byPartition) {
     const ref = { tenant: meta.tenant, topic: dlq.topic, topicId: dlq.topicId, partition }
     // The stub's types do not narrow the Result union; the value is the DO's Result.
-    const appended = (await source.env.TOPIC_PARTITION.getByName(partitionObjectName(ref)).append(ref, {
+    const appended = (await partitionStub(source.env, ref).append(ref, {
       records: entries.map((e) => e.record),
       producerId,
       sequence,
     })) as Result<{ baseOffset: number }>
     if (!appended.ok) {
-      // Retry what may pass later; give up on what never will, rather than block every later record.
+      // What the error table marks retriable is tried again later. UNKNOWN_TOPIC_OR_PARTITION is no verdict
+      // on the records: the DLQ topic was deleted (or created again) since it was looked up, so the next pass
+      // looks it up afresh (creating it if need be), as a client refreshes its metadata. Anything else never
+      // passes, and is given up rather than block every later record.
       if (ERROR_CODES[appended.error.code].retriable || appended.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return 'retry'
       if (appended.error.code !== 'DUPLICATE_SEQUENCE_NUMBER') {
         const index = appended.error.details?.index
@@ -256,7 +259,7 @@ function deadLetterBody(record: FetchedRecord | undefined, stored: string, heade
 }
 
 async function ensureDlqTopic(source: DeadLetterSource): Promise<TopicMetadata> {
-  const cluster = source.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME)
+  const cluster = metadataStub(source.env, source.meta.tenant)
   const name = `${source.meta.topic}${DLQ_SUFFIX}`
   const existing = await cluster.topic(source.meta.tenant, name)
   if (existing) return existing

@@ -11,6 +11,7 @@ import type { WebhookEventType } from '../protocol/monitoring.js'
 import type { QueueFailure } from './queue-failures.js'
 import type { PartitionMeta } from '../storage/partition-store.js'
 import type { Delivery } from '../storage/delivery-store.js'
+import { monitorStub } from './object-calls.js'
 
 /** An event as its source raises it; the monitor gives it an id. */
 export interface RaisedEvent {
@@ -57,7 +58,7 @@ export class MonitorOutbox {
     if (this.#events.length === 0) return
     const events = this.#events
     this.#events = []
-    const monitor = this.#env.TENANT_MONITOR?.getByName(tenant)
+    const monitor = monitorStub(this.#env, tenant)
     if (!monitor) return
     this.#sending = this.#sending.then(async () => {
       for (let attempt = 1; ; attempt++) {

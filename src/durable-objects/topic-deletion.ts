@@ -5,10 +5,10 @@
  * Both are recorded when the topic is deleted and forgotten only once done, so an object that does not
  * answer is tried again by the purge timer, and before the name is used again.
  */
-import { groupObjectName, partitionObjectName } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import type { TopicsSnapshot } from '../protocol/topics.js'
 import type { MetadataStore } from '../storage/metadata-store.js'
+import { groupStub, partitionStub } from './object-calls.js'
 
 /** The tenant's topics now, pushed to each group with the deletion (so it never has to ask back). */
 export type SnapshotOf = (tenant: string) => TopicsSnapshot
@@ -41,7 +41,7 @@ async function destroyPartitions(env: KafdoEnv, store: MetadataStore, topicId: s
   if (!topic) return
   const results = await Promise.allSettled(
     Array.from({ length: topic.partitions }, (_, partition) =>
-      env.TOPIC_PARTITION.getByName(partitionObjectName({ tenant: topic.tenant, topic: topic.name, topicId, partition })).destroy(),
+      partitionStub(env, { tenant: topic.tenant, topic: topic.name, topicId, partition }).destroy(),
     ),
   )
   if (results.every((result) => result.status === 'fulfilled')) store.forgetDeleted(topicId)
@@ -50,7 +50,7 @@ async function destroyPartitions(env: KafdoEnv, store: MetadataStore, topicId: s
 async function purgeGroupOffsets(env: KafdoEnv, store: MetadataStore, topicId: string, snapshotOf: SnapshotOf): Promise<void> {
   await Promise.allSettled(
     store.offsetPurges(topicId).map(async ({ tenant, topic, groupId }) => {
-      await env.CONSUMER_GROUP.getByName(groupObjectName(tenant, groupId)).topicDeleted(topic, snapshotOf(tenant))
+      await groupStub(env, tenant, groupId).topicDeleted(topic, snapshotOf(tenant))
       store.forgetOffsetPurge(topicId, groupId)
     }),
   )

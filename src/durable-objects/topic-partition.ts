@@ -6,22 +6,25 @@
  * dead-lettering; see partition-queue.ts), and pushes records and leases to live subscribers on
  * hibernatable WebSockets (partition-subscribers.ts; `fetch` takes only their upgrades).
  *
- * The object is created lazily: on its first call it confirms with ClusterMetadataDO that its topic id
- * and partition exist, and stores the topic config it then enforces. Deleting the topic wipes it.
+ * The object is created lazily: on its first call it confirms with its tenant's metadata object that
+ * its topic id and partition exist (or takes the settings that object pushes), and stores the topic
+ * config it then enforces; later changes are pushed to it, versioned. Deleting the topic wipes it.
  * Its timers (one alarm): retention, TTL purge, compaction, lease expiry / redelivery, DLQ routing.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { CLUSTER_OBJECT_NAME, type PartitionRef } from '../core/object-names.js'
+import type { PartitionRef } from '../core/object-names.js'
 import { recordTimestamp } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { STREAM_CLOSE_CODES } from '../protocol/streams.js'
+import type { TopicConfigPush } from '../protocol/topics.js'
 import { runMigrations } from '../storage/migrations.js'
 import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-store.js'
 import { KindTimers } from '../storage/timers.js'
 import { partitionDeadLetterSource } from './dead-letter-source.js'
 import { DeadLetterDrain } from './dead-letters.js'
 import { MonitorOutbox } from './monitor-outbox.js'
+import { metadataStub } from './object-calls.js'
 import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, type PartitionMetrics } from './partition-activity.js'
 import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
 import { PartitionQueue, type LeaseRef, type LeaseSpan, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
@@ -49,6 +52,8 @@ const TIMER = {
 } as const
 /** How often idle producers' state is looked for, while there is any. */
 const PRODUCER_PRUNE_INTERVAL_MS = 3_600_000
+/** Where the version of the topic settings this partition holds is kept (see `applyConfig`). */
+const CONFIG_VERSION_KEY = 'config-version'
 
 export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #log: PartitionLog
@@ -173,16 +178,16 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   }
 
   /**
-   * Takes the topic's current config from ClusterMetadataDO (which calls this when it changes). Reading
-   * it, rather than taking it from the call, means concurrent changes cannot land out of order: the last
-   * call to arrive always applies the latest config.
+   * Takes the topic's settings as its tenant's metadata object pushes them when they change; this object
+   * never asks back while that one waits. A push older than the settings held (a late arrival) is ignored.
    */
-  async applyConfig(ref: PartitionRef): Promise<Result<null>> {
-    const ready = await this.#ready(ref)
+  async applyConfig(ref: PartitionRef, push: TopicConfigPush): Promise<Result<null>> {
+    const ready = await this.#ready(ref, push)
     if (!ready.ok) return ready
-    const topic = await this.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME).topicById(ref.tenant, ref.topicId)
-    if (!topic || this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
+    if (push.version <= (this.ctx.storage.kv.get<number>(CONFIG_VERSION_KEY) ?? 0)) return ok(null)
+    const topic = push.topic
     this.#log.applyConfig(topic.config, topic.queue)
+    this.ctx.storage.kv.put(CONFIG_VERSION_KEY, push.version)
     this.#enforceRetention(Date.now(), true)
     if (topic.config['cleanup.policy'] !== 'delete') this.#timers.schedule(TIMER.compaction, Date.now() + COMPACTION_DELAY_MS, false)
     await this.#timers.arm()
@@ -368,7 +373,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   }
 
   /** The partition's metadata, initialising the object on first use after checking its topic exists. */
-  async #ready(ref: PartitionRef): Promise<Result<PartitionMeta>> {
+  async #ready(ref: PartitionRef, pushed?: TopicConfigPush): Promise<Result<PartitionMeta>> {
     if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
     const known = this.#log.meta
     if (known) {
@@ -376,13 +381,17 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
         ? ok(known)
         : fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
     }
-    const cluster = this.env.CLUSTER_METADATA.getByName(CLUSTER_OBJECT_NAME)
-    const topic = await cluster.topicById(ref.tenant, ref.topicId)
+    // Settings pushed by the metadata object are taken as they come; otherwise asked for once.
+    const config = pushed ?? (await metadataStub(this.env, ref.tenant).topicConfig(ref.tenant, ref.topicId))
+    const topic = config?.topic
     // The topic may have been deleted (and this object wiped) while we asked.
-    if (this.#destroyed || !topic || topic.topic !== ref.topic || ref.partition >= topic.partitions) {
+    if (this.#destroyed || !topic || topic.topicId !== ref.topicId || topic.topic !== ref.topic || ref.partition >= topic.partitions) {
       return fail('UNKNOWN_TOPIC_OR_PARTITION', `partition ${ref.partition} of topic '${ref.topic}' does not exist`)
     }
-    if (!this.#log.meta) this.#log.initialize({ ...ref, config: topic.config, queue: topic.queue, logStartOffset: 0 }, Date.now())
+    if (!this.#log.meta) {
+      this.#log.initialize({ ...ref, config: topic.config, queue: topic.queue, logStartOffset: 0 }, Date.now())
+      this.ctx.storage.kv.put(CONFIG_VERSION_KEY, config.version)
+    }
     return ok(this.#log.meta!)
   }
 

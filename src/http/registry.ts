@@ -6,7 +6,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { forgetSchema } from '../services/schemas.js'
-import { attempt, call, clusterStub } from '../services/stubs.js'
+import { attempt, call, metadataStub } from '../services/stubs.js'
 import { audited, authorize, visible } from './authorize.js'
 import type { AppEnv } from './context.js'
 import { serve } from './openapi/define.js'
@@ -22,21 +22,21 @@ const versionParam = (c: Context<AppEnv>) => param(c, routes.getVersion, 'versio
 
 serve(registryRoutes, routes.listSubjects, async (c) => {
   await authorize(c, 'topic:read')
-  const subjects = await attempt(() => clusterStub(c.env).subjects(c.get('tenant')))
+  const subjects = await attempt(() => metadataStub(c.env, c.get('tenant')).subjects(c.get('tenant')))
   return c.json(visible(c, 'topic:read', subjects, topicOf))
 })
 
 serve(registryRoutes, routes.listVersions, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:read', topicOf(subject))
-  return c.json(await call(() => clusterStub(c.env).subjectVersions(c.get('tenant'), subject)))
+  return c.json(await call(() => metadataStub(c.env, c.get('tenant')).subjectVersions(c.get('tenant'), subject)))
 })
 
 serve(registryRoutes, routes.register, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:config', topicOf(subject))
   const { schema, schemaType = 'AVRO' } = await body(c, routes.register)
-  const registered = await call(() => clusterStub(c.env).registerSchema(c.get('tenant'), subject, schemaType, schema))
+  const registered = await call(() => metadataStub(c.env, c.get('tenant')).registerSchema(c.get('tenant'), subject, schemaType, schema))
   forgetSchema(c.get('tenant'), subject)
   await audited(c, 'schema:register', subject, { id: registered.id, version: registered.version, schemaType })
   return c.json({ id: registered.id })
@@ -45,20 +45,20 @@ serve(registryRoutes, routes.register, async (c) => {
 serve(registryRoutes, routes.getVersion, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:read', topicOf(subject))
-  return c.json(await call(() => clusterStub(c.env).schemaVersion(c.get('tenant'), subject, versionParam(c))))
+  return c.json(await call(() => metadataStub(c.env, c.get('tenant')).schemaVersion(c.get('tenant'), subject, versionParam(c))))
 })
 
 serve(registryRoutes, routes.getVersionSchema, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:read', topicOf(subject))
-  const version = await call(() => clusterStub(c.env).schemaVersion(c.get('tenant'), subject, versionParam(c)))
+  const version = await call(() => metadataStub(c.env, c.get('tenant')).schemaVersion(c.get('tenant'), subject, versionParam(c)))
   return c.body(version.schema, 200, { 'content-type': 'application/json' })
 })
 
 serve(registryRoutes, routes.deleteVersion, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:config', topicOf(subject))
-  const deleted = await call(() => clusterStub(c.env).deleteSchemaVersion(c.get('tenant'), subject, versionParam(c)))
+  const deleted = await call(() => metadataStub(c.env, c.get('tenant')).deleteSchemaVersion(c.get('tenant'), subject, versionParam(c)))
   forgetSchema(c.get('tenant'), subject)
   await audited(c, 'schema:delete', subject, { version: deleted })
   return c.json(deleted)
@@ -67,7 +67,7 @@ serve(registryRoutes, routes.deleteVersion, async (c) => {
 serve(registryRoutes, routes.deleteSubject, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:config', topicOf(subject))
-  const deleted = await call(() => clusterStub(c.env).deleteSubject(c.get('tenant'), subject))
+  const deleted = await call(() => metadataStub(c.env, c.get('tenant')).deleteSubject(c.get('tenant'), subject))
   forgetSchema(c.get('tenant'), subject)
   await audited(c, 'schema:delete', subject, { versions: deleted })
   return c.json(deleted)
@@ -77,18 +77,18 @@ serve(registryRoutes, routes.schemaById, async (c) => {
   // An id does not say which subject (or topic) it belongs to: reading by id needs topic:read on all.
   await authorize(c, 'topic:read', '*')
   const id = param(c, routes.schemaById, 'id')
-  return c.json(await call(() => clusterStub(c.env).schemaById(c.get('tenant'), id)))
+  return c.json(await call(() => metadataStub(c.env, c.get('tenant')).schemaById(c.get('tenant'), id)))
 })
 
 serve(registryRoutes, routes.getConfig, async (c) => {
   await authorize(c, 'topic:read')
-  return c.json({ compatibilityLevel: await attempt(() => clusterStub(c.env).compatibility(c.get('tenant'))) })
+  return c.json({ compatibilityLevel: await attempt(() => metadataStub(c.env, c.get('tenant')).compatibility(c.get('tenant'))) })
 })
 
 serve(registryRoutes, routes.setConfig, async (c) => {
   await authorize(c, 'admin')
   const { compatibility } = await body(c, routes.setConfig)
-  await attempt(() => clusterStub(c.env).setCompatibility(c.get('tenant'), undefined, compatibility))
+  await attempt(() => metadataStub(c.env, c.get('tenant')).setCompatibility(c.get('tenant'), undefined, compatibility))
   await audited(c, 'schema:config', '*', { compatibility })
   return c.json({ compatibility })
 })
@@ -96,14 +96,14 @@ serve(registryRoutes, routes.setConfig, async (c) => {
 serve(registryRoutes, routes.getSubjectConfig, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:read', topicOf(subject))
-  return c.json({ compatibilityLevel: await attempt(() => clusterStub(c.env).compatibility(c.get('tenant'), subject)) })
+  return c.json({ compatibilityLevel: await attempt(() => metadataStub(c.env, c.get('tenant')).compatibility(c.get('tenant'), subject)) })
 })
 
 serve(registryRoutes, routes.setSubjectConfig, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:config', topicOf(subject))
   const { compatibility } = await body(c, routes.setSubjectConfig)
-  await attempt(() => clusterStub(c.env).setCompatibility(c.get('tenant'), subject, compatibility))
+  await attempt(() => metadataStub(c.env, c.get('tenant')).setCompatibility(c.get('tenant'), subject, compatibility))
   await audited(c, 'schema:config', subject, { compatibility })
   return c.json({ compatibility })
 })
@@ -112,5 +112,7 @@ serve(registryRoutes, routes.testCompatibility, async (c) => {
   const subject = subjectParam(c)
   await authorize(c, 'topic:read', topicOf(subject))
   const { schema, schemaType = 'AVRO' } = await body(c, routes.testCompatibility)
-  return c.json(await call(() => clusterStub(c.env).testCompatibility(c.get('tenant'), subject, versionParam(c), schemaType, schema)))
+  return c.json(
+    await call(() => metadataStub(c.env, c.get('tenant')).testCompatibility(c.get('tenant'), subject, versionParam(c), schemaType, schema)),
+  )
 })

@@ -60,7 +60,7 @@ export const createdApiKeySchema = apiKeyDescriptionSchema.extend({ key: z.strin
     createdAt: 1767225600000,
     expiresAt: null,
     revokedAt: null,
-    key: 'kfd_3f9a0c1d2e4b5a6c_Zm9yIGV4YW1wbGUgb25seSwgbm90IGEgcmVhbCBrZXk',
+    key: 'kfd_3f9a0c1d2e4b5a6c_default_Zm9yIGV4YW1wbGUgb25seSwgbm90IGEgcmVhbCBrZXk',
   },
 })
 export type CreatedApiKey = z.infer<typeof createdApiKeySchema>

@@ -190,11 +190,21 @@ export interface TopicMetadata {
 }
 
 /**
- * A tenant's topics and partition counts, as the cluster's metadata object pushes them to consumer
+ * A tenant's topics and partition counts, as the tenant's metadata object pushes them to consumer
  * groups when they change. `version` increases with every change, so a group ignores one older than the
  * one it holds (0: none heard yet).
  */
 export interface TopicsSnapshot {
   version: number
   partitions: Record<string, number>
+}
+
+/**
+ * A topic's settings as the tenant's metadata object pushes them to each partition when they change (the
+ * partition never asks back). `version` increases with every change of the topic, so a partition ignores
+ * a push older than the settings it holds.
+ */
+export interface TopicConfigPush {
+  version: number
+  topic: TopicMetadata
 }

@@ -21,7 +21,7 @@ import {
 } from './monitoring/alerts.js'
 import { setQuotas } from './quotas.js'
 import { forgetSchema } from './schemas.js'
-import { attempt, call, clusterStub } from './stubs.js'
+import { attempt, call, metadataStub } from './stubs.js'
 import { createTopic, deleteTopic, updateTopic } from './topics.js'
 
 /**
@@ -30,7 +30,7 @@ import { createTopic, deleteTopic, updateTopic } from './topics.js'
  * binding: without it such a document is refused with 503 before anything changes).
  */
 export async function readCurrentState(env: KafdoBindings, tenant: string, document: CheckedApplyDocument): Promise<CurrentState> {
-  const cluster = clusterStub(env)
+  const cluster = metadataStub(env, tenant)
   const declaredSubjects = Object.keys(document.schemas ?? {})
   const declaredSecrets = Object.entries(document.webhooks ?? {}).flatMap(([name, spec]) => (spec.secret !== undefined ? [[name, spec.secret]] : []))
   const [topics, quotas, apiKeys, webhooks, webhookDigests, declaredDigests, groupThresholds, subjects, subjectStates] = await Promise.all([
@@ -114,19 +114,19 @@ export async function executeStep(env: KafdoBindings, tenant: string, step: Appl
       const audit: StepOutcome['audit'] = []
       if (step.compatibility !== undefined) {
         const mode = step.compatibility
-        await attempt(() => clusterStub(env).setCompatibility(tenant, step.subject, mode))
+        await attempt(() => metadataStub(env, tenant).setCompatibility(tenant, step.subject, mode))
         audit.push({ action: 'schema:config', target: step.subject, details: { compatibility: mode } })
       }
       if (step.register !== undefined) {
         const { schemaType, schema } = step.register
-        const registered = await call(() => clusterStub(env).registerSchema(tenant, step.subject, schemaType, schema))
+        const registered = await call(() => metadataStub(env, tenant).registerSchema(tenant, step.subject, schemaType, schema))
         forgetSchema(tenant, step.subject)
         audit.push({ action: 'schema:register', target: step.subject, details: { id: registered.id, version: registered.version, schemaType } })
       }
       return { audit }
     }
     case 'deleteSubject': {
-      const versions = await call(() => clusterStub(env).deleteSubject(tenant, step.subject))
+      const versions = await call(() => metadataStub(env, tenant).deleteSubject(tenant, step.subject))
       forgetSchema(tenant, step.subject)
       return { audit: [{ action: 'schema:delete', target: step.subject, details: { versions } }] }
     }

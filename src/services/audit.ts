@@ -9,7 +9,7 @@ import type { KafdoBindings } from '../env.js'
 import { AUDIT_TOPIC, auditValueSchema, type AuditListing, type AuditRecord, type AuditValue } from '../protocol/audit.js'
 import { fetchRecords } from './read.js'
 import { produceInternal } from './produce.js'
-import { clusterStub } from './stubs.js'
+import { metadataStub } from './stubs.js'
 import { findTopic, rememberTopic } from './topic-cache.js'
 
 const AUDIT_RETENTION_MS = 90 * 86_400_000
@@ -23,7 +23,7 @@ export interface AuditEntry extends Omit<AuditValue, 'time'> {
 export async function recordAudit(env: KafdoBindings, entry: AuditEntry): Promise<void> {
   try {
     if (!(await findTopic(env, entry.tenant, AUDIT_TOPIC))) {
-      const created = await clusterStub(env).createTopic(entry.tenant, {
+      const created = await metadataStub(env, entry.tenant).createTopic(entry.tenant, {
         topic: AUDIT_TOPIC,
         partitions: 1,
         config: { 'retention.ms': AUDIT_RETENTION_MS },

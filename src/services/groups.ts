@@ -22,7 +22,7 @@ import type {
   ResetOffsetsRequest,
 } from '../protocol/groups.js'
 import { partitionOffsets, readPartition } from './read.js'
-import { attempt, call, clusterStub, groupStub } from './stubs.js'
+import { attempt, call, metadataStub, groupStub } from './stubs.js'
 import { requireTopic } from './topic-cache.js'
 
 const ref = (tenant: string, groupId: string): GroupRef => ({ tenant, groupId })
@@ -57,7 +57,7 @@ export async function describeGroup(env: KafdoBindings, tenant: string, groupId:
 }
 
 export async function listGroups(env: KafdoBindings, tenant: string): Promise<GroupListing[]> {
-  const ids = await attempt(() => clusterStub(env).listGroups(tenant))
+  const ids = await attempt(() => metadataStub(env, tenant).listGroups(tenant))
   return Promise.all(ids.map((groupId) => attempt(() => groupStub(env, tenant, groupId).listing(ref(tenant, groupId)))))
 }
 

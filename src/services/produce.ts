@@ -14,7 +14,7 @@ import type { RecordHeaders, RecordMetadata } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import { assignPartitions } from './partitioner.js'
 import { validateRecords } from './schemas.js'
-import { call, clusterStub, partitionStub } from './stubs.js'
+import { call, metadataStub, partitionStub } from './stubs.js'
 import { findTopic, forgetTopic, rememberTopic } from './topic-cache.js'
 
 /** A record after edge validation (timestamps already epoch milliseconds). */
@@ -178,7 +178,7 @@ async function topicForProduce(env: KafdoBindings, tenant: string, name: string)
   }
   const partitions = Number.parseInt(env.DEFAULT_PARTITIONS ?? '1', 10) || 1
   try {
-    const created = await call(() => clusterStub(env).createTopic(tenant, { topic: name, partitions }))
+    const created = await call(() => metadataStub(env, tenant).createTopic(tenant, { topic: name, partitions }))
     rememberTopic(tenant, created)
     return created
   } catch (err) {

@@ -20,7 +20,7 @@ import {
 import { topicConfigToStrings, type TopicConfigInput } from '../protocol/topic-config.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import { watchHealth } from './monitoring/alerts.js'
-import { call, clusterStub, partitionStub } from './stubs.js'
+import { call, metadataStub, partitionStub } from './stubs.js'
 import { findTopic, forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
 import { isInternalTopic } from '../protocol/topics.js'
 
@@ -63,9 +63,9 @@ export async function createQueue(env: KafdoBindings, tenant: string, request: C
     if (await findTopic(env, tenant, request.name, true)) {
       throw new KafdoError('TOPIC_ALREADY_EXISTS', `queue '${request.name}' already exists`, { topic: request.name })
     }
-    return describeQueue(await call(() => clusterStub(env).validateTopic(tenant, input)))
+    return describeQueue(await call(() => metadataStub(env, tenant).validateTopic(tenant, input)))
   }
-  const topic = await call(() => clusterStub(env).createTopic(tenant, input))
+  const topic = await call(() => metadataStub(env, tenant).createTopic(tenant, input))
   rememberTopic(tenant, topic)
   if ((topic.health ?? []).length > 0) await watchHealth(env, tenant)
   return describeQueue(topic)
@@ -76,7 +76,7 @@ export async function listQueues(
   tenant: string,
   filter: { tag?: string | undefined; prefix?: string | undefined },
 ): Promise<QueueDescription[]> {
-  const topics = await clusterStub(env).listTopics(tenant)
+  const topics = await metadataStub(env, tenant).listTopics(tenant)
   return topics
     .filter((topic) => !isInternalTopic(topic.topic))
     .filter(
@@ -140,7 +140,7 @@ export async function updateQueue(
     queue: policyOf(request),
     ...(request.health ? { health: request.health.thresholds } : {}),
   }
-  const result = await call(() => clusterStub(env).updateTopic(tenant, name, input, dryRun))
+  const result = await call(() => metadataStub(env, tenant).updateTopic(tenant, name, input, dryRun))
   if (!dryRun) rememberTopic(tenant, result.after)
   if (!dryRun && (result.after.health ?? []).length > 0) await watchHealth(env, tenant)
   return { before: describeQueue(result.before), after: describeQueue(result.after), applied: !dryRun }
@@ -148,10 +148,10 @@ export async function updateQueue(
 
 /** Deletes the queue's topic and its dead-letter topic. */
 export async function deleteQueue(env: KafdoBindings, tenant: string, name: string): Promise<void> {
-  await call(() => clusterStub(env).deleteTopic(tenant, name))
+  await call(() => metadataStub(env, tenant).deleteTopic(tenant, name))
   forgetTopic(tenant, name)
   const dlq = `${name}${DLQ_SUFFIX}`
-  const deleted = await clusterStub(env).deleteTopic(tenant, dlq)
+  const deleted = await metadataStub(env, tenant).deleteTopic(tenant, dlq)
   if (deleted.ok) forgetTopic(tenant, dlq)
 }
 

@@ -5,11 +5,10 @@
  * with rate quotas pay a call there, and no tenant's traffic passes through a cluster-wide object. Over
  * a rate: 429 THROTTLING_QUOTA_EXCEEDED with Retry-After, and nothing written.
  */
-import type { TenantQuotaDO } from '../durable-objects/tenant-quota.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
-import { attempt, clusterStub } from './stubs.js'
+import { attempt, metadataStub, quotaStub } from './stubs.js'
 
 const QUOTA_CACHE_MS = 5_000
 const cache = new Map<string, { quotas: TenantQuotas; expiresAt: number }>()
@@ -17,19 +16,15 @@ const cache = new Map<string, { quotas: TenantQuotas; expiresAt: number }>()
 export async function quotasOf(env: KafdoBindings, tenant: string): Promise<TenantQuotas> {
   const hit = cache.get(tenant)
   if (hit && hit.expiresAt > Date.now()) return hit.quotas
-  const quotas = await attempt(() => clusterStub(env).quotas(tenant))
+  const quotas = await attempt(() => metadataStub(env, tenant).quotas(tenant))
   cache.set(tenant, { quotas, expiresAt: Date.now() + QUOTA_CACHE_MS })
   return quotas
 }
 
 export async function setQuotas(env: KafdoBindings, tenant: string, quotas: TenantQuotas): Promise<TenantQuotas> {
-  const saved = await attempt(() => clusterStub(env).setQuotas(tenant, quotas))
+  const saved = await attempt(() => metadataStub(env, tenant).setQuotas(tenant, quotas))
   cache.set(tenant, { quotas: saved, expiresAt: Date.now() + QUOTA_CACHE_MS })
   return saved
-}
-
-function quotaStub(env: KafdoBindings & { TENANT_QUOTA?: DurableObjectNamespace<TenantQuotaDO> }, tenant: string) {
-  return env.TENANT_QUOTA?.getByName(tenant)
 }
 
 export async function chargeTenant(env: KafdoBindings, tenant: string, usage: { bytes: number; records: number }): Promise<void> {

@@ -10,7 +10,7 @@ import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import { KEY_SCHEMA_ID_HEADER, keySubjectOf, SCHEMA_ID_HEADER, valueSubjectOf, type SchemaVersion } from '../protocol/schemas.js'
 import type { TopicMetadata } from '../protocol/topics.js'
-import { attempt, clusterStub } from './stubs.js'
+import { attempt, metadataStub } from './stubs.js'
 
 const SCHEMA_CACHE_MS = 5_000
 const latestCache = new Map<string, { version: SchemaVersion | null; expiresAt: number }>()
@@ -68,7 +68,7 @@ async function latestSchema(env: KafdoBindings, tenant: string, subject: string)
   const key = `${tenant}/${subject}`
   const hit = latestCache.get(key)
   if (hit && hit.expiresAt > Date.now()) return hit.version
-  const version = await attempt(() => clusterStub(env).latestSchema(tenant, subject))
+  const version = await attempt(() => metadataStub(env, tenant).latestSchema(tenant, subject))
   latestCache.set(key, { version, expiresAt: Date.now() + SCHEMA_CACHE_MS })
   return version
 }

@@ -5,14 +5,14 @@
 import { importTicketKey, signTicket, verifyTicket, type TicketCheck, type TicketClaims } from '../core/stream-ticket.js'
 import type { KafdoBindings } from '../env.js'
 import { TICKET_TTL_MS } from '../protocol/streams.js'
-import { attempt, clusterStub } from './stubs.js'
+import { attempt, directoryStub } from './stubs.js'
 
 const keys = new WeakMap<object, Promise<CryptoKey>>()
 
 function ticketKey(env: KafdoBindings): Promise<CryptoKey> {
   let key = keys.get(env.CLUSTER_METADATA)
   if (!key) {
-    key = attempt(() => clusterStub(env).ticketSecret()).then((secret) => importTicketKey(new Uint8Array(secret)))
+    key = attempt(() => directoryStub(env).ticketSecret()).then((secret) => importTicketKey(new Uint8Array(secret)))
     // A failed fetch is not kept: the next request asks again.
     key.catch(() => keys.delete(env.CLUSTER_METADATA))
     keys.set(env.CLUSTER_METADATA, key)

@@ -7,7 +7,7 @@ import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import { DEFAULT_TENANT_TEMPLATES, type TenantTopicSet, type TopicTemplate } from '../protocol/tenants.js'
 import { topicNameSchema } from '../protocol/topics.js'
-import { attempt, call, clusterStub, groupStub } from './stubs.js'
+import { attempt, call, directoryStub, groupStub, metadataStub } from './stubs.js'
 import { forgetTopic } from './topic-cache.js'
 
 /** Creates the tenant's topics from templates; topics that already exist are left as they are. */
@@ -22,7 +22,7 @@ export async function createTenantTopics(
     if (!topicNameSchema.safeParse(name).success) throw new KafdoError('INVALID_REQUEST', `template gives an invalid topic name '${name}'`, { name })
     try {
       await call(() =>
-        clusterStub(env).createTopic(tenant, {
+        metadataStub(env, tenant).createTopic(tenant, {
           topic: name,
           partitions: template.partitions,
           ...(template.config ? { config: template.config } : {}),
@@ -38,12 +38,12 @@ export async function createTenantTopics(
 }
 
 export async function listTenants(env: KafdoBindings): Promise<string[]> {
-  return attempt(() => clusterStub(env).listTenants())
+  return attempt(() => directoryStub(env).listTenants())
 }
 
 /** Deletes everything the tenant has. Groups are wiped even if members are still connected. */
 export async function deleteTenant(env: KafdoBindings, tenant: string): Promise<{ topics: string[]; groups: string[] }> {
-  const deleted = await attempt(() => clusterStub(env).deleteTenant(tenant))
+  const deleted = await attempt(() => metadataStub(env, tenant).deleteTenant(tenant))
   for (const topic of deleted.topics) forgetTopic(tenant, topic)
   await Promise.all(deleted.groups.map((groupId) => attempt(() => groupStub(env, tenant, groupId).purge())))
   return deleted

@@ -1,13 +1,13 @@
 /**
  * Topic metadata cached in the Worker isolate, so produce and fetch go straight to the partition object
- * without asking ClusterMetadataDO each time. Entries live for a few seconds; a partition object that
+ * without asking the tenant's metadata object (ClusterMetadataDO) each time. Entries live for a few seconds; a partition object that
  * answers UNKNOWN_TOPIC_OR_PARTITION (topic deleted or recreated) makes callers drop the entry and look
  * again. Missing topics are not cached, so a topic created elsewhere is visible at once.
  */
 import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import type { TopicMetadata } from '../protocol/topics.js'
-import { attempt, clusterStub } from './stubs.js'
+import { attempt, metadataStub } from './stubs.js'
 
 export const TOPIC_CACHE_TTL_MS = 5_000
 
@@ -19,7 +19,7 @@ export async function findTopic(env: KafdoBindings, tenant: string, name: string
   const key = cacheKey(tenant, name)
   const hit = cache.get(key)
   if (!fresh && hit && hit.expiresAt > Date.now()) return hit.topic
-  const topic = await attempt(() => clusterStub(env).topic(tenant, name))
+  const topic = await attempt(() => metadataStub(env, tenant).topic(tenant, name))
   if (topic) cache.set(key, { topic, expiresAt: Date.now() + TOPIC_CACHE_TTL_MS })
   else cache.delete(key)
   return topic ?? undefined

@@ -15,7 +15,7 @@ import {
 } from '../protocol/topics.js'
 import { watchHealth } from './monitoring/alerts.js'
 import { offsetsOf } from './read.js'
-import { attempt, call, clusterStub, partitionStub } from './stubs.js'
+import { attempt, call, metadataStub, partitionStub } from './stubs.js'
 import { findTopic, forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
 
 /** Creates a topic; with `dryRun`, checks its name, partitions and config and that it does not exist, and creates nothing. */
@@ -24,16 +24,16 @@ export async function createTopic(env: KafdoBindings, tenant: string, input: Cre
     if (await findTopic(env, tenant, input.topic, true)) {
       throw new KafdoError('TOPIC_ALREADY_EXISTS', `topic '${input.topic}' already exists`, { topic: input.topic })
     }
-    return summarize(await call(() => clusterStub(env).validateTopic(tenant, input)))
+    return summarize(await call(() => metadataStub(env, tenant).validateTopic(tenant, input)))
   }
-  const topic = await call(() => clusterStub(env).createTopic(tenant, input))
+  const topic = await call(() => metadataStub(env, tenant).createTopic(tenant, input))
   rememberTopic(tenant, topic)
   return summarize(topic)
 }
 
 /** Like Kafka's, listings leave internal topics out. */
 export async function listTopics(env: KafdoBindings, tenant: string, includeInternal = false): Promise<TopicSummary[]> {
-  const topics = await attempt(() => clusterStub(env).listTopics(tenant))
+  const topics = await attempt(() => metadataStub(env, tenant).listTopics(tenant))
   return topics.filter((topic) => includeInternal || !isInternalTopic(topic.topic)).map(summarize)
 }
 
@@ -49,7 +49,7 @@ export async function describeTopic(env: KafdoBindings, tenant: string, name: st
 }
 
 export async function createPartitions(env: KafdoBindings, tenant: string, name: string, count: number, dryRun = false): Promise<TopicSummary> {
-  const topic = await call(() => clusterStub(env).createPartitions(tenant, name, count, dryRun))
+  const topic = await call(() => metadataStub(env, tenant).createPartitions(tenant, name, count, dryRun))
   if (!dryRun) rememberTopic(tenant, topic)
   return summarize(topic)
 }
@@ -85,7 +85,7 @@ export async function updateTopic(
   input: UpdateTopicInput,
   dryRun: boolean,
 ): Promise<{ before: TopicMetadata; after: TopicMetadata }> {
-  const result = await call(() => clusterStub(env).updateTopic(tenant, name, input, dryRun))
+  const result = await call(() => metadataStub(env, tenant).updateTopic(tenant, name, input, dryRun))
   if (!dryRun) rememberTopic(tenant, result.after)
   // Thresholds set: the tenant's monitor evaluates them periodically (for forMs and alerts).
   if (!dryRun && (result.after.health ?? []).length > 0) await watchHealth(env, tenant)
@@ -93,7 +93,7 @@ export async function updateTopic(
 }
 
 export async function deleteTopic(env: KafdoBindings, tenant: string, name: string): Promise<TopicSummary> {
-  const topic = await call(() => clusterStub(env).deleteTopic(tenant, name))
+  const topic = await call(() => metadataStub(env, tenant).deleteTopic(tenant, name))
   forgetTopic(tenant, name)
   return summarize(topic)
 }

@@ -88,6 +88,19 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
   ],
   // A topic's health thresholds (JSON array), beside its config and queue policy.
   ["ALTER TABLE topics ADD COLUMN health TEXT NOT NULL DEFAULT '[]'"],
+  // Metadata sharded per tenant (storage/tenant-shard-store.ts): which tenant a shard holds and how far
+  // it took its data from the old cluster-wide object; and, in that object (the directory), the tenants
+  // and the tenant of each API key minted before key ids carried it.
+  [
+    `CREATE TABLE shard (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      tenant TEXT NOT NULL,
+      legacy TEXT NOT NULL,
+      listed INTEGER NOT NULL
+    )`,
+    'CREATE TABLE tenant_directory (tenant TEXT PRIMARY KEY, listed_at INTEGER NOT NULL)',
+    'CREATE TABLE legacy_key_tenants (key_id TEXT PRIMARY KEY, tenant TEXT NOT NULL)',
+  ],
 ]
 
 export interface StoredSchemaVersion {
@@ -168,6 +181,11 @@ export class MetadataStore {
   topicById(tenant: string, topicId: string): TopicMetadata | undefined {
     const row = this.#sql.exec<TopicRow>(`SELECT ${TOPIC_COLUMNS} FROM topics WHERE tenant = ? AND topic_id = ?`, tenant, topicId).toArray()[0]
     return row && toTopic(row)
+  }
+
+  /** When the topic last changed (ms), the version of its settings pushed to its partitions. */
+  topicVersion(tenant: string, topicId: string): number | undefined {
+    return this.#sql.exec<{ v: number }>('SELECT updated_at AS v FROM topics WHERE tenant = ? AND topic_id = ?', tenant, topicId).toArray()[0]?.v
   }
 
   topics(tenant: string): TopicMetadata[] {

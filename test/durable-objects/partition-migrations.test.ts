@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_TENANT } from '../../src/core/object-names'
 import { encodeRecordBody, utf8Length } from '../../src/core/record-codec'
 import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
-import { clusterStub, partitionStub } from '../../src/services/stubs'
+import { metadataStub, partitionStub } from '../../src/services/stubs'
 import { PARTITION_MIGRATIONS } from '../../src/storage/partition-store'
 import { request, uniqueName } from '../support/http'
 import { ack, createQueue, deadLetters, fastRetry, partition, receive, send, stats } from '../support/queues'
@@ -88,7 +88,7 @@ describe('TopicPartitionDO > schema migrations', () => {
     const future = Date.now() + 600_000
     // A DLQ the old code had started writing to: record 3 (dead-letter sequence 5) is in it already, and
     // the crash came before the partition forgot it.
-    const dlq = await clusterStub(env).createTopic(DEFAULT_TENANT, {
+    const dlq = await metadataStub(env, DEFAULT_TENANT).createTopic(DEFAULT_TENANT, {
       topic: `${name}-dlq`,
       partitions: 1,
       queue: { deadLetter: { enabled: false } },

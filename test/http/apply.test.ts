@@ -1,7 +1,7 @@
 import { runInDurableObject, env } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ClusterMetadataDO } from '../../src/durable-objects/cluster-metadata'
-import { clusterStub } from '../../src/services/stubs'
+import { metadataStub } from '../../src/services/stubs'
 import { request, uniqueName } from '../support/http'
 
 /** Every test acts in a tenant of its own (AUTH_MODE=none is a platform admin), so pruning touches nothing else. */
@@ -229,7 +229,7 @@ describe('HTTP > POST /admin/apply > prune', () => {
     expect((await get(tenant, '/subjects')).body).toEqual([])
     // No apiKeys section: the keys are not the document's to prune. __audit (written by these applies) stays.
     expect((await get(tenant, '/admin/api-keys')).body.keys).toHaveLength(1)
-    const all = await runInDurableObject(clusterStub(env), (cluster: ClusterMetadataDO) => cluster.listTopics(tenant))
+    const all = await runInDurableObject(metadataStub(env, tenant), (cluster: ClusterMetadataDO) => cluster.listTopics(tenant))
     expect(all.map((t) => t.topic)).toContain('__audit')
   })
 })
@@ -240,7 +240,8 @@ describe('HTTP > POST /admin/apply > partial failure', () => {
     const register = ClusterMetadataDO.prototype.registerSchema
     const spy = vi.spyOn(ClusterMetadataDO.prototype, 'registerSchema').mockImplementation(function (this: ClusterMetadataDO, t, subject, ...rest) {
       // As a storage object that could not be reached answers (services/stubs.ts turns a throw into this too).
-      if (t === tenant) return { ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'a storage object is temporarily unavailable' } }
+      if (t === tenant)
+        return Promise.resolve({ ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'a storage object is temporarily unavailable' } })
       return register.call(this, t, subject, ...rest)
     })
     const declared = {

@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm } from 'cloudflare:test'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ConsumerGroupDO } from '../../src/durable-objects/consumer-group'
-import { clusterStub } from '../../src/services/stubs'
+import { metadataStub } from '../../src/services/stubs'
 import { createTopic, produceBatch, request, uniqueName } from '../support/http'
 
 type Offset = { topic: string; partition: number; offset: number }
@@ -102,7 +102,7 @@ describe('Topic deletion > consumer groups', () => {
 
     down.mockRestore()
     // The purge timer retries the group.
-    expect(await runDurableObjectAlarm(clusterStub(env))).toBe(true)
+    expect(await runDurableObjectAlarm(metadataStub(env, 'default'))).toBe(true)
     expect(await committed(group)).toEqual([])
     await createTopic(topic, 1)
     expect(await committed(group)).toEqual([])

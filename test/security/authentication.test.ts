@@ -2,7 +2,7 @@ import { env, runInDurableObject } from 'cloudflare:test'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import type { ClusterMetadataDO } from '../../src/durable-objects/cluster-metadata'
-import { clusterStub } from '../../src/services/stubs'
+import { metadataStub } from '../../src/services/stubs'
 import { authEnv, AUDIENCE, BOOTSTRAP_API_KEY, call, ISSUER, token, unique } from './support'
 
 const bootstrap = { 'x-api-key': BOOTSTRAP_API_KEY }
@@ -132,7 +132,7 @@ describe('Security > API keys', () => {
     expect(created.status).toBe(201)
     const { key, keyId } = created.body
     expect(key).toMatch(/^kfd_[0-9a-f]{16}_/)
-    const stored = await runInDurableObject(clusterStub(env), (_i: ClusterMetadataDO, state) =>
+    const stored = await runInDurableObject(metadataStub(env, 'tenant-k'), (_i: ClusterMetadataDO, state) =>
       state.storage.sql.exec<{ hash: string }>('SELECT hash FROM api_keys WHERE key_id = ?', keyId).one(),
     )
     expect(stored.hash).toMatch(/^[0-9a-f]{64}$/)
@@ -169,7 +169,7 @@ describe('Security > API keys', () => {
       headers: bootstrap,
       body: { name: 'short', permissions: ['topic:read'], expiresInSeconds: 60 },
     })
-    await runInDurableObject(clusterStub(env), (_i: ClusterMetadataDO, state) => {
+    await runInDurableObject(metadataStub(env, 'tenant-k3'), (_i: ClusterMetadataDO, state) => {
       state.storage.sql.exec('UPDATE api_keys SET expires_at = ? WHERE key_id = ?', Date.now() - 1000, created.body.keyId)
     })
     const expired = await call(appEnv, 'GET', '/admin/topics', { headers: { 'x-api-key': created.body.key } })

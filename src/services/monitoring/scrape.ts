@@ -15,7 +15,7 @@ import type { KafdoBindings } from '../../env.js'
 import { DLQ_SUFFIX } from '../../protocol/queues.js'
 import { isInternalTopic, type TopicMetadata } from '../../protocol/topics.js'
 import { VERSION } from '../../version.js'
-import { attempt, clusterStub, groupStub, monitorStub } from '../stubs.js'
+import { attempt, metadataStub, groupStub, monitorStub } from '../stubs.js'
 import { queueFigures, topicsMetrics } from './figures.js'
 import { flushTenant } from './request-metrics.js'
 
@@ -50,8 +50,8 @@ async function tenantSamples(env: KafdoBindings, tenant: string, now: number): P
   await flushTenant(env, tenant, now)
   const monitor = monitorStub(env, tenant)
   const [topics, groupIds, monitored] = await Promise.all([
-    attempt(() => clusterStub(env).listTopics(tenant)),
-    attempt(() => clusterStub(env).listGroups(tenant)),
+    attempt(() => metadataStub(env, tenant).listTopics(tenant)),
+    attempt(() => metadataStub(env, tenant).listGroups(tenant)),
     monitor ? attempt(() => monitor.metricSnapshot()).catch(() => undefined) : Promise.resolve(undefined),
   ])
   const visible = topics.filter((topic) => !isInternalTopic(topic.topic))
