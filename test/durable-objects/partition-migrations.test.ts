@@ -6,7 +6,7 @@ import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition
 import { metadataStub, partitionStub } from '../../src/services/stubs'
 import { PARTITION_MIGRATIONS } from '../../src/storage/partition-store'
 import { request, uniqueName } from '../support/http'
-import { ack, createQueue, deadLetters, fastRetry, partition, receive, send, stats } from '../support/queues'
+import { ack, ackAll, createQueue, deadLetters, fastRetry, partition, receive, send, stats } from '../support/queues'
 
 /** The tables of schema version 4 that version 5 replaced, as versions 2 and 3 created them. */
 const V4_DELIVERIES = `CREATE TABLE deliveries (
@@ -139,15 +139,7 @@ describe('TopicPartitionDO > schema migrations', () => {
       [8, 1],
       [9, 1],
     ])
-    expect(
-      (
-        await ack(
-          name,
-          'c',
-          fresh.map((m) => m.leaseId),
-        )
-      ).body,
-    ).toEqual({ acked: 3 })
+    expect((await ackAll(name, 'c', fresh)).body).toEqual({ acked: 3 })
     // The lease on record 1 is still its holder's to settle.
     expect((await ack(name, 'a', [`0:1:tok1aaaa`])).body).toEqual({ acked: 1 })
     expect(await stats(name)).toMatchObject({ inFlight: 0, delayed: 1, ready: 0, depth: 1 })

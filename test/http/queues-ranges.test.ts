@@ -8,7 +8,7 @@ import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm, runI
 import { describe, expect, it } from 'vitest'
 import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
 import { request, uniqueName } from '../support/http'
-import { ack, alarmNow, createQueue, fastRetry, nack, partition, partitionQueueIn, receive, send, stats } from '../support/queues'
+import { ack, ackAll, alarmNow, createQueue, fastRetry, nack, partition, partitionQueueIn, receive, send, stats } from '../support/queues'
 
 type Row = { first: number; last: number; state: string; token: string | null }
 
@@ -75,15 +75,7 @@ describe('Queues > ranges', () => {
       [2, 2],
       [4, 2],
     ])
-    expect(
-      (
-        await ack(
-          name,
-          'v',
-          again.map((m) => m.leaseId),
-        )
-      ).body,
-    ).toEqual({ acked: 3 })
+    expect((await ackAll(name, 'v', again)).body).toEqual({ acked: 3 })
     expect(
       (
         await ack(
@@ -119,15 +111,7 @@ describe('Queues > ranges', () => {
     expect(again.map((m) => [m.offset, m.deliveryCount])).toEqual([0, 1, 2, 3, 4, 5].map((o) => [o, 2]))
     expect(spans(await ranges(name))).toEqual([[0, 5, 'leased']])
     expect((await ack(name, 'w', [first[0]!.leaseId])).body.error).toMatchObject({ code: 'UNKNOWN_LEASE' })
-    expect(
-      (
-        await ack(
-          name,
-          'x',
-          again.map((m) => m.leaseId),
-        )
-      ).body,
-    ).toEqual({ acked: 6 })
+    expect((await ackAll(name, 'x', again)).body).toEqual({ acked: 6 })
     expect(await ranges(name)).toEqual([])
   })
 
@@ -157,15 +141,7 @@ describe('Queues > ranges', () => {
       [7, 2],
     ])
     expect((await ack(name, 'w', [leased[4]!.leaseId])).body.error).toMatchObject({ code: 'UNKNOWN_LEASE' })
-    expect(
-      (
-        await ack(
-          name,
-          'x',
-          again.map((m) => m.leaseId),
-        )
-      ).body,
-    ).toEqual({ acked: 4 })
+    expect((await ackAll(name, 'x', again)).body).toEqual({ acked: 4 })
     expect(await stats(name)).toMatchObject({ depth: 0 })
   })
 
@@ -237,15 +213,7 @@ describe('Queues > ranges', () => {
       [8, 1],
       [9, 1],
     ])
-    expect(
-      (
-        await ack(
-          name,
-          'v',
-          rest.map((m) => m.leaseId),
-        )
-      ).body,
-    ).toEqual({ acked: 6 })
+    expect((await ackAll(name, 'v', rest)).body).toEqual({ acked: 6 })
     expect(await stats(name)).toMatchObject({ depth: 0, inFlight: 0 })
   })
 

@@ -38,6 +38,13 @@ export async function receive(queue: string, consumerId: string, extra: Record<s
 }
 
 export const ack = (queue: string, consumerId: string, leaseIds: string[]) => request('POST', `/queues/${queue}/ack`, { consumerId, leaseIds })
+/** Acks every message of a receive's answer. */
+export const ackAll = (queue: string, consumerId: string, messages: ReadonlyArray<{ leaseId: string }>) =>
+  ack(
+    queue,
+    consumerId,
+    messages.map((m) => m.leaseId),
+  )
 export const nack = (queue: string, consumerId: string, leaseId: string, extra: Record<string, unknown> = {}) =>
   request('POST', `/queues/${queue}/nack`, { consumerId, leaseId, error: 'boom', ...extra })
 export const reject = (queue: string, consumerId: string, leaseId: string) =>
