@@ -25,7 +25,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { analyse } from './lib/analysis.mjs'
-import { httpInCeiling, httpOutCeiling, sqliteCeiling } from './lib/ceilings.mjs'
+import { hopProduceFloor, httpInCeiling, httpOutCeiling, sqliteCeiling } from './lib/ceilings.mjs'
 import { countStoredBatchRows } from './lib/cost.mjs'
 import { groupCpu } from './lib/cpu.mjs'
 import { closeHttp, request, requestJson } from './lib/http.mjs'
@@ -163,31 +163,41 @@ async function measureCeilings() {
         maxMs: CEILING_MAX_MS,
       })
     }
+    log('floor: one hop, produce batch 1000')
+    const hopProduce = await hopProduceFloor(server.base, {
+      batchSize: 1000,
+      concurrency: CONCURRENCY,
+      maxRecords: PRODUCE_MAX_RECORDS[1000],
+      maxMs: CEILING_MAX_MS,
+    })
     log('ceiling: HTTP out')
     const httpOut = await httpOutCeiling(server.base, { fetchLimit: FETCH_LIMIT, maxRequests: 2000, maxMs: CEILING_MAX_MS })
     log('ceiling: SQLite insert and read')
     // Batch rows first: they bound most scenarios, and the row-per-record run leaves disk writeback behind.
     const rowsOf100 = await sqliteCeiling(server.base, { rowRecords: 100, fetchLimit: FETCH_LIMIT })
     const rowsOf1 = await sqliteCeiling(server.base, { rowRecords: 1, fetchLimit: FETCH_LIMIT })
-    return { httpIn, httpOut, sqlite: { rowsOf1, rowsOf100 } }
+    return { httpIn, httpOut, sqlite: { rowsOf1, rowsOf100 }, hopProduce }
   } finally {
     await server.stop()
   }
 }
 
 /**
- * The fetch scenario with the ceiling Worker's pre-built page requested after every fetch: on a machine
- * whose load swings from minute to minute, a ratio to a ceiling measured minutes earlier says little.
+ * The fetch scenario with the ceiling Worker's pre-built page requested after every fetch, straight from
+ * the Worker (`paired`, the HTTP-out ceiling) and through one RPC to a Durable Object that holds it
+ * (`hop`, the floor of any design that reads a partition in its own object): on a machine whose load
+ * swings from minute to minute, a ratio to a ceiling measured minutes earlier says little.
  */
 async function fetchWithCeiling(base, options) {
   const ceiling = await startWrangler({ name: 'ceiling-paired', cwd: ROOT, configPath: 'bench/ceiling-worker/wrangler.toml', logDir: RESULTS_DIR })
   try {
-    const pair = async () => {
-      const res = await request(ceiling.base, 'GET', `/response?records=${FETCH_LIMIT}`)
+    const page = (path) => async () => {
+      const res = await request(ceiling.base, 'GET', `${path}?records=${FETCH_LIMIT}`)
       return { records: FETCH_LIMIT, bytes: res.body.length }
     }
-    for (let i = 0; i < 3; i++) await pair()
-    return await fetchScenario(base, { ...options, pair })
+    const pairs = { paired: page('/response'), hop: page('/hop/fetch') }
+    for (let i = 0; i < 3; i++) for (const pair of Object.values(pairs)) await pair()
+    return await fetchScenario(base, { ...options, pairs })
   } finally {
     await ceiling.stop()
   }

@@ -9,6 +9,12 @@
  *                                   (a table shaped like Kafdo's `batches`), T records per transaction
  *   POST /sqlite/read?rowRecords=R&fetchRecords=F
  *                                   reads that object's whole table back, F records per query
+ *   GET  /hop/fetch?records=N       the /response page, but held by a Durable Object and fetched over one
+ *                                   RPC: the floor of any design that reads a partition in its own object
+ *   POST /hop/produce               a produce-batch body passed over one RPC to a Durable Object that
+ *                                   parses it and stores the records as /sqlite/insert does (rows of 100,
+ *                                   one transaction): the floor of any design that parses what it stores
+ *                                   and writes it in the partition's own object, with no checks at all
  *
  * The SQLite answers carry the object's own counts (`cursor.rowsWritten` / `rowsRead`), which are what
  * Cloudflare bills, and the elapsed time measured inside the object.
@@ -70,6 +76,40 @@ export class BenchSqliteDO extends DurableObject {
     return { records, rows: Math.ceil(records / rowRecords), rowsWritten, bytes, elapsedMs: performance.now() - started }
   }
 
+  /** The pre-built page of `records` records, answered over RPC (see /hop/fetch). */
+  page(records) {
+    return prebuiltResponse(records)
+  }
+
+  /** Parses a produce-batch body and stores its records in rows of 100, in one transaction (see /hop/produce). */
+  produce(body) {
+    const { records } = JSON.parse(body)
+    const timestamp = Date.now()
+    this.ctx.storage.transactionSync(() => {
+      for (let r = 0; r < records.length; r += 100) {
+        const rows = records.slice(r, r + 100)
+        const base = this.#next
+        let size = 0
+        const parts = rows.map((record, j) => {
+          const stored = storedRecordBody(record)
+          size += stored.length
+          return renderRecord(base + j, timestamp, stored)
+        })
+        this.#sql.exec(
+          'INSERT INTO batches (base_offset, last_offset, max_timestamp, byte_size, expires_at, payload) VALUES (?, ?, ?, ?, ?, ?)',
+          base,
+          base + rows.length - 1,
+          timestamp,
+          size,
+          null,
+          `[${parts.join(',')}]`,
+        )
+        this.#next += rows.length
+      }
+    })
+    return { baseOffset: this.#next - records.length, count: records.length }
+  }
+
   /** Reads the whole table from offset 0, `fetchRecords` records per query, as a sequential fetch would. */
   read({ fetchRecords }) {
     const started = performance.now()
@@ -125,6 +165,12 @@ export default {
       }
       case '/response':
         return new Response(prebuiltResponse(intParam(url, 'records', 1000)), { headers: { 'content-type': 'application/json' } })
+      case '/hop/fetch':
+        return new Response(await env.BENCH_SQLITE.getByName('hop').page(intParam(url, 'records', 1000)), {
+          headers: { 'content-type': 'application/json' },
+        })
+      case '/hop/produce':
+        return Response.json(await env.BENCH_SQLITE.getByName('hop-produce').produce(await request.text()))
       case '/sqlite/insert': {
         const rowRecords = intParam(url, 'rowRecords', 1)
         const stub = env.BENCH_SQLITE.getByName(`rows-of-${rowRecords}`)

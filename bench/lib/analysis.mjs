@@ -57,21 +57,23 @@ export function analyse({ ceilings, produce, fetch, storedRows, flow }) {
   })
   const fetchResult = { ...fetch, ceiling: fetchCeiling(ceilings, fetch), cost: fetchCostPerMillion(fetch) }
   fetchResult.ratio = fetch.recordsPerSec / fetchResult.ceiling.recordsPerSec
+  if (fetch.hop) fetchResult.floor = oneHop(fetch.hop.recordsPerSec, fetchResult)
 
   const p1 = (batchSize) => produceRows.find((run) => run.partitions === 1 && run.batchSize === batchSize)
   const batched = p1(1000)
+  if (ceilings.hopProduce) batched.floor = oneHop(ceilings.hopProduce.recordsPerSec, batched)
   const batch100 = p1(100)
   const rowsAt100 = Math.max(batch100.cost.rowsPerRecord.plain, batch100.cost.rowsPerRecord.idempotent)
   const targets = [
     {
-      name: 'batched produce (1000 x 1 KB, 1 partition) vs ceiling',
+      name: `batched produce (1000 x 1 KB, 1 partition) vs ceiling${floorNote(batched)}`,
       value: batched.ratio,
       target: `>= ${pct(TARGETS.produceBatch1000Ratio)}`,
       shown: pct(batched.ratio),
       pass: batched.ratio >= TARGETS.produceBatch1000Ratio,
     },
     {
-      name: 'sequential fetch (limit=1000) vs ceiling',
+      name: `sequential fetch (limit=1000) vs ceiling${floorNote(fetchResult)}`,
       value: fetchResult.ratio,
       target: `>= ${pct(TARGETS.fetchRatio)}`,
       shown: pct(fetchResult.ratio),
@@ -87,6 +89,19 @@ export function analyse({ ceilings, produce, fetch, storedRows, flow }) {
     ...flowTargets(flow),
   ]
   return { produce: produceRows, fetch: fetchResult, targets }
+}
+
+/**
+ * The one-hop floor (bench/ceiling-worker `/hop/*`): the same work through one RPC to a Durable Object
+ * doing nothing else, as a share of the ceiling (what no design with an object per partition can beat
+ * locally) and Kafdo's rate as a share of it.
+ */
+function oneHop(recordsPerSec, run) {
+  return { recordsPerSec, ofCeiling: recordsPerSec / run.ceiling.recordsPerSec, kafdoShare: run.recordsPerSec / recordsPerSec }
+}
+
+function floorNote(run) {
+  return run.floor ? ` (the one-hop floor reaches ${pct(run.floor.ofCeiling)}; Kafdo is ${pct(run.floor.kafdoShare)} of it)` : ''
 }
 
 /** End-to-end latency, scaling and memory, when that section ran. */

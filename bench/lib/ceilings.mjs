@@ -6,7 +6,10 @@
  *   - SQLite insert: the same records straight into one Durable Object's SQLite, one row per record and
  *     one row per 100-record batch (timed by the client, so each call includes the commit's durability
  *     wait that the output gate adds before the answer leaves the object);
- *   - SQLite read: the rows read back from offset 0, `fetchLimit` records per query.
+ *   - SQLite read: the rows read back from offset 0, `fetchLimit` records per query;
+ *   - one hop, produce: the same bodies POSTed to a Worker that passes each over one RPC to a Durable
+ *     Object which parses it and inserts its records in rows of 100 (no validation, no checks): what a
+ *     design that parses its input and stores it in the partition's object cannot go faster than.
  */
 import { request, requestJson } from './http.mjs'
 import { rates, runLoad } from './load.mjs'
@@ -25,11 +28,20 @@ const SQLITE_READ_CALLS = 3
 const SQLITE_TX_RECORDS = 1000
 
 /** POSTs `batchSize`-record produce bodies to the no-op Worker under the same bounds as Kafdo's produce. */
-export async function httpInCeiling(base, { batchSize, concurrency, maxRecords, maxMs }) {
+export function httpInCeiling(base, options) {
+  return postBodies(base, '/noop', options)
+}
+
+/** The same bodies to the one-hop floor (parsed and inserted in a Durable Object, nothing checked). */
+export function hopProduceFloor(base, options) {
+  return postBodies(base, '/hop/produce', options)
+}
+
+async function postBodies(base, path, { batchSize, concurrency, maxRecords, maxMs }) {
   const bodies = produceBodies(batchSize, Math.max(4, Math.ceil(2048 / batchSize)))
   const send = async (i) => {
     const body = bodies[i % bodies.length].bytes
-    await request(base, 'POST', '/noop', body)
+    await request(base, 'POST', path, body)
     return { records: batchSize, bytes: body.length }
   }
   for (let i = 0; i < 3; i++) await send(i)

@@ -77,10 +77,10 @@ const TAIL = /"nextOffset":(\d+),"highWatermark":(\d+),"logStartOffset":(\d+)\}$
  * Reads partition 0 of `topic` from offset 0 to the high watermark seen at the start, `limit` records
  * per fetch, following `nextOffset` (read from the response's tail; the first response is fully parsed
  * as a check). `regions` (`{ label, from, to }`) attribute fetch time to the scenario that wrote each range.
- * `pair` (a ceiling request resolving `{ records, bytes }`) is sent after every fetch and timed apart, so
- * the fetch and its ceiling are measured interleaved, under the same load (`paired`).
+ * `pairs` (named ceiling requests, each resolving `{ records, bytes }`) are sent after every fetch and timed
+ * apart, so the fetch and its ceilings are measured interleaved, under the same load (one figure per name).
  */
-export async function fetchScenario(base, { topic, limit, maxMs, regions = [], pair }) {
+export async function fetchScenario(base, { topic, limit, maxMs, regions = [], pairs = {} }) {
   const { partitions } = await requestJson(base, 'GET', `/admin/topics/${topic}/offsets`)
   const end = partitions[0].latest
   const byRegion = new Map(regions.map((region) => [region.label, { ...region, records: 0, bytes: 0, elapsedMs: 0 }]))
@@ -90,20 +90,22 @@ export async function fetchScenario(base, { topic, limit, maxMs, regions = [], p
   let fetches = 0
   let bytes = 0
   let fetchMs = 0
-  const paired = { requests: 0, records: 0, bytes: 0, elapsedMs: 0 }
+  const paired = Object.fromEntries(Object.keys(pairs).map((name) => [name, { requests: 0, records: 0, bytes: 0, elapsedMs: 0 }]))
+  const interleaved = Object.keys(pairs).length > 0
   while (offset < end && performance.now() < deadline) {
     const sent = performance.now()
     const res = await request(base, 'GET', `/topics/${topic}/partitions/0/messages?offset=${offset}&limit=${limit}&maxBytes=${FETCH_MAX_BYTES}`)
     const tookMs = performance.now() - sent
     fetchMs += tookMs
-    if (pair) {
-      // The ceiling's request right after each fetch: both see the machine as it is at that moment.
+    // The ceilings' requests right after each fetch: all see the machine as it is at that moment.
+    for (const [name, pair] of Object.entries(pairs)) {
       const pairSent = performance.now()
       const result = await pair()
-      paired.elapsedMs += performance.now() - pairSent
-      paired.requests++
-      paired.records += result.records
-      paired.bytes += result.bytes
+      const figures = paired[name]
+      figures.elapsedMs += performance.now() - pairSent
+      figures.requests++
+      figures.records += result.records
+      figures.bytes += result.bytes
     }
     const text = res.body.toString('latin1', Math.max(0, res.body.length - 200))
     const next = Number(TAIL.exec(text)?.[1])
@@ -119,10 +121,10 @@ export async function fetchScenario(base, { topic, limit, maxMs, regions = [], p
     bytes += res.body.length
     offset = next
   }
-  // With a paired ceiling, the scenario's own rate counts only the time spent in its fetches.
-  const elapsedMs = pair ? fetchMs : performance.now() - started
+  // With paired ceilings, the scenario's own rate counts only the time spent in its fetches.
+  const elapsedMs = interleaved ? fetchMs : performance.now() - started
   return {
-    ...(pair ? { paired: { ...paired, ...rates(paired.records, paired.bytes, paired.elapsedMs) } } : {}),
+    ...Object.fromEntries(Object.entries(paired).map(([name, f]) => [name, { ...f, ...rates(f.records, f.bytes, f.elapsedMs) }])),
     topic,
     limit,
     maxBytes: FETCH_MAX_BYTES,

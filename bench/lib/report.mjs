@@ -58,6 +58,17 @@ export function printReport({ meta, ceilings, analysis, latency, flow }) {
             [`SQLite read, ${layout}`, int(s.read.recordsPerSec), fixed(s.read.mbPerSec), '', `${spread(s.read)} of ${int(s.read.records)} records`],
           ]
         }),
+        ...(ceilings.hopProduce
+          ? [
+              [
+                'one hop: produce batch 1000 parsed and inserted in a DO',
+                int(ceilings.hopProduce.recordsPerSec),
+                fixed(ceilings.hopProduce.mbPerSec),
+                int(ceilings.hopProduce.requests / (ceilings.hopProduce.elapsedMs / 1000)),
+                `${ceilings.hopProduce.concurrency} in flight; a floor, not a ceiling: nothing checked`,
+              ],
+            ]
+          : []),
       ],
     ),
   )
@@ -90,6 +101,12 @@ export function printReport({ meta, ceilings, analysis, latency, flow }) {
     `  ${int(f.records)} records in ${f.fetches} fetches${f.complete ? '' : ' (time bound hit before the end)'}: ${int(f.recordsPerSec)} records/s, ${fixed(f.mbPerSec)} MB/s` +
       `; ceiling ${int(f.ceiling.recordsPerSec)} records/s (${f.ceiling.boundBy}); ratio ${pct(f.ratio)}`,
   )
+  if (f.floor) {
+    out.push(
+      `  one hop (the same page from a Durable Object over one RPC, interleaved): ${int(f.floor.recordsPerSec)} records/s, ` +
+        `${pct(f.floor.ofCeiling)} of the ceiling; Kafdo's fetch is ${pct(f.floor.kafdoShare)} of it`,
+    )
+  }
   for (const region of f.byRegion) {
     out.push(
       `    range written by ${region.label}: ${int(region.records)} records, ${int(region.recordsPerSec)} records/s, ${fixed(region.mbPerSec)} MB/s`,

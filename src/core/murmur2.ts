@@ -11,8 +11,8 @@ const R = 24
 
 const encoder = new TextEncoder()
 
-export function murmur2(data: Uint8Array): number {
-  const length = data.length
+/** `murmur2` of the first `length` bytes of `data` (all of it by default). */
+export function murmur2(data: Uint8Array, length = data.length): number {
   let h = SEED ^ length
   const length4 = length >>> 2
   for (let i = 0; i < length4; i++) {
@@ -44,6 +44,17 @@ export function toPositive(n: number): number {
   return n & 0x7fffffff
 }
 
+/** Keys up to this many UTF-16 units are encoded into one reused buffer (3 bytes per unit at most). */
+const SCRATCH_UNITS = 4096
+let scratch: Uint8Array | undefined
+
+/**
+ * The partition of a keyed record. A produce hashes every record's key, so a topic of one partition
+ * skips the hash (every key lands on 0) and short keys are encoded without allocating a buffer each.
+ */
 export function partitionForKey(key: string, partitions: number): number {
-  return toPositive(murmur2(encoder.encode(key))) % partitions
+  if (partitions === 1) return 0
+  if (key.length > SCRATCH_UNITS) return toPositive(murmur2(encoder.encode(key))) % partitions
+  scratch ??= new Uint8Array(SCRATCH_UNITS * 3)
+  return toPositive(murmur2(scratch, encoder.encodeInto(key, scratch).written)) % partitions
 }

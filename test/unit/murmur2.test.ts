@@ -39,4 +39,14 @@ describe('murmur2', () => {
       }
     }
   })
+
+  it('hashes long keys and a short key after a long one as their UTF-8 bytes', () => {
+    const long = 'é'.repeat(5000)
+    const keys = [long, 'ab', `${'k'.repeat(4095)}🔑`, 'ключ', long.slice(0, 4096), 'a']
+    for (const key of keys) {
+      for (const partitions of [2, 7, 1024]) {
+        expect(partitionForKey(key, partitions), `${key.length} units over ${partitions}`).toBe(toPositive(murmur2(encoder.encode(key))) % partitions)
+      }
+    }
+  })
 })
