@@ -16,7 +16,11 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export type RecordHeaders = Record<string, string>
 
 const TIMESTAMP = 'must be epoch milliseconds or an ISO-8601 date-time'
-const isoTimestamp = z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso))
+// Epoch milliseconds are never negative, so neither is a date-time before 1970.
+const isoTimestamp = z.iso
+  .datetime({ offset: true })
+  .transform((iso) => Date.parse(iso))
+  .pipe(z.number().nonnegative(TIMESTAMP))
 /** A timestamp as epoch milliseconds or an ISO-8601 string; always epoch milliseconds once parsed. */
 export const timestampSchema = z.union([z.number().int(TIMESTAMP).nonnegative(TIMESTAMP), isoTimestamp], TIMESTAMP)
 /** The same in a query string, where epoch milliseconds arrive as text. */
