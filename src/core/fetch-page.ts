@@ -78,6 +78,20 @@ export function joinPages(pages: readonly Uint8Array[]): Uint8Array<ArrayBuffer>
   return joinBytes(encoder.encode('{"partitions":['), pages, encoder.encode(']}'))
 }
 
+const MESSAGES_START = '"messages":['
+const MESSAGES_END = '],"nextOffset":'
+
+/**
+ * The text of a page's records, `{…},{…}`, without the envelope: for callers that answer with records
+ * taken from several pages, who split it into records (core/record-texts.ts `splitRecords`) rather than
+ * parse values they only pass on. A topic name cannot hold `"` or `[`, so the first `"messages":[` is the
+ * array's, and the envelope's tail is fixed.
+ */
+export function pageRecordsText(page: Uint8Array): string {
+  const text = decoder.decode(page)
+  return text.slice(text.indexOf(MESSAGES_START) + MESSAGES_START.length, text.lastIndexOf(MESSAGES_END))
+}
+
 /** A page as objects, for callers inside JavaScript. */
 export function parsePage(page: Uint8Array): FetchResponse {
   return JSON.parse(decoder.decode(page)) as FetchResponse

@@ -71,7 +71,7 @@ serve(queueRoutes, routes.sendMessages, async (c) => {
 serve(queueRoutes, routes.readMessages, async (c) => {
   await authorize(c, 'consume', name(c))
   await chargeFetch(c)
-  return metered(c, { messages: await readMessages(c.env, c.get('tenant'), name(c), query(c, routes.inspectDlq)) })
+  return meteredText(c, await readMessages(c.env, c.get('tenant'), name(c), query(c, routes.readMessages)))
 })
 
 serve(queueRoutes, routes.seek, async (c) => {
@@ -118,14 +118,10 @@ serve(queueRoutes, routes.extend, async (c) => {
 serve(queueRoutes, routes.inspectDlq, async (c) => {
   await authorize(c, 'consume', `${name(c)}-dlq`)
   await chargeFetch(c)
-  return metered(c, { messages: await inspectDeadLetters(c.env, c.get('tenant'), name(c), query(c, routes.inspectDlq)) })
+  return meteredText(c, await inspectDeadLetters(c.env, c.get('tenant'), name(c), query(c, routes.inspectDlq)))
 })
 
-/** Answers JSON and charges its size to the tenant's fetch quota. */
-function metered(c: Context<AppEnv>, answer: unknown): Promise<Response> {
-  return meteredText(c, JSON.stringify(answer))
-}
-
+/** Answers JSON text and charges its size to the tenant's fetch quota. */
 async function meteredText(c: Context<AppEnv>, text: string): Promise<Response> {
   c.set('responseBytes', text.length)
   await settleFetch(c, text.length)

@@ -3,13 +3,15 @@
  * "view last N messages"), and working with its dead-letter topic: inspect, re-drive back to the source
  * queue (all, an offset range, or those carrying a header value), and purge.
  */
+import { pageRecordsText } from '../core/fetch-page.js'
+import { recordTimestamp, splitRecords } from '../core/record-texts.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import { DLQ_HEADERS, DLQ_SUFFIX } from '../protocol/queues.js'
 import type { PartitionedRecord } from '../protocol/queue-answers.js'
 import type { FetchedRecord } from '../protocol/records.js'
 import { produce } from './produce.js'
-import { fetchRecords, offsetsOf } from './read.js'
+import { fetchRecords, offsetsOf, readPartition } from './read.js'
 import { call, partitionStub } from './stubs.js'
 import { requireTopic } from './topic-cache.js'
 
@@ -23,8 +25,13 @@ export interface QueueRead {
 
 export type { PartitionedRecord }
 
-/** Messages of one partition from an offset or timestamp, or of all partitions merged by timestamp. */
-export async function readMessages(env: KafdoBindings, tenant: string, name: string, query: QueueRead): Promise<PartitionedRecord[]> {
+/**
+ * Messages of one partition from an offset or timestamp, or of all partitions merged by timestamp, as the
+ * JSON answer `{"messages":[…]}`. Records are passed on as the text the partitions stored, each with its
+ * `partition` added, never parsed and re-serialised: a stored value of any depth is answered as it is
+ * (JSON.stringify recurses, and a value some thousands of levels deep overflowed it).
+ */
+export async function readMessages(env: KafdoBindings, tenant: string, name: string, query: QueueRead): Promise<string> {
   const topic = await requireTopic(env, tenant, name)
   if (query.partition !== undefined && query.partition >= topic.partitions) {
     throw new KafdoError('UNKNOWN_TOPIC_OR_PARTITION', `'${name}' has no partition ${query.partition}`, { partition: query.partition })
@@ -40,15 +47,17 @@ export async function readMessages(env: KafdoBindings, tenant: string, name: str
           : query.timestamp !== undefined
             ? { timestamp: query.timestamp }
             : { offset: query.offset ?? ('earliest' as const) }
-      const fetched = await fetchRecords(env, tenant, name, partition, { ...from, limit, reset: 'earliest' })
-      return fetched.messages.map((message) => ({ ...message, partition }))
+      const { page } = await readPartition(env, tenant, name, partition, { ...from, limit, reset: 'earliest' })
+      return splitRecords(pageRecordsText(page)).map(({ offset, text }) => ({ partition, offset, timestamp: recordTimestamp(text) ?? 0, text }))
     }),
   )
   const merged = perPartition.flat().sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset)
-  return query.last !== undefined ? merged.slice(-query.last) : merged.slice(0, limit)
+  const selected = query.last !== undefined ? merged.slice(-query.last) : merged.slice(0, limit)
+  return `{"messages":[${selected.map(({ partition, text }) => `{"partition":${partition},${text.slice(1)}`).join(',')}]}`
 }
 
-export async function inspectDeadLetters(env: KafdoBindings, tenant: string, name: string, query: QueueRead): Promise<PartitionedRecord[]> {
+/** The dead-letter queue's messages, read as `readMessages` reads the queue's. */
+export async function inspectDeadLetters(env: KafdoBindings, tenant: string, name: string, query: QueueRead): Promise<string> {
   return readMessages(env, tenant, `${name}${DLQ_SUFFIX}`, query)
 }
 

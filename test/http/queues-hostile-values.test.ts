@@ -123,6 +123,37 @@ describe('Queues > hostile values', () => {
     )
   }, 120_000)
 
+  it('answers dead letters and queue messages whose values nest thousands of levels as they are stored', async () => {
+    // fast-check's counterexample (seed 855927771): inspecting these dead letters answered 500, JSON.stringify overflowed.
+    const name = uniqueName('deep-dlq')
+    await createQueue({ name, partitions: 2, retry: fastRetry(1) })
+    const values = [nested(5073, '[', ']', ''), { 0: '' }]
+    const { ref, stub } = await partition(name)
+    for (const [i, value] of values.entries()) {
+      const body = encodeRecordBody({ key: null, value, headers: { id: String(i) } })
+      expect((await stub.append(ref, { records: [{ body, bytes: body.length }] })).ok).toBe(true)
+    }
+    const read = await request('GET', `/queues/${name}/messages`)
+    expect(read.status).toBe(200)
+    expect((read.body.messages as Leased[]).map((m) => [m.partition, m.offset, m.headers.id])).toEqual([
+      [0, 0, '0'],
+      [0, 1, '1'],
+    ])
+    expect(same(read.body.messages[0].value, values[0])).toBe(true)
+
+    for (const leased of await drain(name, 'c')) expect((await reject(name, 'c', leased.leaseId)).status).toBe(200)
+    const inspected = await request('GET', `/queues/${name}/dlq`)
+    expect(inspected.status).toBe(200)
+    const letters = inspected.body.messages as Leased[]
+    expect(letters.map((m) => m.headers.id)).toEqual(['0', '1'])
+    expect(same(letters[0]!.value, values[0])).toBe(true)
+    expect(letters[1]!.value).toEqual({ 0: '' })
+    expect(letters[0]!.headers['kafdo-dlq-original-offset']).toBe('0')
+    // Re-driving it is refused at produce (more than 128 levels), and writes nothing.
+    expect((await request('POST', `/queues/${name}/dlq/redrive`, {})).status).toBe(400)
+    expect(await drain(name, 'c2')).toEqual([])
+  })
+
   it('a stored record garbled in place is dead-lettered, and its batch neighbours are delivered once', async () => {
     const garbage = fc.string({ unit: fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '\\', 'a', '1', ' '), maxLength: 30 })
     await fc.assert(
