@@ -4,6 +4,8 @@
  *   (`METRICS` unset, the default) and one with `METRICS=off`, both with request logs off. Produce load
  *   alternates between them in short slices (A, B, A, B, ...) so both see the same machine, and the
  *   records/s of each are summed over their slices. Batch 1 is the worst case (one count per record).
+ *   A third server, with request log lines on, takes its turn in the same slices: what the lines cost
+ *   locally, where each goes through wrangler's own process.
  * - **A receiver that never answers**: on the metrics-on server, subscriptions of tenant `default` whose
  *   URL accepts connections and never answers, with events queued, keep that tenant's monitor object
  *   waiting on webhook requests; produce to tenant `default` alternates in slices with produce to a
@@ -122,6 +124,13 @@ export function printMonitoring({ counting, hanging, scrape, config }) {
     const cost = overhead(run.on.recordsPerSec, run.off.recordsPerSec)
     console.log(
       `    batch ${String(run.batchSize).padEnd(4)} on ${fmt(run.on.recordsPerSec)} rec/s, off ${fmt(run.off.recordsPerSec)} rec/s: ${slower(cost)} (target < 5%: ${cost < 0.05 ? 'PASS' : 'FAIL'})`,
+    )
+  }
+  console.log('  request log lines (REQUEST_LOGS on vs off, metrics on in both; locally each line goes through wrangler\'s process)')
+  for (const run of counting) {
+    if (!run.logged) continue
+    console.log(
+      `    batch ${String(run.batchSize).padEnd(4)} on ${fmt(run.logged.recordsPerSec)} rec/s, off ${fmt(run.on.recordsPerSec)} rec/s: ${slower(overhead(run.logged.recordsPerSec, run.on.recordsPerSec))}`,
     )
   }
   console.log(
