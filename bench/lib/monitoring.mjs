@@ -126,7 +126,7 @@ export function printMonitoring({ counting, hanging, scrape, config }) {
       `    batch ${String(run.batchSize).padEnd(4)} on ${fmt(run.on.recordsPerSec)} rec/s, off ${fmt(run.off.recordsPerSec)} rec/s: ${slower(cost)} (target < 5%: ${cost < 0.05 ? 'PASS' : 'FAIL'})`,
     )
   }
-  console.log('  request log lines (REQUEST_LOGS on vs off, metrics on in both; locally each line goes through wrangler\'s process)')
+  console.log("  request log lines (REQUEST_LOGS on vs off, metrics on in both; locally each line goes through wrangler's process)")
   for (const run of counting) {
     if (!run.logged) continue
     console.log(
