@@ -9,7 +9,8 @@
  * The object is created lazily: on its first call it confirms with its tenant's metadata object that
  * its topic id and partition exist (or takes the settings that object pushes), and stores the topic
  * config it then enforces; later changes are pushed to it, versioned. Deleting the topic wipes it.
- * Its timers (one alarm): retention, TTL purge, compaction, lease expiry / redelivery, DLQ routing.
+ * Its timers (one alarm): retention, TTL purge, compaction, lease expiry / redelivery, DLQ routing, idle
+ * producers (partition-timers.ts).
  */
 import { DurableObject } from 'cloudflare:workers'
 import type { PartitionRef } from '../core/object-names.js'
@@ -20,7 +21,6 @@ import { STREAM_CLOSE_CODES } from '../protocol/streams.js'
 import type { TopicConfigPush } from '../protocol/topics.js'
 import { runMigrations } from '../storage/migrations.js'
 import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-store.js'
-import { KindTimers } from '../storage/timers.js'
 import { partitionDeadLetterSource } from './dead-letter-source.js'
 import { DeadLetterDrain } from './dead-letters.js'
 import { MonitorOutbox } from './monitor-outbox.js'
@@ -29,35 +29,21 @@ import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, type Part
 import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
 import { PartitionQueue, type LeaseRef, type LeaseSpan, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
 import { PartitionSubscribers } from './partition-subscribers.js'
+import { PartitionTimers } from './partition-timers.js'
 import type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
 import { Waiters } from './waiters.js'
 
 export type { AppendRequest, AppendResult }
 export type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
 
-/** Kafka checks retention every 5 minutes (log.retention.check.interval.ms); we re-check at most this often. */
-const RETENTION_CHECK_INTERVAL_MS = 60_000
-/** How soon after a write a compacted topic is compacted (Kafka's cleaner runs continually). */
-const COMPACTION_DELAY_MS = 30_000
-const DLQ_RETRY_MS = 5_000
 /** Receive looks again at once (up to this often) when all it found was undeliverable, and dead-lettered. */
 const MAX_RECEIVE_ROUNDS = 8
-const TIMER = {
-  retention: 'retention',
-  ttl: 'ttl',
-  compaction: 'compaction',
-  deliveries: 'deliveries',
-  deadLetters: 'dead-letters',
-  producers: 'producers',
-} as const
-/** How often idle producers' state is looked for, while there is any. */
-const PRODUCER_PRUNE_INTERVAL_MS = 3_600_000
 /** Where the version of the topic settings this partition holds is kept (see `applyConfig`). */
 const CONFIG_VERSION_KEY = 'config-version'
 
 export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #log: PartitionLog
-  #timers: KindTimers
+  #timers: PartitionTimers
   #queue: PartitionQueue
   #destroyed = false
   /** Fetch long polls, woken by appends; queue long polls, woken by anything that may make a record deliverable. */
@@ -72,7 +58,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
     this.#log = new PartitionLog(ctx.storage)
-    this.#timers = new KindTimers(ctx.storage)
+    this.#timers = new PartitionTimers(ctx.storage, this.#log, (now) => this.#queue.failExpiredLeases(now))
     this.#activity = new PartitionActivity(this.#log.store)
     this.#outbox = new MonitorOutbox(env)
     this.#queue = new PartitionQueue({
@@ -83,8 +69,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       policy: () => this.#log.meta!.queue,
       logStart: () => this.#log.logStart,
       logEnd: () => this.#log.logEnd,
-      // The lease timer is never later than a lease's end or a redelivery (see #afterQueueChange).
-      nextDueAt: () => this.#timers.dueAt(TIMER.deliveries),
+      // The lease timer is never later than a lease's end or a redelivery (see PartitionTimers.queueChanged).
+      nextDueAt: () => this.#timers.deliveriesDueAt(),
       onFailure: (failure) => {
         const records = failure.last - failure.first + 1
         if (failure.outcome === 'delayed') this.#activity.add('redeliveries', records)
@@ -119,7 +105,6 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       runMigrations(ctx.storage, PARTITION_MIGRATIONS)
       this.#log.load()
       if (this.#log.meta) this.#activity.load()
-      this.#timers.load()
     })
   }
 
@@ -135,10 +120,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       request.records.reduce((sum, record) => sum + record.bytes, 0),
     )
     this.#activity.persist(now)
-    if (earliestExpiry !== undefined) this.#timers.schedule(TIMER.ttl, earliestExpiry, true)
-    if (ready.value.config['cleanup.policy'] !== 'delete') this.#timers.schedule(TIMER.compaction, now + COMPACTION_DELAY_MS, false)
-    if (request.producerId !== undefined) this.#timers.schedule(TIMER.producers, now + PRODUCER_PRUNE_INTERVAL_MS, false)
-    if (this.#log.retentionMayApply(this.#timers.isPending(TIMER.retention))) this.#enforceRetention(now, false)
+    this.#timers.appended(now, earliestExpiry, request.producerId !== undefined)
     await this.#timers.arm()
     this.#wakeWaiters()
     return ok(result)
@@ -188,8 +170,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     const topic = push.topic
     this.#log.applyConfig(topic.config, topic.queue)
     this.ctx.storage.kv.put(CONFIG_VERSION_KEY, push.version)
-    this.#enforceRetention(Date.now(), true)
-    if (topic.config['cleanup.policy'] !== 'delete') this.#timers.schedule(TIMER.compaction, Date.now() + COMPACTION_DELAY_MS, false)
+    this.#timers.configChanged(Date.now())
     await this.#timers.arm()
     return ok(null)
   }
@@ -346,26 +327,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   }
 
   override async alarm(): Promise<void> {
-    const firedFor = this.#timers.alarmFired()
-    if (this.#destroyed || !this.#log.meta) return
-    const now = Math.max(Date.now(), firedFor ?? 0)
-    for (const timer of this.#timers.due(now)) {
-      this.#timers.ran(timer.kind, timer.key)
-      if (timer.kind === TIMER.retention) this.#enforceRetention(now, true)
-      else if (timer.kind === TIMER.producers) {
-        if (this.#log.pruneProducers(now)) this.#timers.schedule(TIMER.producers, now + PRODUCER_PRUNE_INTERVAL_MS, false)
-      } else if (timer.kind === TIMER.ttl) {
-        const next = this.#log.purgeExpired(now)
-        if (next !== undefined) this.#timers.schedule(TIMER.ttl, Math.max(next, now + 1_000), true)
-      } else if (timer.kind === TIMER.compaction) {
-        this.#log.compact(now)
-        // Tombstones kept for now must be looked at again once delete.retention.ms has passed.
-        const config = this.#log.meta.config
-        if (config['cleanup.policy'] !== 'delete') {
-          this.#timers.schedule(TIMER.compaction, now + Math.max(COMPACTION_DELAY_MS, Math.min(config['delete.retention.ms'], 3_600_000)), false)
-        }
-      } else if (timer.kind === TIMER.deliveries) this.#queue.failExpiredLeases(now)
-    }
+    if (this.#destroyed || !this.#log.meta) return this.#timers.skip()
+    const now = await this.#timers.run()
     // An alarm also looks for dead records left waiting: a routing that failed, or a crash before one ran.
     this.#deadLetters.notify()
     await this.#afterQueueChange(now)
@@ -406,24 +369,10 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     return result
   }
 
-  /** Applies delete retention; `fromTimer` re-schedules the next check no sooner than the check interval. */
-  #enforceRetention(now: number, fromTimer: boolean): void {
-    const nextDueAt = this.#log.applyRetention(now)
-    if (nextDueAt === undefined) {
-      this.#timers.unschedule(TIMER.retention)
-      return
-    }
-    if (!fromTimer && this.#timers.isPending(TIMER.retention)) return
-    this.#timers.schedule(TIMER.retention, fromTimer ? Math.max(nextDueAt, now + RETENTION_CHECK_INTERVAL_MS) : Math.max(nextDueAt, now), true)
-  }
-
   /** Re-arms the lease/redelivery timer and writes dead records to the DLQ. */
   async #afterQueueChange(now = Date.now()): Promise<void> {
-    // The timer only ever moves earlier between alarms. With nothing left in flight it stays too: it fires
-    // once, finds nothing, and goes, where deleting it now would cost the next receive 3 rows to set it again.
-    const next = this.#log.deliveries.nextVisibleAt()
-    if (next !== undefined) this.#timers.schedule(TIMER.deliveries, next, true)
-    if (!(await this.#deadLetters.drain())) this.#timers.schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
+    this.#timers.queueChanged()
+    if (!(await this.#deadLetters.drain())) this.#timers.deadLettersLeft(now)
     await this.#timers.arm()
     if (this.#log.meta) {
       this.#activity.persist(now)
