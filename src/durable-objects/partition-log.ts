@@ -160,6 +160,13 @@ export class PartitionLog {
     )
   }
 
+  /** Where a seek lands: an offset as given, the first record at or after a timestamp, or either end. */
+  offsetOf(target: { offset: number } | { timestamp: number } | { to: 'earliest' | 'latest' }): number {
+    if ('offset' in target) return target.offset
+    if ('timestamp' in target) return this.offsetForTimestamp(target.timestamp) ?? this.logEnd
+    return target.to === 'earliest' ? this.logStart : this.logEnd
+  }
+
   offsetForTimestamp(timestamp: number): number | undefined {
     const batch = this.store.firstBatchReaching(timestamp)
     return batch ? firstOffsetAtOrAfter(batch, timestamp) : undefined

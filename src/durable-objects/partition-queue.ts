@@ -30,6 +30,7 @@ import {
 import { checkRecordTexts, readRecordTexts, type RecordText } from '../core/record-texts.js'
 import { ok, type Result } from '../protocol/errors.js'
 import { MAX_RECEIVE_BYTES } from '../protocol/queues.js'
+import type { PartitionLog } from './partition-log.js'
 import { failRecords, type FailOptions, type FailureHost } from './queue-failures.js'
 import { heldLeases, type LeaseRef, type LeaseSpan } from './queue-leases.js'
 import { dueRecords, freshRecords, rangeTexts } from './queue-reads.js'
@@ -78,6 +79,19 @@ export interface QueueHost extends FailureHost {
    * then a receive need not look for either.
    */
   nextDueAt?(): number | undefined
+}
+
+/** What a partition's log gives its queue; the object adds the rest (`nextDueAt`, `onFailure`). */
+export function logQueueHost(log: PartitionLog, storage: DurableObjectStorage): QueueHost {
+  return {
+    store: log.store,
+    deliveries: log.deliveries,
+    storage,
+    partition: () => log.meta!.partition,
+    policy: () => log.meta!.queue,
+    logStart: () => log.logStart,
+    logEnd: () => log.logEnd,
+  }
 }
 
 export class PartitionQueue {

@@ -6,15 +6,12 @@
  * dead-lettering; see partition-queue.ts), and pushes records and leases to live subscribers on
  * hibernatable WebSockets (partition-subscribers.ts; `fetch` takes only their upgrades).
  *
- * The object is created lazily: on its first call it confirms with its tenant's metadata object that
- * its topic id and partition exist (or takes the settings that object pushes), and stores the topic
- * config it then enforces; later changes are pushed to it, versioned. Deleting the topic wipes it.
- * Its timers (one alarm): retention, TTL purge, compaction, lease expiry / redelivery, DLQ routing, idle
- * producers (partition-timers.ts).
+ * A thin RPC shell over plain modules beside it: the log (partition-log.ts), the first-use check and
+ * pushed settings (partition-topic.ts), its timers on one alarm (partition-timers.ts), the queue, the
+ * dead-letter routing, and counters (partition-activity.ts). Deleting the topic wipes it.
  */
 import { DurableObject } from 'cloudflare:workers'
 import type { PartitionRef } from '../core/object-names.js'
-import { recordTimestamp } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { STREAM_CLOSE_CODES } from '../protocol/streams.js'
@@ -24,12 +21,12 @@ import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-s
 import { partitionDeadLetterSource } from './dead-letter-source.js'
 import { DeadLetterDrain } from './dead-letters.js'
 import { MonitorOutbox } from './monitor-outbox.js'
-import { metadataStub } from './object-calls.js'
-import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, type PartitionMetrics } from './partition-activity.js'
+import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, partitionQueueStats, type PartitionMetrics } from './partition-activity.js'
 import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
-import { PartitionQueue, type LeaseRef, type LeaseSpan, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
+import { logQueueHost, PartitionQueue, type LeaseRef, type LeaseSpan, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
 import { PartitionSubscribers } from './partition-subscribers.js'
 import { PartitionTimers } from './partition-timers.js'
+import { readyPartition, takePushedConfig, type PartitionTopicHost } from './partition-topic.js'
 import type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
 import { Waiters } from './waiters.js'
 
@@ -38,8 +35,6 @@ export type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResul
 
 /** Receive looks again at once (up to this often) when all it found was undeliverable, and dead-lettered. */
 const MAX_RECEIVE_ROUNDS = 8
-/** Where the version of the topic settings this partition holds is kept (see `applyConfig`). */
-const CONFIG_VERSION_KEY = 'config-version'
 
 export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #log: PartitionLog
@@ -54,28 +49,22 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #activity: PartitionActivity
   #outbox: MonitorOutbox
   #subscribers: PartitionSubscribers
+  readonly #topicHost: PartitionTopicHost
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
     this.#log = new PartitionLog(ctx.storage)
+    this.#topicHost = { storage: ctx.storage, env, log: this.#log, isDestroyed: () => this.#destroyed }
     this.#timers = new PartitionTimers(ctx.storage, this.#log, (now) => this.#queue.failExpiredLeases(now))
     this.#activity = new PartitionActivity(this.#log.store)
     this.#outbox = new MonitorOutbox(env)
     this.#queue = new PartitionQueue({
-      store: this.#log.store,
-      deliveries: this.#log.deliveries,
-      storage: ctx.storage,
-      partition: () => this.#log.meta!.partition,
-      policy: () => this.#log.meta!.queue,
-      logStart: () => this.#log.logStart,
-      logEnd: () => this.#log.logEnd,
+      ...logQueueHost(this.#log, ctx.storage),
       // The lease timer is never later than a lease's end or a redelivery (see PartitionTimers.queueChanged).
       nextDueAt: () => this.#timers.deliveriesDueAt(),
       onFailure: (failure) => {
-        const records = failure.last - failure.first + 1
-        if (failure.outcome === 'delayed') this.#activity.add('redeliveries', records)
+        this.#activity.failed(failure)
         if (failure.outcome === 'dead-lettered') this.#deadLetters.notify()
-        if (failure.expired) this.#activity.add('leasesExpired', records)
         this.#outbox.retriesExhausted(this.#log.meta!, failure, Date.now())
       },
     })
@@ -85,21 +74,13 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       log: this.#log,
       ready: (ref) => this.#ready(ref),
       isDestroyed: () => this.#destroyed,
-      lease: (request, now) => {
-        const received = this.#queue.receive(request, now)
-        this.#activity.add('fetchedRecords', received.count)
-        this.#activity.add('fetchedBytes', received.messages.length)
-        return received
-      },
+      lease: (request, now) => this.#lease(request, now),
       afterLeasing: () => this.#afterQueueChange(),
       leasedTo: (group, memberId, now) => this.#log.deliveries.leasedCount(group, memberId, now),
       ack: (ref, group, memberId, leases) => this.ack(ref, group, memberId, leases),
       nack: (ref, group, memberId, lease, error, delayMs) => this.nack(ref, group, memberId, lease, error, delayMs),
       reject: (ref, group, memberId, lease, error) => this.reject(ref, group, memberId, lease, error),
-      sentRecords: (count, bytes) => {
-        this.#activity.add('fetchedRecords', count)
-        this.#activity.add('fetchedBytes', bytes)
-      },
+      sentRecords: (count, bytes) => this.#activity.fetched(count, bytes),
     })
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, PARTITION_MIGRATIONS)
@@ -139,8 +120,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       from = Math.max(from, this.#log.logStart)
     }
     const { recordBytes, ...page } = this.#log.readPage(from, request.maxRecords, request.maxBytes, Date.now())
-    this.#activity.add('fetchedRecords', page.count)
-    this.#activity.add('fetchedBytes', recordBytes)
+    this.#activity.fetched(page.count, recordBytes)
     this.#activity.persist(Date.now())
     return ok(page)
   }
@@ -166,10 +146,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   async applyConfig(ref: PartitionRef, push: TopicConfigPush): Promise<Result<null>> {
     const ready = await this.#ready(ref, push)
     if (!ready.ok) return ready
-    if (push.version <= (this.ctx.storage.kv.get<number>(CONFIG_VERSION_KEY) ?? 0)) return ok(null)
-    const topic = push.topic
-    this.#log.applyConfig(topic.config, topic.queue)
-    this.ctx.storage.kv.put(CONFIG_VERSION_KEY, push.version)
+    if (!takePushedConfig(this.#topicHost, push)) return ok(null)
     this.#timers.configChanged(Date.now())
     await this.#timers.arm()
     return ok(null)
@@ -181,9 +158,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (!ready.ok) return ready
     const deadline = Date.now() + (request.waitMs ?? 0)
     for (let round = 1; ; round++) {
-      const received = this.#queue.receive(request, Date.now())
-      this.#activity.add('fetchedRecords', received.count)
-      this.#activity.add('fetchedBytes', received.messages.length)
+      const received = this.#lease(request, Date.now())
       await this.#afterQueueChange()
       if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', 'the topic was deleted')
       if (received.count > 0) return ok(received)
@@ -255,36 +230,16 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   ): Promise<Result<{ offset: number }>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    const log = this.#log
-    const offset =
-      'offset' in target
-        ? target.offset
-        : 'timestamp' in target
-          ? (log.offsetForTimestamp(target.timestamp) ?? log.logEnd)
-          : target.to === 'earliest'
-            ? log.logStart
-            : log.logEnd
+    const offset = this.#log.offsetOf(target)
     this.#queue.seek(group, offset)
     await this.#afterQueueChange()
     this.#wakeDeliverable()
-    return ok({ offset: Math.min(Math.max(offset, log.logStart), log.logEnd) })
+    return ok({ offset: Math.min(Math.max(offset, this.#log.logStart), this.#log.logEnd) })
   }
 
   async queueStats(ref: PartitionRef, group: string): Promise<Result<PartitionQueueStats>> {
     const ready = await this.#ready(ref)
-    if (!ready.ok) return ready
-    const stats = this.#queue.stats(group, Date.now())
-    const counters = this.#log.store.readCounters()
-    const oldest = stats.oldestOffset === null ? undefined : this.#log.recordTexts([stats.oldestOffset]).get(stats.oldestOffset)
-    return ok({
-      ...stats,
-      logStart: this.#log.logStart,
-      logEnd: this.#log.logEnd,
-      expired: counters.expired,
-      deadLettered: counters.deadLettered,
-      deadPending: this.#log.deliveries.deadCount(),
-      oldestTimestamp: (oldest === undefined ? undefined : recordTimestamp(oldest)) ?? null,
-    })
+    return ready.ok ? ok(partitionQueueStats(this.#log, this.#queue, group, Date.now())) : ready
   }
 
   /**
@@ -335,27 +290,15 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     this.#wakeWaiters()
   }
 
-  /** The partition's metadata, initialising the object on first use after checking its topic exists. */
-  async #ready(ref: PartitionRef, pushed?: TopicConfigPush): Promise<Result<PartitionMeta>> {
-    if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
-    const known = this.#log.meta
-    if (known) {
-      return known.topicId === ref.topicId && known.partition === ref.partition
-        ? ok(known)
-        : fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
-    }
-    // Settings pushed by the metadata object are taken as they come; otherwise asked for once.
-    const config = pushed ?? (await metadataStub(this.env, ref.tenant).topicConfig(ref.tenant, ref.topicId))
-    const topic = config?.topic
-    // The topic may have been deleted (and this object wiped) while we asked.
-    if (this.#destroyed || !topic || topic.topicId !== ref.topicId || topic.topic !== ref.topic || ref.partition >= topic.partitions) {
-      return fail('UNKNOWN_TOPIC_OR_PARTITION', `partition ${ref.partition} of topic '${ref.topic}' does not exist`)
-    }
-    if (!this.#log.meta) {
-      this.#log.initialize({ ...ref, config: topic.config, queue: topic.queue, logStartOffset: 0 }, Date.now())
-      this.ctx.storage.kv.put(CONFIG_VERSION_KEY, config.version)
-    }
-    return ok(this.#log.meta!)
+  #ready(ref: PartitionRef, pushed?: TopicConfigPush): Promise<Result<PartitionMeta>> {
+    return readyPartition(this.#topicHost, ref, pushed)
+  }
+
+  /** A receive's leasing, counted as fetched. */
+  #lease(request: ReceiveRequest, now: number): ReceivedMessages {
+    const received = this.#queue.receive(request, now)
+    this.#activity.fetched(received.count, received.messages.length)
+    return received
   }
 
   /** Runs a queue operation and then what follows any queue change (timers, DLQ routing). */
