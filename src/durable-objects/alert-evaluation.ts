@@ -19,14 +19,13 @@ import {
   stormOf,
   summarize,
   topicResource,
-  type ResourceHealthState,
 } from '../core/monitoring/health.js'
 import type { KafdoEnv } from '../env.js'
 import type { GroupHealthThreshold, HealthCheck, HealthResourceKind } from '../protocol/monitoring.js'
+import type { RaisedEvent, ResourceHealthState } from '../protocol/tenant-rpc.js'
 import { isInternalTopic } from '../protocol/topics.js'
 import { groupFigure, groupFigures, thresholdGroups, topicFigure, topicFigures } from '../services/monitoring/figures.js'
 import { attempt, metadataStub } from './object-calls.js'
-import type { RaisedEvent } from './monitor-outbox.js'
 
 /** How often a tenant's thresholds are evaluated while it has any (or a storm subscription). */
 export const HEALTH_EVALUATION_MS = 60_000

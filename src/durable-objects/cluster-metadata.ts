@@ -11,10 +11,11 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
-import type { CompatibilityMode, SchemaType, SchemaVersion } from '../protocol/schemas.js'
+import type { ApiKeyRecord, CreateTopicInput, UpdateTopicInput } from '../protocol/metadata-rpc.js'
+import type { CompatibilityCheck, CompatibilityMode, SchemaType, SchemaVersion } from '../protocol/schemas.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
 import type { TopicConfigPush, TopicMetadata, TopicsSnapshot } from '../protocol/topics.js'
-import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord } from '../storage/metadata-store.js'
+import { MetadataStore, METADATA_MIGRATIONS } from '../storage/metadata-store.js'
 import { runMigrations } from '../storage/migrations.js'
 import { TenantShardStore, type TenantExport } from '../storage/tenant-shard-store.js'
 import { runDueTimers, type TimerTable } from '../storage/timer-dispatch.js'
@@ -23,9 +24,6 @@ import { directoryStub } from './object-calls.js'
 import { SchemaRegistry } from './schema-registry.js'
 import { MetadataShard } from './metadata-shard.js'
 import { PURGE_TIMER, type TenantTopics } from './tenant-metadata.js'
-
-export type { CreateTopicInput, UpdateTopicInput } from '../core/topic-rules.js'
-import type { CreateTopicInput, UpdateTopicInput } from '../core/topic-rules.js'
 
 const TICKET_SECRET_KEY = 'stream-ticket-secret'
 
@@ -207,7 +205,13 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     return this.#listed(tenant, (await this.#registryOf(tenant)).setCompatibility(tenant, subject, mode))
   }
 
-  async testCompatibility(tenant: string, subject: string, version: number | 'latest', schemaType: SchemaType, schema: string) {
+  async testCompatibility(
+    tenant: string,
+    subject: string,
+    version: number | 'latest',
+    schemaType: SchemaType,
+    schema: string,
+  ): Promise<Result<CompatibilityCheck>> {
     return (await this.#registryOf(tenant)).test(tenant, subject, version, schemaType, schema)
   }
 

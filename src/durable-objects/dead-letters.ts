@@ -13,11 +13,12 @@
  * never stops on it and nothing stored is lost.
  */
 import { partitionForKey } from '../core/murmur2.js'
-import { encodeRecordBody, utf8Length, type EncodedRecord } from '../core/record-codec.js'
+import { encodeRecordBody, utf8Length } from '../core/record-codec.js'
 import { parseRecordText, recordTimestamp, type RecordText } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
 import { ERROR_CODES, type Result } from '../protocol/errors.js'
 import { MAX_MESSAGE_BYTES_CEILING } from '../protocol/limits.js'
+import type { EncodedRecord } from '../protocol/partition-rpc.js'
 import { DLQ_HEADERS, DLQ_SUFFIX } from '../protocol/queues.js'
 import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'

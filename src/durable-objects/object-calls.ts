@@ -4,16 +4,10 @@
  * (for methods answering a `Result`) or `attempt` (plain values): a failed or overloaded object becomes a
  * retriable `SERVICE_UNAVAILABLE`, and a returned `Result` error a thrown `KafdoError`, mapped once here.
  */
-import {
-  DIRECTORY_OBJECT_NAME,
-  groupObjectName,
-  metadataObjectName,
-  partitionObjectName,
-  tenantObjectName,
-  type PartitionRef,
-} from '../core/object-names.js'
+import { DIRECTORY_OBJECT_NAME, groupObjectName, metadataObjectName, partitionObjectName, tenantObjectName } from '../core/object-names.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError, unwrap, type Result } from '../protocol/errors.js'
+import type { PartitionRef } from '../protocol/partition-rpc.js'
 import type { ClusterMetadataDO } from './cluster-metadata.js'
 import type { ConsumerGroupDO } from './consumer-group.js'
 import type { TenantMonitorDO } from './tenant-monitor.js'

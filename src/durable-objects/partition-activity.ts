@@ -9,10 +9,11 @@
  * reads as a counter reset.
  */
 import { recordTimestamp } from '../core/record-texts.js'
+import type { PartitionMetrics } from '../protocol/partition-rpc.js'
+import type { PartitionQueueStats } from '../protocol/queue-rpc.js'
 import type { ActivityCounters, PartitionStore } from '../storage/partition-store.js'
 import type { PartitionLog } from './partition-log.js'
 import type { PartitionQueue } from './partition-queue.js'
-import type { PartitionQueueStats } from './partition-types.js'
 import type { QueueFailure } from './queue-failures.js'
 
 export const ACTIVITY_PERSIST_MS = 10_000
@@ -69,52 +70,6 @@ export class PartitionActivity {
     this.#dirty = false
     this.#persistedAt = now
   }
-}
-
-/** A share group's queue figures on one partition. */
-export interface ShareGroupMetrics {
-  group: string
-  ready: number
-  inFlight: number
-  delayed: number
-  /** Timestamp (epoch ms) of the oldest record the group has not finished. */
-  oldestTimestamp: number | null
-}
-
-/** What a scrape or a health check reads from one partition, in one call. */
-export interface PartitionMetrics {
-  /** False for a partition never written or read: every figure is then zero. */
-  initialized: boolean
-  logStart: number
-  logEnd: number
-  sizeBytes: number
-  producedRecords: number
-  producedBytes: number
-  fetchedRecords: number
-  fetchedBytes: number
-  deadLettered: number
-  redeliveries: number
-  leasesExpired: number
-  expired: number
-  shareGroups: ShareGroupMetrics[]
-  lastFailure: { error: string; at: number; group: string; offset: number } | null
-}
-
-export const EMPTY_PARTITION_METRICS: PartitionMetrics = {
-  initialized: false,
-  logStart: 0,
-  logEnd: 0,
-  sizeBytes: 0,
-  producedRecords: 0,
-  producedBytes: 0,
-  fetchedRecords: 0,
-  fetchedBytes: 0,
-  deadLettered: 0,
-  redeliveries: 0,
-  leasesExpired: 0,
-  expired: 0,
-  shareGroups: [],
-  lastFailure: null,
 }
 
 export function partitionMetrics(

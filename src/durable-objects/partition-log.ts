@@ -8,32 +8,15 @@ import { compactBatch, latestOffsets, startCompaction } from '../core/compaction
 import { readPage, type FetchPage } from '../core/fetch-page.js'
 import { firstOffsetAtOrAfter, packBatches, planRetention, readBatches, type ReadResult, type StoredBatch } from '../core/log.js'
 import { batchRecords } from '../core/record-texts.js'
-import { parseBatch, recordBodyBytes, type EncodedRecord } from '../core/record-codec.js'
+import { parseBatch, recordBodyBytes } from '../core/record-codec.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { MAX_STORED_BATCH_BYTES, PRODUCER_DEDUP_WINDOW } from '../protocol/limits.js'
+import type { AppendRequest, AppendResult, StartRequest } from '../protocol/partition-rpc.js'
+import type { ShareGroupSeekTarget } from '../protocol/queue-rpc.js'
 import type { QueuePolicy } from '../protocol/queues.js'
 import type { TopicConfig } from '../protocol/topic-config.js'
 import { DeliveryStore } from '../storage/delivery-store.js'
 import { PartitionStore, type PartitionMeta, type ProducerState } from '../storage/partition-store.js'
-
-export interface AppendRequest {
-  records: EncodedRecord[]
-  producerId?: string
-  sequence?: number
-}
-
-export interface AppendResult {
-  baseOffset: number
-  timestamps: number[]
-  /** True when this (producerId, sequence) was already written: the offsets are the original ones. */
-  duplicate: boolean
-}
-
-export interface StartRequest {
-  offset?: number | 'earliest' | 'latest'
-  timestamp?: number
-  reset?: 'earliest' | 'latest' | 'none'
-}
 
 /**
  * How long an idle producer's dedup state is kept (Kafka's producer.id.expiration.ms, whose default is a
@@ -161,7 +144,7 @@ export class PartitionLog {
   }
 
   /** Where a seek lands: an offset as given, the first record at or after a timestamp, or either end. */
-  offsetOf(target: { offset: number } | { timestamp: number } | { to: 'earliest' | 'latest' }): number {
+  offsetOf(target: ShareGroupSeekTarget): number {
     if ('offset' in target) return target.offset
     if ('timestamp' in target) return this.offsetForTimestamp(target.timestamp) ?? this.logEnd
     return target.to === 'earliest' ? this.logStart : this.logEnd

@@ -5,9 +5,9 @@
  * and a push older than the settings held (a late arrival) is ignored; the object never asks back while
  * the metadata object waits on it.
  */
-import type { PartitionRef } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
+import type { PartitionRef } from '../protocol/partition-rpc.js'
 import type { TopicConfigPush } from '../protocol/topics.js'
 import type { PartitionMeta } from '../storage/partition-store.js'
 import { metadataStub } from './object-calls.js'

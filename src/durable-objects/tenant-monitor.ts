@@ -9,8 +9,7 @@
  * and a webhook endpoint is only ever called from the alarm.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { ResourceHealthState } from '../core/monitoring/health.js'
-import { addCount, emptyState, mergeInto, type MetricState } from '../core/monitoring/request-metrics.js'
+import { addCount, emptyState, mergeInto } from '../core/monitoring/request-metrics.js'
 import { secretDigest } from '../core/monitoring/webhook-signature.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
@@ -24,21 +23,13 @@ import {
   type WebhookEvent,
   type WebhookUpdate,
 } from '../protocol/monitoring.js'
+import type { MetricState, MonitorMetrics, RaisedEvent, ResourceHealthState } from '../protocol/tenant-rpc.js'
 import { runMigrations } from '../storage/migrations.js'
 import { MONITOR_MIGRATIONS, MonitorStore, type QueuedEvent, type StoredWebhook } from '../storage/monitor-store.js'
 import { runDueTimers, type TimerTable } from '../storage/timer-dispatch.js'
 import { TimerStore } from '../storage/timers.js'
 import { evaluateAlerts, HEALTH_EVALUATION_MS } from './alert-evaluation.js'
-import type { RaisedEvent } from './monitor-outbox.js'
 import { attemptDelivery } from './webhook-sender.js'
-
-/** What a scrape reads from the monitor. */
-export interface MonitorMetrics {
-  requests: MetricState
-  webhooks: MetricState
-  /** Events waiting for delivery, per subscription id. */
-  pending: Record<string, number>
-}
 
 /** The monitor's timers, one of each kind (key ''): webhook deliveries, and the periodic health evaluation. */
 type TimerKind = 'deliver' | 'evaluate'

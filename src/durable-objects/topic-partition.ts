@@ -11,9 +11,29 @@
  * dead-letter routing, and counters (partition-activity.ts). Deleting the topic wipes it.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { PartitionRef } from '../core/object-names.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
+import {
+  EMPTY_PARTITION_METRICS,
+  type AppendRequest,
+  type AppendResult,
+  type PartitionFetchRequest,
+  type PartitionFetchResult,
+  type PartitionMetrics,
+  type PartitionOffsetsResult,
+  type PartitionRef,
+} from '../protocol/partition-rpc.js'
+import type {
+  AckResult,
+  ExtendResult,
+  LeaseRef,
+  LeaseSpan,
+  NackResult,
+  PartitionQueueStats,
+  ReceivedMessages,
+  ReceiveRequest,
+  ShareGroupSeekTarget,
+} from '../protocol/queue-rpc.js'
 import { STREAM_CLOSE_CODES } from '../protocol/streams.js'
 import type { TopicConfigPush } from '../protocol/topics.js'
 import { runMigrations } from '../storage/migrations.js'
@@ -21,17 +41,13 @@ import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-s
 import { partitionDeadLetterSource } from './dead-letter-source.js'
 import { DeadLetterDrain } from './dead-letters.js'
 import { MonitorOutbox } from './monitor-outbox.js'
-import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, partitionQueueStats, type PartitionMetrics } from './partition-activity.js'
-import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
-import { logQueueHost, PartitionQueue, type LeaseRef, type LeaseSpan, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
+import { PartitionActivity, partitionMetrics, partitionQueueStats } from './partition-activity.js'
+import { PartitionLog } from './partition-log.js'
+import { logQueueHost, PartitionQueue } from './partition-queue.js'
 import { PartitionSubscribers } from './partition-subscribers.js'
 import { PartitionTimers } from './partition-timers.js'
 import { readyPartition, takePushedConfig, type PartitionTopicHost } from './partition-topic.js'
-import type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
 import { Waiters } from './waiters.js'
-
-export type { AppendRequest, AppendResult }
-export type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
 
 /** Receive looks again at once (up to this often) when all it found was undeliverable, and dead-lettered. */
 const MAX_RECEIVE_ROUNDS = 8
@@ -192,42 +208,25 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
    * Acks leases given as spans of consecutive offsets leased together (see queue-leases.ts). A Worker of
    * the previous version, during a deploy, sends them one by one (`{ offset, token }`): taken as spans too.
    */
-  async ack(ref: PartitionRef, group: string, memberId: string, leases: Array<LeaseSpan | LeaseRef>): Promise<Result<{ acked: number }>> {
+  async ack(ref: PartitionRef, group: string, memberId: string, leases: Array<LeaseSpan | LeaseRef>): Promise<Result<AckResult>> {
     const spans = leases.map((l) => ('offset' in l ? { first: l.offset, last: l.offset, token: l.token } : l))
     return this.#onQueue(ref, (now) => this.#queue.ack(group, memberId, spans, now))
   }
 
-  async nack(
-    ref: PartitionRef,
-    group: string,
-    memberId: string,
-    lease: LeaseRef,
-    error?: string,
-    delayMs?: number,
-  ): Promise<Result<{ state: string; redeliverAt?: number }>> {
+  async nack(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, error?: string, delayMs?: number): Promise<Result<NackResult>> {
     return this.#onQueue(ref, (now) => this.#queue.nack(group, memberId, lease, error, delayMs, now))
   }
 
-  async reject(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, error?: string): Promise<Result<{ state: string }>> {
+  async reject(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, error?: string): Promise<Result<NackResult>> {
     return this.#onQueue(ref, (now) => this.#queue.reject(group, memberId, lease, error, now))
   }
 
-  async extend(
-    ref: PartitionRef,
-    group: string,
-    memberId: string,
-    lease: LeaseRef,
-    visibilityTimeoutMs: number,
-  ): Promise<Result<{ visibleUntil: number }>> {
+  async extend(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, visibilityTimeoutMs: number): Promise<Result<ExtendResult>> {
     return this.#onQueue(ref, (now) => this.#queue.extend(group, memberId, lease, visibilityTimeoutMs, now))
   }
 
   /** Rewinds (or advances) a share group to an offset, or to the first record at or after a timestamp. */
-  async seekShareGroup(
-    ref: PartitionRef,
-    group: string,
-    target: { offset: number } | { timestamp: number } | { to: 'earliest' | 'latest' },
-  ): Promise<Result<{ offset: number }>> {
+  async seekShareGroup(ref: PartitionRef, group: string, target: ShareGroupSeekTarget): Promise<Result<{ offset: number }>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
     const offset = this.#log.offsetOf(target)

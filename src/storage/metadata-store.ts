@@ -3,6 +3,7 @@
  * by), topics deleted but whose partition storage or groups' offsets are still being removed, and the
  * group registry.
  */
+import type { ApiKeyRecord } from '../protocol/metadata-rpc.js'
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../protocol/queues.js'
 import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../protocol/topic-config.js'
 import type { TopicHealthThreshold } from '../protocol/monitoring.js'
@@ -109,19 +110,6 @@ export interface StoredSchemaVersion {
   id: number
   schemaType: string
   schema: string
-}
-
-/** An API key as stored: never the key itself, only its SHA-256. */
-export interface ApiKeyRecord {
-  keyId: string
-  tenant: string
-  name: string
-  hash: string
-  permissions: string[]
-  createdBy: string
-  createdAt: number
-  expiresAt: number | null
-  revokedAt: number | null
 }
 
 type ApiKeyRow = {

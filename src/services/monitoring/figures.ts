@@ -4,12 +4,11 @@
  * bounded fan-out; a consumer group's from `describeGroup` (state, members, committed offsets, lag). Used
  * by the health endpoints and by TenantMonitorDO's periodic evaluation.
  */
-import type { PartitionRef } from '../../core/object-names.js'
 import { settleAll } from '../../core/monitoring/concurrency.js'
-import type { PartitionMetrics } from '../../durable-objects/partition-activity.js'
 import type { Figures } from '../../core/monitoring/health.js'
 import type { KafdoBindings } from '../../env.js'
 import type { HealthThreshold, TopicHealthThreshold } from '../../protocol/monitoring.js'
+import type { PartitionMetrics, PartitionRef } from '../../protocol/partition-rpc.js'
 import { DEFAULT_SHARE_GROUP, DLQ_SUFFIX } from '../../protocol/queues.js'
 import type { TopicMetadata } from '../../protocol/topics.js'
 import { describeGroup } from '../groups.js'

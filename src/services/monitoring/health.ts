@@ -5,18 +5,11 @@
  * `rebalances`) come from the tenant monitor's last periodic evaluation; without TENANT_MONITOR, or
  * before a first evaluation, a `forMs` threshold that holds is `pending` and growth figures are null.
  */
-import {
-  EMPTY_HEALTH_STATE,
-  evaluateChecks,
-  groupResource,
-  growthFigures,
-  summarize,
-  topicResource,
-  type ResourceHealthState,
-} from '../../core/monitoring/health.js'
+import { EMPTY_HEALTH_STATE, evaluateChecks, groupResource, growthFigures, summarize, topicResource } from '../../core/monitoring/health.js'
 import type { KafdoBindings } from '../../env.js'
 import type { HealthReport, HealthResourceKind, HealthThreshold } from '../../protocol/monitoring.js'
 import { DEFAULT_SHARE_GROUP } from '../../protocol/queues.js'
+import type { ResourceHealthState } from '../../protocol/tenant-rpc.js'
 import { attempt, monitorStub } from '../stubs.js'
 import { requireTopic } from '../topic-cache.js'
 import { groupFigure, groupFigures, thresholdGroups, topicFigure, topicFigures } from './figures.js'
