@@ -6,10 +6,12 @@
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { partitionDeadLetterSource } from '../../src/durable-objects/dead-letter-source'
-import { routeDeadLetters } from '../../src/durable-objects/dead-letters'
+import { routeDeadLetters, type DlqTopicCache } from '../../src/durable-objects/dead-letters'
 import { MonitorOutbox } from '../../src/durable-objects/monitor-outbox'
 import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
 import type { KafdoEnv } from '../../src/env'
+import { DEFAULT_QUEUE_POLICY } from '../../src/protocol/queues'
+import { DEFAULT_TOPIC_CONFIG } from '../../src/protocol/topic-config'
 import { request, uniqueName } from '../support/http'
 import { alarmNow, createQueue, fastRetry, nack, partition, partitionQueueIn, receive, send } from '../support/queues'
 
@@ -107,5 +109,33 @@ describe('Queues > dead letters in batches', () => {
     expect(new Set(offsets).size).toBe(40)
     expect(offsets).toHaveLength(40)
     expect(await dlqWrites(name)).toBeLessThan(40)
+  })
+
+  it('looks the DLQ topic up afresh when the one it knew is gone (UNKNOWN_TOPIC_OR_PARTITION), and writes the records there', async () => {
+    const name = await queueOf(5, { retry: fastRetry(1) })
+    await receive(name, 'w', { max: 2, visibilityTimeoutMs: 1000 })
+    const { stub } = await partition(name)
+    await runInDurableObject(stub, async (_i: TopicPartitionDO, state) => {
+      const { log, queue } = partitionQueueIn(state)
+      expect(queue.failExpiredLeases(Date.now() + 5_000)).toBe(2)
+      const source = partitionDeadLetterSource(state.storage, env as KafdoEnv, log, queue, new MonitorOutbox(env as KafdoEnv))
+      // What a pass looked up before the DLQ topic was deleted and created again: a topic id no longer known.
+      const stale = {
+        topic: `${name}-dlq`,
+        topicId: crypto.randomUUID(),
+        partitions: 1,
+        config: DEFAULT_TOPIC_CONFIG,
+        queue: DEFAULT_QUEUE_POLICY,
+        createdAt: 0,
+      }
+      const cache: DlqTopicCache = { dlq: stale }
+      expect(await routeDeadLetters(source, cache)).toBe(false)
+      expect(cache.dlq).toBeUndefined()
+      expect(log.deliveries.deadCount()).toBe(2)
+      expect(await routeDeadLetters(source, cache)).toBe(true)
+      expect(cache.dlq?.topicId).not.toBe(stale.topicId)
+      expect(log.deliveries.deadCount()).toBe(0)
+    })
+    expect(await deadLetterOffsets(name)).toEqual(['0', '1'])
   })
 })
