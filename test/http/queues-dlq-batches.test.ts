@@ -37,6 +37,13 @@ async function dlqWrites(queue: string): Promise<number> {
   return runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM batches').one().n)
 }
 
+/** Inside the partition object: its leases run out now (`expected` records die), and its dead-letter source. */
+function expireLeases(state: DurableObjectState, expected: number) {
+  const { log, queue } = partitionQueueIn(state)
+  expect(queue.failExpiredLeases(Date.now() + 5_000)).toBe(expected)
+  return { log, source: partitionDeadLetterSource(state.storage, env as KafdoEnv, log, queue, new MonitorOutbox(env as KafdoEnv)) }
+}
+
 describe('Queues > dead letters in batches', () => {
   it('writes the records that die together (an expired lease of 300) to the DLQ in one batch', async () => {
     const name = await queueOf(300, { retry: fastRetry(1) })
@@ -62,9 +69,7 @@ describe('Queues > dead letters in batches', () => {
     // The lease expires (its 50 records die together); routing writes the batch, then the object "crashes"
     // before finishing it: the partition still has the batch's bound and its dead records.
     await runInDurableObject(stub, async (_i: TopicPartitionDO, state) => {
-      const { log, queue } = partitionQueueIn(state)
-      expect(queue.failExpiredLeases(Date.now() + 5_000)).toBe(50)
-      const source = partitionDeadLetterSource(state.storage, env as KafdoEnv, log, queue, new MonitorOutbox(env as KafdoEnv))
+      const { log, source } = expireLeases(state, 50)
       const crashing = {
         ...source,
         finish: () => {
@@ -116,9 +121,7 @@ describe('Queues > dead letters in batches', () => {
     await receive(name, 'w', { max: 2, visibilityTimeoutMs: 1000 })
     const { stub } = await partition(name)
     await runInDurableObject(stub, async (_i: TopicPartitionDO, state) => {
-      const { log, queue } = partitionQueueIn(state)
-      expect(queue.failExpiredLeases(Date.now() + 5_000)).toBe(2)
-      const source = partitionDeadLetterSource(state.storage, env as KafdoEnv, log, queue, new MonitorOutbox(env as KafdoEnv))
+      const { log, source } = expireLeases(state, 2)
       // What a pass looked up before the DLQ topic was deleted and created again: a topic id no longer known.
       const stale = {
         topic: `${name}-dlq`,
