@@ -17,6 +17,7 @@ import type { TenantQuotas } from '../protocol/tenants.js'
 import type { TopicConfigPush, TopicMetadata, TopicsSnapshot } from '../protocol/topics.js'
 import { MetadataStore, METADATA_MIGRATIONS } from '../storage/metadata-store.js'
 import { runMigrations } from '../storage/migrations.js'
+import { SchemaStore } from '../storage/schema-store.js'
 import { TenantShardStore, type TenantExport } from '../storage/tenant-shard-store.js'
 import { runDueTimers, type TimerTable } from '../storage/timer-dispatch.js'
 import { TimerStore } from '../storage/timers.js'
@@ -40,7 +41,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     this.#store = new MetadataStore(ctx.storage)
     this.#shards = new TenantShardStore(ctx.storage)
     this.#timers = new TimerStore(ctx.storage)
-    this.#registry = new SchemaRegistry(this.#store)
+    this.#registry = new SchemaRegistry(new SchemaStore(ctx.storage))
     this.#shard = new MetadataShard(env, ctx.storage, this.#store, this.#shards, this.#timers)
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, METADATA_MIGRATIONS)

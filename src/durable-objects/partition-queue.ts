@@ -43,14 +43,12 @@ import { MAX_RECEIVE_BYTES } from '../protocol/queues.js'
 import type { PartitionLog } from './partition-log.js'
 import { failRecords, type FailOptions, type FailureHost } from './queue-failures.js'
 import { heldLeases } from './queue-leases.js'
-import { dueRecords, freshRecords, rangeTexts } from './queue-reads.js'
+import { dueRecords, freshRecords, rangeTexts, type ReadHost } from './queue-reads.js'
 
 /** What the queue needs from the partition it runs on. */
-export interface QueueHost extends FailureHost {
+export interface QueueHost extends FailureHost, ReadHost {
   readonly storage: DurableObjectStorage
   partition(): number
-  logStart(): number
-  logEnd(): number
   /**
    * A time before which no lease ends and no redelivery falls due (the lease timer's), if known: until
    * then a receive need not look for either.
@@ -62,6 +60,7 @@ export interface QueueHost extends FailureHost {
 export function logQueueHost(log: PartitionLog, storage: DurableObjectStorage): QueueHost {
   return {
     store: log.store,
+    batches: log.batches,
     deliveries: log.deliveries,
     storage,
     partition: () => log.meta!.partition,
@@ -190,10 +189,11 @@ export class PartitionQueue {
   stats(group: string, now: number): ShareGroupStats {
     const counts = this.#host.deliveries.deliveryCounts(group, now)
     const cursor = this.#cursor(group)
-    const { store } = this.#host
+    const { batches } = this.#host
     // Dead records waiting for the DLQ after a seek back are not deliverable.
-    const fresh = cursor < this.#host.logEnd() ? Math.max(0, store.recordsFrom(cursor) - this.#host.deliveries.deadCountFrom(group, cursor)) : 0
-    const firstFresh = () => readRecordTexts(store.batchesFrom(store.startingBatch(cursor)), { from: cursor, maxRecords: 1, maxBytes: 1 }).records[0]
+    const fresh = cursor < this.#host.logEnd() ? Math.max(0, batches.recordsFrom(cursor) - this.#host.deliveries.deadCountFrom(group, cursor)) : 0
+    const firstFresh = () =>
+      readRecordTexts(batches.batchesFrom(batches.startingBatch(cursor)), { from: cursor, maxRecords: 1, maxBytes: 1 }).records[0]
     const oldest = counts.oldestOffset ?? (fresh > 0 ? (firstFresh()?.offset ?? null) : null)
     return { cursor, ready: fresh + counts.due, inFlight: counts.inFlight, delayed: counts.delayed, oldestOffset: oldest }
   }

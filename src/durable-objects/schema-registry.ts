@@ -7,15 +7,15 @@ import { checkCompatibility, compileSchema } from '../core/schemas/index.js'
 import { admitSchema, canonicalSchema } from '../core/schemas/registration.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { DEFAULT_COMPATIBILITY, type CompatibilityCheck, type CompatibilityMode, type SchemaType, type SchemaVersion } from '../protocol/schemas.js'
-import type { MetadataStore, StoredSchemaVersion } from '../storage/metadata-store.js'
+import type { SchemaStore, StoredSchemaVersion } from '../storage/schema-store.js'
 
 /** The tenant-wide default lives under this subject name. */
 const GLOBAL = ''
 
 export class SchemaRegistry {
-  readonly #store: MetadataStore
+  readonly #store: SchemaStore
 
-  constructor(store: MetadataStore) {
+  constructor(store: SchemaStore) {
     this.#store = store
   }
 
