@@ -14,8 +14,6 @@
 
 import type { AssignmentStrategy, TopicPartition } from '../protocol/groups.js'
 
-export { ASSIGNMENT_STRATEGIES, type AssignmentStrategy, type TopicPartition } from '../protocol/groups.js'
-
 export interface AssignorMember {
   memberId: string
   /** Topic names this member is subscribed to (patterns already resolved). */

@@ -9,6 +9,7 @@
  * Pure functions over sorted arrays; the partition's delivery store reads the ranges an operation touches,
  * and writes back only the rows `diffRanges` says changed.
  */
+import type { LeaseSpan } from '../protocol/queue-rpc.js'
 
 export type DeliveryState = 'leased' | 'delayed' | 'dead'
 
@@ -190,13 +191,6 @@ export function spanOf(offsets: Iterable<number>): { first: number; last: number
     if (offset > last) last = offset
   }
   return { first, last }
-}
-
-/** Leases on consecutive offsets given by one receive (one token): how acks travel and are checked. */
-export interface LeaseSpan {
-  first: number
-  last: number
-  token: string
 }
 
 /**

@@ -3,7 +3,8 @@
  * batches into a fetch response, and deciding what retention deletes. The partition Durable Object feeds
  * these from SQLite; tests feed them arrays.
  */
-import { batchElements, parseBatch, renderRecord, renderRecords, type EncodedRecord } from './record-codec.js'
+import type { EncodedRecord } from '../protocol/partition-rpc.js'
+import { batchElements, parseBatch, renderRecord, renderRecords } from './record-codec.js'
 import type { TopicConfig } from '../protocol/topic-config.js'
 
 /** A stored batch's fixed columns (snake_case: they are the SQL row). */

@@ -3,6 +3,7 @@
  * Including the topic id (a UUID minted at creation) means a topic deleted and created again under the
  * same name gets fresh partition objects: nothing of the old log can reappear.
  */
+import type { PartitionRef } from '../protocol/partition-rpc.js'
 
 export const DEFAULT_TENANT = 'default'
 
@@ -12,14 +13,6 @@ export const DEFAULT_TENANT = 'default'
  * object has taken its share. It is on no produce, fetch or (for current API keys) auth path.
  */
 export const DIRECTORY_OBJECT_NAME = 'cluster'
-
-/** Everything a partition object needs to know whose log it holds; sent with every call. */
-export interface PartitionRef {
-  tenant: string
-  topic: string
-  topicId: string
-  partition: number
-}
 
 export function partitionObjectName(ref: PartitionRef): string {
   return `${ref.tenant}/${ref.topic}/${ref.topicId}/${ref.partition}`

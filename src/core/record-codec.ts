@@ -13,16 +13,6 @@ export interface RecordBody {
   valueEncoding?: 'base64' | 'json'
 }
 
-/** A record ready for a partition: its encoded body and its producer timestamp, if any. */
-export interface EncodedRecord {
-  body: string
-  /** UTF-8 size of `body`, what `max.message.bytes` is checked against. */
-  bytes: number
-  timestamp?: number
-  /** Time to live from the record's timestamp; the topic's queue policy gives the default. */
-  ttlMs?: number
-}
-
 export class UnencodableValueError extends Error {}
 
 export function encodeRecordBody(record: RecordBody): string {

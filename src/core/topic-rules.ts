@@ -7,31 +7,11 @@
  */
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { DEFAULT_TOPIC_PARTITIONS } from '../protocol/limits.js'
-import { DEFAULT_QUEUE_POLICY, mergeQueuePolicy, type QueuePolicyUpdate } from '../protocol/queues.js'
-import type { TopicHealthThreshold } from '../protocol/monitoring.js'
+import type { CreateTopicInput, UpdateTopicInput } from '../protocol/metadata-rpc.js'
+import { DEFAULT_QUEUE_POLICY, mergeQueuePolicy } from '../protocol/queues.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
-import { changeTopicConfig, DEFAULT_TOPIC_CONFIG, parseTopicConfig, type TopicConfig, type TopicConfigInput } from '../protocol/topic-config.js'
+import { changeTopicConfig, DEFAULT_TOPIC_CONFIG, parseTopicConfig, type TopicConfig } from '../protocol/topic-config.js'
 import { isInternalTopic, type TopicMetadata } from '../protocol/topics.js'
-
-export interface CreateTopicInput {
-  topic: string
-  partitions?: number
-  config?: TopicConfigInput
-  queue?: QueuePolicyUpdate
-  health?: TopicHealthThreshold[]
-  /** Created by Kafdo itself (a dead-letter topic, the audit trail): tenant quotas and reserved names do not apply. */
-  system?: boolean
-}
-
-export interface UpdateTopicInput {
-  partitions?: number
-  config?: TopicConfigInput
-  /** Config keys put back to their defaults (Kafka's DELETE alter-config operation). */
-  reset?: string[]
-  queue?: QueuePolicyUpdate
-  /** Replaces the health thresholds when given. */
-  health?: TopicHealthThreshold[]
-}
 
 /** The topic `input` creates, its unset config keys at the tenant's defaults. */
 export function newTopic(input: CreateTopicInput, defaults: TopicConfig): Result<TopicMetadata> {

@@ -5,10 +5,11 @@
  * resource (breach times, what counted, baselines) decides which thresholds were crossed or recovered
  * since the last evaluation, and whether a group entered a rebalance storm; each of those is an event.
  *
- * It reads the other objects as the Worker does, through services/monitoring/figures.ts (the one place
- * a Durable Object here imports from services/: the evaluation has no Worker request to run in).
+ * The figures are those the Worker's health endpoints answer (core/monitoring/figures.ts), read through
+ * figure-reads.ts; topics are asked of the tenant's metadata object, once per evaluation.
  */
 import { settleAll } from '../core/monitoring/concurrency.js'
+import { groupFigure, groupFigures, thresholdGroups, topicFigure, topicFigures, type FigureReads } from '../core/monitoring/figures.js'
 import {
   advance,
   DEFAULT_STORM_REBALANCES,
@@ -19,14 +20,14 @@ import {
   stormOf,
   summarize,
   topicResource,
-  type ResourceHealthState,
 } from '../core/monitoring/health.js'
 import type { KafdoEnv } from '../env.js'
+import { KafdoError } from '../protocol/errors.js'
 import type { GroupHealthThreshold, HealthCheck, HealthResourceKind } from '../protocol/monitoring.js'
-import { isInternalTopic } from '../protocol/topics.js'
-import { groupFigure, groupFigures, thresholdGroups, topicFigure, topicFigures } from '../services/monitoring/figures.js'
-import { attempt, metadataStub } from './object-calls.js'
-import type { RaisedEvent } from './monitor-outbox.js'
+import type { RaisedEvent, ResourceHealthState } from '../protocol/tenant-rpc.js'
+import { isInternalTopic, type TopicMetadata } from '../protocol/topics.js'
+import { describeGroupWithLag, partitionsMetrics, type LatestOffset } from './figure-reads.js'
+import { attempt, call, metadataStub, partitionStub } from './object-calls.js'
 
 /** How often a tenant's thresholds are evaluated while it has any (or a storm subscription). */
 export const HEALTH_EVALUATION_MS = 60_000
@@ -56,6 +57,7 @@ export async function evaluateAlerts(input: EvaluationInput): Promise<Evaluation
   const topics = (await attempt(() => metadataStub(env, tenant).listTopics(tenant))).filter(
     (t) => !isInternalTopic(t.topic) && (t.health ?? []).length > 0,
   )
+  const reads = evaluationReads(env, tenant)
   const groups = new Set(input.groupThresholds.keys())
   if (input.stormWatched) for (const groupId of await attempt(() => metadataStub(env, tenant).listGroups(tenant))) groups.add(groupId)
   const result: EvaluationResult = {
@@ -68,7 +70,7 @@ export async function evaluateAlerts(input: EvaluationInput): Promise<Evaluation
       const thresholds = topic.health ?? []
       const resource = topicResource(topic.topicId)
       const previous = input.state(resource) ?? EMPTY_HEALTH_STATE
-      const figures = await topicFigures(env, tenant, topic, thresholdGroups(thresholds), now)
+      const figures = await topicFigures(reads, topic, thresholdGroups(thresholds), now)
       const baselines = { deadLettered: figures.deadLettered }
       const step = advance(thresholds, topicFigure(figures, growthFigures(baselines, previous.baselines)), previous, now)
       result.states.set(resource, { ...step.state, baselines })
@@ -78,7 +80,7 @@ export async function evaluateAlerts(input: EvaluationInput): Promise<Evaluation
       const thresholds = input.groupThresholds.get(groupId) ?? []
       const resource = groupResource(groupId)
       const previous = input.state(resource) ?? EMPTY_HEALTH_STATE
-      const figures = await groupFigures(env, tenant, groupId)
+      const figures = await groupFigures(reads, groupId)
       const baselines = figures.epoch === null ? {} : { epoch: figures.epoch }
       const growth = growthFigures(baselines, previous.baselines)
       const step = advance(thresholds, groupFigure(figures, growth), previous, now)
@@ -100,6 +102,33 @@ export async function evaluateAlerts(input: EvaluationInput): Promise<Evaluation
     console.error(JSON.stringify({ level: 'warn', message: 'health evaluation skipped a resource', tenant, error: String(failure.reason) }))
   }
   return result
+}
+
+/** The evaluation's reads of figures: each topic asked of the tenant's metadata object once. */
+function evaluationReads(env: KafdoEnv, tenant: string): FigureReads {
+  const topics = new Map<string, Promise<TopicMetadata | undefined>>()
+  const findTopic = (name: string): Promise<TopicMetadata | undefined> => {
+    let found = topics.get(name)
+    if (!found) {
+      found = attempt(() => metadataStub(env, tenant).topic(tenant, name)).then((topic) => topic ?? undefined)
+      topics.set(name, found)
+      found.catch(() => topics.delete(name))
+    }
+    return found
+  }
+  const latest: LatestOffset = async (name, partition) => {
+    const topic = await findTopic(name)
+    if (!topic || partition >= topic.partitions) {
+      throw new KafdoError('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' has no partition ${partition}`, { topic: name, partition })
+    }
+    const ref = { tenant, topic: topic.topic, topicId: topic.topicId, partition }
+    return (await call(() => partitionStub(env, ref).offsets(ref))).latest
+  }
+  return {
+    partitionsMetrics: (topic, groups) => partitionsMetrics(env, tenant, topic, groups),
+    findTopic,
+    describeGroup: (groupId) => describeGroupWithLag(env, tenant, groupId, latest),
+  }
 }
 
 function crossingEvents(

@@ -11,11 +11,13 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
-import type { CompatibilityMode, SchemaType, SchemaVersion } from '../protocol/schemas.js'
+import type { ApiKeyRecord, CreateTopicInput, UpdateTopicInput } from '../protocol/metadata-rpc.js'
+import type { CompatibilityCheck, CompatibilityMode, SchemaType, SchemaVersion } from '../protocol/schemas.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
 import type { TopicConfigPush, TopicMetadata, TopicsSnapshot } from '../protocol/topics.js'
-import { MetadataStore, METADATA_MIGRATIONS, type ApiKeyRecord } from '../storage/metadata-store.js'
+import { MetadataStore, METADATA_MIGRATIONS } from '../storage/metadata-store.js'
 import { runMigrations } from '../storage/migrations.js'
+import { SchemaStore } from '../storage/schema-store.js'
 import { TenantShardStore, type TenantExport } from '../storage/tenant-shard-store.js'
 import { runDueTimers, type TimerTable } from '../storage/timer-dispatch.js'
 import { TimerStore } from '../storage/timers.js'
@@ -23,9 +25,6 @@ import { directoryStub } from './object-calls.js'
 import { SchemaRegistry } from './schema-registry.js'
 import { MetadataShard } from './metadata-shard.js'
 import { PURGE_TIMER, type TenantTopics } from './tenant-metadata.js'
-
-export type { CreateTopicInput, UpdateTopicInput } from '../core/topic-rules.js'
-import type { CreateTopicInput, UpdateTopicInput } from '../core/topic-rules.js'
 
 const TICKET_SECRET_KEY = 'stream-ticket-secret'
 
@@ -42,7 +41,7 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     this.#store = new MetadataStore(ctx.storage)
     this.#shards = new TenantShardStore(ctx.storage)
     this.#timers = new TimerStore(ctx.storage)
-    this.#registry = new SchemaRegistry(this.#store)
+    this.#registry = new SchemaRegistry(new SchemaStore(ctx.storage))
     this.#shard = new MetadataShard(env, ctx.storage, this.#store, this.#shards, this.#timers)
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, METADATA_MIGRATIONS)
@@ -207,7 +206,13 @@ export class ClusterMetadataDO extends DurableObject<KafdoEnv> {
     return this.#listed(tenant, (await this.#registryOf(tenant)).setCompatibility(tenant, subject, mode))
   }
 
-  async testCompatibility(tenant: string, subject: string, version: number | 'latest', schemaType: SchemaType, schema: string) {
+  async testCompatibility(
+    tenant: string,
+    subject: string,
+    version: number | 'latest',
+    schemaType: SchemaType,
+    schema: string,
+  ): Promise<Result<CompatibilityCheck>> {
     return (await this.#registryOf(tenant)).test(tenant, subject, version, schemaType, schema)
   }
 

@@ -29,8 +29,6 @@ import { runDueTimers, type TimerTable } from '../storage/timer-dispatch.js'
 import { TimerStore } from '../storage/timers.js'
 import { metadataStub } from './object-calls.js'
 
-export type { GroupRef, GroupSnapshot } from '../protocol/groups.js'
-
 /** How often a group with members reads the topic list itself, in case a pushed change did not arrive. */
 const TOPICS_CHECK_MS = 60_000
 

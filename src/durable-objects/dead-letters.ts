@@ -13,17 +13,18 @@
  * never stops on it and nothing stored is lost.
  */
 import { partitionForKey } from '../core/murmur2.js'
-import { encodeRecordBody, utf8Length, type EncodedRecord } from '../core/record-codec.js'
+import { encodeRecordBody, utf8Length } from '../core/record-codec.js'
 import { parseRecordText, recordTimestamp, type RecordText } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
-import { ERROR_CODES, type Result } from '../protocol/errors.js'
+import { ERROR_CODES } from '../protocol/errors.js'
 import { MAX_MESSAGE_BYTES_CEILING } from '../protocol/limits.js'
+import type { EncodedRecord } from '../protocol/partition-rpc.js'
 import { DLQ_HEADERS, DLQ_SUFFIX } from '../protocol/queues.js'
 import type { FetchedRecord } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import type { Delivery, GroupRange } from '../storage/delivery-store.js'
 import type { PartitionMeta } from '../storage/partition-store.js'
-import { metadataStub, partitionStub } from './object-calls.js'
+import { attempt, attemptResult, metadataStub, partitionStub } from './object-calls.js'
 
 /** A batch is cut after the dead ranges that bring it to this many records or characters (at least one range). */
 export const DLQ_BATCH_RECORDS = 1000
@@ -188,12 +189,8 @@ async function writeBatch(
   const written: DeadLettered[] = []
   for (const [partition, entries] of byPartition) {
     const ref = { tenant: meta.tenant, topic: dlq.topic, topicId: dlq.topicId, partition }
-    // The stub's types do not narrow the Result union; the value is the DO's Result.
-    const appended = (await partitionStub(source.env, ref).append(ref, {
-      records: entries.map((e) => e.record),
-      producerId,
-      sequence,
-    })) as Result<{ baseOffset: number }>
+    const records = entries.map((e) => e.record)
+    const appended = await attemptResult(() => partitionStub(source.env, ref).append(ref, { records, producerId, sequence }))
     if (!appended.ok) {
       // What the error table marks retriable is tried again later. UNKNOWN_TOPIC_OR_PARTITION is no verdict
       // on the records: the DLQ topic was deleted (or created again) since it was looked up, so the next pass
@@ -261,21 +258,23 @@ function deadLetterBody(record: FetchedRecord | undefined, stored: string, heade
 async function ensureDlqTopic(source: DeadLetterSource): Promise<TopicMetadata> {
   const cluster = metadataStub(source.env, source.meta.tenant)
   const name = `${source.meta.topic}${DLQ_SUFFIX}`
-  const existing = await cluster.topic(source.meta.tenant, name)
+  const existing = await attempt(() => cluster.topic(source.meta.tenant, name))
   if (existing) return existing
   // Room for the source's largest record plus the DLQ headers; created by the system, outside quotas.
-  const created = await cluster.createTopic(source.meta.tenant, {
-    topic: name,
-    partitions: 1,
-    config: {
-      'retention.ms': source.meta.queue.deadLetter.retentionMs,
-      'max.message.bytes': Math.min(MAX_MESSAGE_BYTES_CEILING, source.meta.config['max.message.bytes'] + 64 * 1024),
-    },
-    queue: { deadLetter: { enabled: false } },
-    system: true,
-  })
+  const created = await attemptResult(() =>
+    cluster.createTopic(source.meta.tenant, {
+      topic: name,
+      partitions: 1,
+      config: {
+        'retention.ms': source.meta.queue.deadLetter.retentionMs,
+        'max.message.bytes': Math.min(MAX_MESSAGE_BYTES_CEILING, source.meta.config['max.message.bytes'] + 64 * 1024),
+      },
+      queue: { deadLetter: { enabled: false } },
+      system: true,
+    }),
+  )
   if (created.ok) return created.value
-  const raced = await cluster.topic(source.meta.tenant, name)
+  const raced = await attempt(() => cluster.topic(source.meta.tenant, name))
   if (raced) return raced
   throw new Error(`cannot create dead-letter topic '${name}'`)
 }

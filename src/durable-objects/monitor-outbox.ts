@@ -7,18 +7,11 @@
  * binding nothing is collected.
  */
 import type { KafdoEnv } from '../env.js'
-import type { WebhookEventType } from '../protocol/monitoring.js'
+import type { RaisedEvent } from '../protocol/tenant-rpc.js'
 import type { QueueFailure } from './queue-failures.js'
 import type { PartitionMeta } from '../storage/partition-store.js'
 import type { Delivery } from '../storage/delivery-store.js'
 import { monitorStub } from './object-calls.js'
-
-/** An event as its source raises it; the monitor gives it an id. */
-export interface RaisedEvent {
-  type: WebhookEventType
-  occurredAt: number
-  data: Record<string, unknown>
-}
 
 const SEND_ATTEMPTS = 3
 

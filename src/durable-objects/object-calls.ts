@@ -1,19 +1,14 @@
 /**
  * The one module for calls to Durable Objects, from the Worker's services and from other objects alike.
  * Stubs are made only here, named only through `core/object-names.ts`. Every RPC goes through `call`
- * (for methods answering a `Result`) or `attempt` (plain values): a failed or overloaded object becomes a
- * retriable `SERVICE_UNAVAILABLE`, and a returned `Result` error a thrown `KafdoError`, mapped once here.
+ * (for methods answering a `Result`), `attempt` (plain values) or `attemptResult` (a `Result` the caller
+ * acts on by its code): a failed or overloaded object becomes a retriable `SERVICE_UNAVAILABLE`, and a
+ * returned `Result` error (for `call`) a thrown `KafdoError`, mapped once here.
  */
-import {
-  DIRECTORY_OBJECT_NAME,
-  groupObjectName,
-  metadataObjectName,
-  partitionObjectName,
-  tenantObjectName,
-  type PartitionRef,
-} from '../core/object-names.js'
+import { DIRECTORY_OBJECT_NAME, groupObjectName, metadataObjectName, partitionObjectName, tenantObjectName } from '../core/object-names.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError, unwrap, type Result } from '../protocol/errors.js'
+import type { PartitionRef } from '../protocol/partition-rpc.js'
 import type { ClusterMetadataDO } from './cluster-metadata.js'
 import type { ConsumerGroupDO } from './consumer-group.js'
 import type { TenantMonitorDO } from './tenant-monitor.js'
@@ -50,7 +45,15 @@ export function quotaStub(env: KafdoBindings & { TENANT_QUOTA?: unknown }, tenan
 
 /** Runs one RPC and returns its value; expected failures arrive as `Result` errors and are thrown. */
 export async function call<T>(rpc: () => Promise<Result<T>> | Result<T>): Promise<T> {
-  return unwrap(await attempt(rpc))
+  return unwrap(await attemptResult(rpc))
+}
+
+/**
+ * Runs one RPC that answers a `Result` and hands it back typed (a stub's own types do not narrow the
+ * union), for a caller that decides by the error's code what to do.
+ */
+export function attemptResult<T>(rpc: () => Promise<Result<T>> | Result<T>): Promise<Result<T>> {
+  return attempt(rpc)
 }
 
 /** Runs one RPC that answers a plain value (no `Result`). */

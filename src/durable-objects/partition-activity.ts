@@ -9,9 +9,12 @@
  * reads as a counter reset.
  */
 import { recordTimestamp } from '../core/record-texts.js'
+import type { PartitionMetrics } from '../protocol/partition-rpc.js'
+import type { PartitionQueueStats } from '../protocol/queue-rpc.js'
 import type { ActivityCounters, PartitionStore } from '../storage/partition-store.js'
 import type { PartitionLog } from './partition-log.js'
 import type { PartitionQueue } from './partition-queue.js'
+import type { QueueFailure } from './queue-failures.js'
 
 export const ACTIVITY_PERSIST_MS = 10_000
 
@@ -43,6 +46,19 @@ export class PartitionActivity {
     this.#dirty = true
   }
 
+  /** Records read by a fetch, a receive or a subscriber, and their size. */
+  fetched(records: number, bytes: number): void {
+    this.add('fetchedRecords', records)
+    this.add('fetchedBytes', bytes)
+  }
+
+  /** A failed delivery: a redelivery scheduled, and whether it was a lease running out. */
+  failed(failure: QueueFailure): void {
+    const records = failure.last - failure.first + 1
+    if (failure.outcome === 'delayed') this.add('redeliveries', records)
+    if (failure.expired) this.add('leasesExpired', records)
+  }
+
   get counters(): Readonly<ActivityCounters> {
     return this.#counters
   }
@@ -56,52 +72,6 @@ export class PartitionActivity {
   }
 }
 
-/** A share group's queue figures on one partition. */
-export interface ShareGroupMetrics {
-  group: string
-  ready: number
-  inFlight: number
-  delayed: number
-  /** Timestamp (epoch ms) of the oldest record the group has not finished. */
-  oldestTimestamp: number | null
-}
-
-/** What a scrape or a health check reads from one partition, in one call. */
-export interface PartitionMetrics {
-  /** False for a partition never written or read: every figure is then zero. */
-  initialized: boolean
-  logStart: number
-  logEnd: number
-  sizeBytes: number
-  producedRecords: number
-  producedBytes: number
-  fetchedRecords: number
-  fetchedBytes: number
-  deadLettered: number
-  redeliveries: number
-  leasesExpired: number
-  expired: number
-  shareGroups: ShareGroupMetrics[]
-  lastFailure: { error: string; at: number; group: string; offset: number } | null
-}
-
-export const EMPTY_PARTITION_METRICS: PartitionMetrics = {
-  initialized: false,
-  logStart: 0,
-  logEnd: 0,
-  sizeBytes: 0,
-  producedRecords: 0,
-  producedBytes: 0,
-  fetchedRecords: 0,
-  fetchedBytes: 0,
-  deadLettered: 0,
-  redeliveries: 0,
-  leasesExpired: 0,
-  expired: 0,
-  shareGroups: [],
-  lastFailure: null,
-}
-
 export function partitionMetrics(
   log: PartitionLog,
   queue: PartitionQueue,
@@ -112,14 +82,7 @@ export function partitionMetrics(
   const persisted = log.store.readCounters()
   const shareGroups = [...new Set([...log.deliveries.shareGroups(), ...groups])].sort().map((group) => {
     const stats = queue.stats(group, now)
-    const oldest = stats.oldestOffset === null ? undefined : log.recordTexts([stats.oldestOffset]).get(stats.oldestOffset)
-    return {
-      group,
-      ready: stats.ready,
-      inFlight: stats.inFlight,
-      delayed: stats.delayed,
-      oldestTimestamp: (oldest === undefined ? undefined : recordTimestamp(oldest)) ?? null,
-    }
+    return { group, ready: stats.ready, inFlight: stats.inFlight, delayed: stats.delayed, oldestTimestamp: timestampAt(log, stats.oldestOffset) }
   })
   return {
     initialized: true,
@@ -133,4 +96,25 @@ export function partitionMetrics(
     shareGroups,
     lastFailure: log.deliveries.lastFailure() ?? null,
   }
+}
+
+/** A share group's queue figures on one partition, with the log's and the dead letters' beside them. */
+export function partitionQueueStats(log: PartitionLog, queue: PartitionQueue, group: string, now: number): PartitionQueueStats {
+  const stats = queue.stats(group, now)
+  const counters = log.store.readCounters()
+  return {
+    ...stats,
+    logStart: log.logStart,
+    logEnd: log.logEnd,
+    expired: counters.expired,
+    deadLettered: counters.deadLettered,
+    deadPending: log.deliveries.deadCount(),
+    oldestTimestamp: timestampAt(log, stats.oldestOffset),
+  }
+}
+
+/** The timestamp of the record stored at `offset`, if there is one. */
+function timestampAt(log: PartitionLog, offset: number | null): number | null {
+  const text = offset === null ? undefined : log.recordTexts([offset]).get(offset)
+  return (text === undefined ? undefined : recordTimestamp(text)) ?? null
 }

@@ -8,32 +8,16 @@ import { compactBatch, latestOffsets, startCompaction } from '../core/compaction
 import { readPage, type FetchPage } from '../core/fetch-page.js'
 import { firstOffsetAtOrAfter, packBatches, planRetention, readBatches, type ReadResult, type StoredBatch } from '../core/log.js'
 import { batchRecords } from '../core/record-texts.js'
-import { parseBatch, recordBodyBytes, type EncodedRecord } from '../core/record-codec.js'
+import { parseBatch, recordBodyBytes } from '../core/record-codec.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import { MAX_STORED_BATCH_BYTES, PRODUCER_DEDUP_WINDOW } from '../protocol/limits.js'
+import type { AppendRequest, AppendResult, StartRequest } from '../protocol/partition-rpc.js'
+import type { ShareGroupSeekTarget } from '../protocol/queue-rpc.js'
 import type { QueuePolicy } from '../protocol/queues.js'
 import type { TopicConfig } from '../protocol/topic-config.js'
+import { BatchStore } from '../storage/batch-store.js'
 import { DeliveryStore } from '../storage/delivery-store.js'
 import { PartitionStore, type PartitionMeta, type ProducerState } from '../storage/partition-store.js'
-
-export interface AppendRequest {
-  records: EncodedRecord[]
-  producerId?: string
-  sequence?: number
-}
-
-export interface AppendResult {
-  baseOffset: number
-  timestamps: number[]
-  /** True when this (producerId, sequence) was already written: the offsets are the original ones. */
-  duplicate: boolean
-}
-
-export interface StartRequest {
-  offset?: number | 'earliest' | 'latest'
-  timestamp?: number
-  reset?: 'earliest' | 'latest' | 'none'
-}
 
 /**
  * How long an idle producer's dedup state is kept (Kafka's producer.id.expiration.ms, whose default is a
@@ -44,6 +28,8 @@ const PRODUCER_CACHE_SIZE = 10_000
 
 export class PartitionLog {
   readonly store: PartitionStore
+  /** The log's record batches. */
+  readonly batches: BatchStore
   /** Queue deliveries: records the log drops must leave the queue too. */
   readonly deliveries: DeliveryStore
   readonly #storage: DurableObjectStorage
@@ -57,6 +43,7 @@ export class PartitionLog {
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage
     this.store = new PartitionStore(storage)
+    this.batches = new BatchStore(storage)
     this.deliveries = new DeliveryStore(storage)
   }
 
@@ -67,9 +54,9 @@ export class PartitionLog {
   load(): void {
     this.meta = this.store.readMeta()
     if (!this.meta) return
-    const last = this.store.lastStoredOffset()
+    const last = this.batches.lastStoredOffset()
     this.logEnd = Math.max(this.meta.logStartOffset, last === undefined ? 0 : last + 1)
-    this.totalBytes = this.store.totalBytes()
+    this.totalBytes = this.batches.totalBytes()
   }
 
   initialize(meta: PartitionMeta, now: number): void {
@@ -116,7 +103,7 @@ export class PartitionLog {
     const batches = packBatches(request.records, timestamps, baseOffset, MAX_STORED_BATCH_BYTES, expiries)
     const lastOffset = baseOffset + request.records.length - 1
     this.#storage.transactionSync(() => {
-      for (const batch of batches) this.store.insertBatch(batch)
+      for (const batch of batches) this.batches.insertBatch(batch)
       if (producerId !== undefined && sequence !== undefined) {
         const recent = [...(producer?.recent ?? []), [sequence, baseOffset, lastOffset] as [number, number, number]]
         const state: ProducerState = { lastSequence: sequence, recent: recent.slice(-PRODUCER_DEDUP_WINDOW) }
@@ -147,21 +134,33 @@ export class PartitionLog {
   }
 
   read(from: number, maxRecords: number, maxBytes: number, now?: number): ReadResult {
-    return readBatches(this.store.batchesFrom(this.store.startingBatch(from)), { from, maxRecords, maxBytes, ...(now !== undefined ? { now } : {}) })
+    return readBatches(this.batches.batchesFrom(this.batches.startingBatch(from)), {
+      from,
+      maxRecords,
+      maxBytes,
+      ...(now !== undefined ? { now } : {}),
+    })
   }
 
   /** The fetch answer for records from `from`, assembled as bytes (see core/fetch-page.ts). */
   readPage(from: number, maxRecords: number, maxBytes: number, now: number): FetchPage {
     const meta = this.meta!
     return readPage(
-      this.store.batchBytesFrom(this.store.startingBatch(from)),
+      this.batches.batchBytesFrom(this.batches.startingBatch(from)),
       { from, maxRecords, maxBytes, now },
       { topic: meta.topic, partition: meta.partition, highWatermark: this.logEnd, logStartOffset: this.logStart },
     )
   }
 
+  /** Where a seek lands: an offset as given, the first record at or after a timestamp, or either end. */
+  offsetOf(target: ShareGroupSeekTarget): number {
+    if ('offset' in target) return target.offset
+    if ('timestamp' in target) return this.offsetForTimestamp(target.timestamp) ?? this.logEnd
+    return target.to === 'earliest' ? this.logStart : this.logEnd
+  }
+
   offsetForTimestamp(timestamp: number): number | undefined {
-    const batch = this.store.firstBatchReaching(timestamp)
+    const batch = this.batches.firstBatchReaching(timestamp)
     return batch ? firstOffsetAtOrAfter(batch, timestamp) : undefined
   }
 
@@ -177,7 +176,7 @@ export class PartitionLog {
       if (offset < this.logStart || offset >= this.logEnd) continue
       if (!batch || offset > batch.last_offset) {
         batch = undefined
-        for (const candidate of this.store.batchesFrom(this.store.startingBatch(offset))) {
+        for (const candidate of this.batches.batchesFrom(this.batches.startingBatch(offset))) {
           batch = candidate
           break
         }
@@ -195,12 +194,12 @@ export class PartitionLog {
     const logStart = Math.min(offset, this.logEnd)
     if (logStart <= this.logStart) return
     this.#storage.transactionSync(() => {
-      this.store.deleteBatchesBefore(logStart)
+      this.batches.deleteBatchesBefore(logStart)
       this.deliveries.deleteBefore(logStart)
       this.store.writeLogStartOffset(logStart)
     })
     this.meta!.logStartOffset = logStart
-    this.totalBytes = this.store.totalBytes()
+    this.totalBytes = this.batches.totalBytes()
   }
 
   /** After an append: over the byte limit now, or time retention with no check scheduled yet. */
@@ -213,7 +212,7 @@ export class PartitionLog {
 
   /** Applies delete retention; returns when the oldest remaining batch becomes due, if ever. */
   applyRetention(now: number): number | undefined {
-    const plan = planRetention(this.store.batchHeaders(), this.meta!.config, this.totalBytes, now)
+    const plan = planRetention(this.batches.batchHeaders(), this.meta!.config, this.totalBytes, now)
     if (plan.deleteBefore !== undefined) this.moveLogStart(plan.deleteBefore)
     return plan.nextDueAt
   }
@@ -222,16 +221,16 @@ export class PartitionLog {
   purgeExpired(now: number): number | undefined {
     let expired = 0
     this.#storage.transactionSync(() => {
-      for (const batch of this.store.batchesExpiringBy(now)) {
+      for (const batch of this.batches.batchesExpiringBy(now)) {
         const records = parseBatch(batch.payload)
         const alive = records.filter((record) => record.expiresAt === undefined || record.expiresAt > now)
         expired += records.length - alive.length
         if (alive.length === 0) {
-          this.store.deleteBatch(batch.base_offset)
+          this.batches.deleteBatch(batch.base_offset)
           continue
         }
         const nextExpiry = Math.min(...alive.map((record) => record.expiresAt ?? Number.POSITIVE_INFINITY))
-        this.store.rewriteBatch({
+        this.batches.rewriteBatch({
           ...batch,
           last_offset: alive[alive.length - 1]!.offset,
           max_timestamp: Math.max(...alive.map((record) => record.timestamp)),
@@ -242,10 +241,10 @@ export class PartitionLog {
       }
       if (expired > 0) this.store.addCounters(expired, 0)
     })
-    this.totalBytes = this.store.totalBytes()
-    const first = this.store.firstBatchHeader()
+    this.totalBytes = this.batches.totalBytes()
+    const first = this.batches.firstBatchHeader()
     this.moveLogStart(first ? first.base_offset : this.logEnd)
-    return this.store.earliestExpiry()
+    return this.batches.earliestExpiry()
   }
 
   /**
@@ -256,18 +255,18 @@ export class PartitionLog {
   compact(now: number): boolean {
     const config = this.meta!.config
     if (config['cleanup.policy'] === 'delete') return false
-    const state = startCompaction(latestOffsets(this.store.allBatches()))
+    const state = startCompaction(latestOffsets(this.batches.allBatches()))
     const options = { now, deleteRetentionMs: config['delete.retention.ms'] }
     let changed = false
-    for (const baseOffset of this.store.batchBaseOffsets()) {
-      const batch = this.store.batchAt(baseOffset)
+    for (const baseOffset of this.batches.batchBaseOffsets()) {
+      const batch = this.batches.batchAt(baseOffset)
       const change = batch && compactBatch(batch, state, options)
       if (!change) continue
-      if (change.action === 'delete') this.store.deleteBatch(change.baseOffset)
-      else this.store.rewriteBatch(change.batch)
+      if (change.action === 'delete') this.batches.deleteBatch(change.baseOffset)
+      else this.batches.rewriteBatch(change.batch)
       changed = true
     }
-    if (changed) this.totalBytes = this.store.totalBytes()
+    if (changed) this.totalBytes = this.batches.totalBytes()
     return changed
   }
 

@@ -29,55 +29,45 @@ import {
 } from '../core/delivery-ranges.js'
 import { checkRecordTexts, readRecordTexts, type RecordText } from '../core/record-texts.js'
 import { ok, type Result } from '../protocol/errors.js'
+import type {
+  AckResult,
+  ExtendResult,
+  LeaseRef,
+  LeaseSpan,
+  NackResult,
+  ReceivedMessages,
+  ReceiveRequest,
+  ShareGroupStats,
+} from '../protocol/queue-rpc.js'
 import { MAX_RECEIVE_BYTES } from '../protocol/queues.js'
+import type { PartitionLog } from './partition-log.js'
 import { failRecords, type FailOptions, type FailureHost } from './queue-failures.js'
-import { heldLeases, type LeaseRef, type LeaseSpan } from './queue-leases.js'
-import { dueRecords, freshRecords, rangeTexts } from './queue-reads.js'
-
-export type { LeaseRef, LeaseSpan }
-export type { QueueFailure } from './queue-failures.js'
-
-export interface ReceiveRequest {
-  group: string
-  memberId: string
-  max: number
-  visibilityTimeoutMs?: number
-  /** Stop leasing once the messages hold this many characters (the first message always). */
-  maxBytes?: number
-  /** Wait this long for something to lease when nothing is ready (a single-partition receive). */
-  waitMs?: number
-}
-
-export interface ReceivedMessages {
-  /** The messages as JSON objects joined by commas, without brackets: spliced into a response unparsed. */
-  messages: string
-  count: number
-  /** About how many more are deliverable here right now; 0 when nothing is. */
-  backlog: number
-}
-
-export interface ShareGroupStats {
-  cursor: number
-  /** Deliverable now: never delivered, redelivery due, or lease run out. */
-  ready: number
-  /** Leased, the lease not yet run out. */
-  inFlight: number
-  /** Waiting for a redelivery time still to come. */
-  delayed: number
-  oldestOffset: number | null
-}
+import { heldLeases } from './queue-leases.js'
+import { dueRecords, freshRecords, rangeTexts, type ReadHost } from './queue-reads.js'
 
 /** What the queue needs from the partition it runs on. */
-export interface QueueHost extends FailureHost {
+export interface QueueHost extends FailureHost, ReadHost {
   readonly storage: DurableObjectStorage
   partition(): number
-  logStart(): number
-  logEnd(): number
   /**
    * A time before which no lease ends and no redelivery falls due (the lease timer's), if known: until
    * then a receive need not look for either.
    */
   nextDueAt?(): number | undefined
+}
+
+/** What a partition's log gives its queue; the object adds the rest (`nextDueAt`, `onFailure`). */
+export function logQueueHost(log: PartitionLog, storage: DurableObjectStorage): QueueHost {
+  return {
+    store: log.store,
+    batches: log.batches,
+    deliveries: log.deliveries,
+    storage,
+    partition: () => log.meta!.partition,
+    policy: () => log.meta!.queue,
+    logStart: () => log.logStart,
+    logEnd: () => log.logEnd,
+  }
 }
 
 export class PartitionQueue {
@@ -137,7 +127,7 @@ export class PartitionQueue {
   }
 
   /** Finishes the leased records of `spans` (all of them, or none: the first lease not held refuses the ack). */
-  ack(group: string, memberId: string, spans: LeaseSpan[], now: number): Result<{ acked: number }> {
+  ack(group: string, memberId: string, spans: LeaseSpan[], now: number): Result<AckResult> {
     const held = this.#held(group, memberId, spans, now)
     if (!held.ok) return held
     const changes = unionOf(spans).map((run) => ({ ...run, fields: null }))
@@ -146,22 +136,15 @@ export class PartitionQueue {
   }
 
   /** A failed attempt: redeliver after the policy's delay (or `delayMs`), or dead-letter when used up. */
-  nack(
-    group: string,
-    memberId: string,
-    lease: LeaseRef,
-    error: string | undefined,
-    delayMs: number | undefined,
-    now: number,
-  ): Result<{ state: string; redeliverAt?: number }> {
+  nack(group: string, memberId: string, lease: LeaseRef, error: string | undefined, delayMs: number | undefined, now: number): Result<NackResult> {
     return this.#failHeld(group, memberId, lease, error ?? 'nacked', now, delayMs === undefined ? {} : { delayMs })
   }
 
-  reject(group: string, memberId: string, lease: LeaseRef, error: string | undefined, now: number): Result<{ state: string }> {
+  reject(group: string, memberId: string, lease: LeaseRef, error: string | undefined, now: number): Result<NackResult> {
     return this.#failHeld(group, memberId, lease, error ?? 'rejected', now, { dead: true })
   }
 
-  extend(group: string, memberId: string, lease: LeaseRef, visibilityTimeoutMs: number, now: number): Result<{ visibleUntil: number }> {
+  extend(group: string, memberId: string, lease: LeaseRef, visibilityTimeoutMs: number, now: number): Result<ExtendResult> {
     const held = this.#held(group, memberId, [spanOfLease(lease)], now)
     if (!held.ok) return held
     const range = rangeAt(held.value, lease.offset)!
@@ -206,10 +189,11 @@ export class PartitionQueue {
   stats(group: string, now: number): ShareGroupStats {
     const counts = this.#host.deliveries.deliveryCounts(group, now)
     const cursor = this.#cursor(group)
-    const { store } = this.#host
+    const { batches } = this.#host
     // Dead records waiting for the DLQ after a seek back are not deliverable.
-    const fresh = cursor < this.#host.logEnd() ? Math.max(0, store.recordsFrom(cursor) - this.#host.deliveries.deadCountFrom(group, cursor)) : 0
-    const firstFresh = () => readRecordTexts(store.batchesFrom(store.startingBatch(cursor)), { from: cursor, maxRecords: 1, maxBytes: 1 }).records[0]
+    const fresh = cursor < this.#host.logEnd() ? Math.max(0, batches.recordsFrom(cursor) - this.#host.deliveries.deadCountFrom(group, cursor)) : 0
+    const firstFresh = () =>
+      readRecordTexts(batches.batchesFrom(batches.startingBatch(cursor)), { from: cursor, maxRecords: 1, maxBytes: 1 }).records[0]
     const oldest = counts.oldestOffset ?? (fresh > 0 ? (firstFresh()?.offset ?? null) : null)
     return { cursor, ready: fresh + counts.due, inFlight: counts.inFlight, delayed: counts.delayed, oldestOffset: oldest }
   }
@@ -223,14 +207,7 @@ export class PartitionQueue {
     return Math.max(this.#host.deliveries.shareCursor(group) ?? this.#host.logStart(), this.#host.logStart())
   }
 
-  #failHeld(
-    group: string,
-    memberId: string,
-    lease: LeaseRef,
-    error: string,
-    now: number,
-    options: FailOptions,
-  ): Result<{ state: string; redeliverAt?: number }> {
+  #failHeld(group: string, memberId: string, lease: LeaseRef, error: string, now: number, options: FailOptions): Result<NackResult> {
     const held = this.#held(group, memberId, [spanOfLease(lease)], now)
     if (!held.ok) return held
     const range = rangeAt(held.value, lease.offset)!

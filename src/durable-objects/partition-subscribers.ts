@@ -15,9 +15,10 @@
  * a WebSocket to an object only through `fetch`, so this is the object's one fetch handler) and relays
  * them as SSE or as the client's WebSocket (services/partition-streams.ts, http/stream-relay.ts).
  */
-import type { PartitionRef } from '../core/object-names.js'
 import { confirmed, hasRoom, sent, skipped, startFlow, tooFarBehind, type FlowLimits, type LogFlow } from '../core/stream-flow.js'
 import { ERROR_CODES, fail, type ErrorPayload, type Result } from '../protocol/errors.js'
+import { SUBSCRIPTION_HEADER, type PartitionRef, type SubscribeRequest } from '../protocol/partition-rpc.js'
+import type { AckResult, LeaseRef, NackResult, ReceivedMessages, ReceiveRequest } from '../protocol/queue-rpc.js'
 import {
   MAX_SUBSCRIBERS_PER_PARTITION_CEILING,
   STREAM_CLOSE_CODES,
@@ -28,29 +29,13 @@ import {
   type SocketMessage,
 } from '../protocol/streams.js'
 import type { PartitionMeta } from '../storage/partition-store.js'
-import type { PartitionLog, StartRequest } from './partition-log.js'
-import type { LeaseRef, ReceivedMessages, ReceiveRequest } from './partition-queue.js'
-
-/** The header the Worker names the subscription in (JSON of SubscribeRequest). */
-export const SUBSCRIPTION_HEADER = 'x-kafdo-subscription'
-
-export type SubscribeRequest =
-  | { mode: 'log'; ref: PartitionRef; start: StartRequest; maxSubscribers: number; maxBehindRecords: number }
-  | {
-      mode: 'queue'
-      ref: PartitionRef
-      group: string
-      memberId: string
-      maxInFlight: number
-      visibilityTimeoutMs?: number | undefined
-      maxSubscribers: number
-    }
+import type { PartitionLog } from './partition-log.js'
 
 type LogAttachment = { mode: 'log'; ref: PartitionRef; flow: LogFlow; limits: FlowLimits }
 type QueueAttachment = Extract<SubscribeRequest, { mode: 'queue' }>
 type Attachment = LogAttachment | QueueAttachment
 
-type Settled = Result<{ acked: number } | { state: string; redeliverAt?: number }>
+type Settled = Result<AckResult | NackResult>
 
 /** What the subscribers need from the partition object. */
 export interface SubscriberHost {

@@ -11,17 +11,11 @@
  * shared by the records it leased, so leases travel as spans of consecutive offsets with one token. The
  * checks read the ranges the spans fall in with one query, look at each range once, and change nothing.
  */
-import { rangeAt, type DeliveryRange, type LeaseSpan } from '../core/delivery-ranges.js'
+import { rangeAt, type DeliveryRange } from '../core/delivery-ranges.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
+import type { LeaseRef, LeaseSpan } from '../protocol/queue-rpc.js'
 import type { DeliveryStore } from '../storage/delivery-store.js'
 import { EXPIRED_LEASE_MEMORY_MS } from './queue-failures.js'
-
-export type { LeaseSpan }
-
-export interface LeaseRef {
-  offset: number
-  token: string
-}
 
 /**
  * The ranges around `spans` (read once, to change afterwards) if `memberId` holds every lease in them now;

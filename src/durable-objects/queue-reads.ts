@@ -5,11 +5,11 @@
  */
 import { rangeAt, type DeliveryRange } from '../core/delivery-ranges.js'
 import { readRecordTexts, type RecordText } from '../core/record-texts.js'
+import type { BatchStore } from '../storage/batch-store.js'
 import type { DeliveryStore } from '../storage/delivery-store.js'
-import type { PartitionStore } from '../storage/partition-store.js'
 
 export interface ReadHost {
-  readonly store: PartitionStore
+  readonly batches: BatchStore
   readonly deliveries: DeliveryStore
   logStart(): number
   logEnd(): number
@@ -70,12 +70,12 @@ export function dueRecords(host: ReadHost, group: string, limits: Limits, now: n
  * must not look deliverable).
  */
 export function freshRecords(host: ReadHost, group: string, limits: Limits, now: number): FreshRecords {
-  const { deliveries, store } = host
+  const { deliveries, batches } = host
   const cursor = deliveries.shareCursor(group)
   const start = Math.max(cursor ?? host.logStart(), host.logStart())
   const read =
     limits.records > 0 && limits.bytes > 0
-      ? readRecordTexts(store.batchesFrom(store.startingBatch(start)), { from: start, maxRecords: limits.records, maxBytes: limits.bytes, now })
+      ? readRecordTexts(batches.batchesFrom(batches.startingBatch(start)), { from: start, maxRecords: limits.records, maxBytes: limits.bytes, now })
       : { records: [], nextOffset: start, end: false }
   const next = read.end ? Math.max(read.nextOffset, host.logEnd()) : read.nextOffset
   // After a seek back, an offset may still have a dead record waiting for the DLQ: leave it there.
@@ -86,10 +86,10 @@ export function freshRecords(host: ReadHost, group: string, limits: Limits, now:
 
 /** The stored (and, given `now`, unexpired) records among offsets `first..last`, in order. */
 export function rangeTexts(host: ReadHost, first: number, last: number, now?: number): RecordText[] {
-  const { store } = host
+  const { batches } = host
   const from = Math.max(first, host.logStart())
   if (from > last) return []
-  const read = readRecordTexts(store.batchesFrom(store.startingBatch(from)), {
+  const read = readRecordTexts(batches.batchesFrom(batches.startingBatch(from)), {
     from,
     maxRecords: last - from + 1,
     maxBytes: Number.MAX_SAFE_INTEGER,

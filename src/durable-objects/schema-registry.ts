@@ -6,16 +6,16 @@
 import { checkCompatibility, compileSchema } from '../core/schemas/index.js'
 import { admitSchema, canonicalSchema } from '../core/schemas/registration.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
-import { DEFAULT_COMPATIBILITY, type CompatibilityMode, type SchemaType, type SchemaVersion } from '../protocol/schemas.js'
-import type { MetadataStore, StoredSchemaVersion } from '../storage/metadata-store.js'
+import { DEFAULT_COMPATIBILITY, type CompatibilityCheck, type CompatibilityMode, type SchemaType, type SchemaVersion } from '../protocol/schemas.js'
+import type { SchemaStore, StoredSchemaVersion } from '../storage/schema-store.js'
 
 /** The tenant-wide default lives under this subject name. */
 const GLOBAL = ''
 
 export class SchemaRegistry {
-  readonly #store: MetadataStore
+  readonly #store: SchemaStore
 
-  constructor(store: MetadataStore) {
+  constructor(store: SchemaStore) {
     this.#store = store
   }
 
@@ -87,13 +87,7 @@ export class SchemaRegistry {
   }
 
   /** Confluent's `POST /compatibility/subjects/:subject/versions/:version`: checks against that version. */
-  test(
-    tenant: string,
-    subject: string,
-    version: number | 'latest',
-    schemaType: SchemaType,
-    schema: string,
-  ): Result<{ is_compatible: boolean; messages: string[] }> {
+  test(tenant: string, subject: string, version: number | 'latest', schemaType: SchemaType, schema: string): Result<CompatibilityCheck> {
     const compiled = compileSchema(schemaType, schema)
     if (!compiled.ok) return fail('INVALID_SCHEMA', `invalid ${schemaType} schema: ${compiled.error}`, { confluentErrorCode: 42201 })
     const against = this.version(tenant, subject, version)

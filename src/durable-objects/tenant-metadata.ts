@@ -6,9 +6,10 @@
  * storage and groups' offsets are removed by `topic-deletion.ts`, retried by the purge timer.
  */
 import { internalTopicRefusal } from '../core/internal-topics.js'
-import { changedTopic, checkTopicQuotas, newTopic, tenantTopicDefaults, type CreateTopicInput, type UpdateTopicInput } from '../core/topic-rules.js'
+import { changedTopic, checkTopicQuotas, newTopic, tenantTopicDefaults } from '../core/topic-rules.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
+import type { CreateTopicInput, UpdateTopicInput } from '../protocol/metadata-rpc.js'
 import type { TenantQuotas } from '../protocol/tenants.js'
 import type { TopicConfigPush, TopicMetadata, TopicsSnapshot } from '../protocol/topics.js'
 import type { MetadataStore } from '../storage/metadata-store.js'

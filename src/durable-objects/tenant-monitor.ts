@@ -9,8 +9,7 @@
  * and a webhook endpoint is only ever called from the alarm.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { ResourceHealthState } from '../core/monitoring/health.js'
-import { addCount, emptyState, mergeInto, type MetricState } from '../core/monitoring/request-metrics.js'
+import { addCount, emptyState, mergeInto } from '../core/monitoring/request-metrics.js'
 import { secretDigest } from '../core/monitoring/webhook-signature.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
@@ -24,47 +23,57 @@ import {
   type WebhookEvent,
   type WebhookUpdate,
 } from '../protocol/monitoring.js'
+import type { MetricState, MonitorMetrics, RaisedEvent, ResourceHealthState } from '../protocol/tenant-rpc.js'
 import { runMigrations } from '../storage/migrations.js'
 import { MONITOR_MIGRATIONS, MonitorStore, type QueuedEvent, type StoredWebhook } from '../storage/monitor-store.js'
-import { KindTimers } from '../storage/timers.js'
+import { runDueTimers, type TimerTable } from '../storage/timer-dispatch.js'
+import { TimerStore } from '../storage/timers.js'
 import { evaluateAlerts, HEALTH_EVALUATION_MS } from './alert-evaluation.js'
-import type { RaisedEvent } from './monitor-outbox.js'
 import { attemptDelivery } from './webhook-sender.js'
 
-/** What a scrape reads from the monitor. */
-export interface MonitorMetrics {
-  requests: MetricState
-  webhooks: MetricState
-  /** Events waiting for delivery, per subscription id. */
-  pending: Record<string, number>
-}
-
-const TIMER = { deliver: 'deliver', evaluate: 'evaluate' } as const
+/** The monitor's timers, one of each kind (key ''): webhook deliveries, and the periodic health evaluation. */
+type TimerKind = 'deliver' | 'evaluate'
+const ONLY = ''
 /** Events one subscription may be sent in one alarm run (the rest wait for the next). */
 const MAX_SENDS_PER_RUN = 100
 const HEALTH_EVENTS = new Set(['health.threshold_crossed', 'health.recovered', 'group.rebalance_storm'])
 
 export class TenantMonitorDO extends DurableObject<KafdoEnv> {
   #store: MonitorStore
-  #timers: KindTimers
+  #timers: TimerStore
   #tenant: string | undefined
   #requests: MetricState = emptyState()
   #webhookCounts: MetricState = emptyState()
   #webhooks: StoredWebhook[] = []
   /** The delivery pass under way: a second alarm run meanwhile waits for it rather than send its events again. */
   #delivering: Promise<void> | undefined
+  /** `watch` was called since the running evaluation started: evaluate again at once, whatever it found. */
+  #watchAsked = false
+
+  /** What each timer does when due; a failed run is logged and tried again (deliveries: at the next event's time). */
+  readonly #onTimer: TimerTable<TimerKind> = {
+    deliver: async (_timer, now) => {
+      await this.#deliver(now).catch((err: unknown) => logFailure('deliver', err))
+      return 'done' as const
+    },
+    evaluate: async (_timer, now) => {
+      this.#watchAsked = false
+      const watching = await this.#evaluate(now).catch((err: unknown) => (logFailure('evaluate', err), true))
+      if (this.#watchAsked) return { retryAt: Date.now() }
+      return watching ? { retryAt: now + HEALTH_EVALUATION_MS } : 'done'
+    },
+  }
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
     this.#store = new MonitorStore(ctx.storage)
-    this.#timers = new KindTimers(ctx.storage)
+    this.#timers = new TimerStore(ctx.storage)
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, MONITOR_MIGRATIONS)
       this.#tenant = this.#store.tenant()
       this.#requests = this.#store.metricState('requests') ?? emptyState()
       this.#webhookCounts = this.#store.metricState('webhooks') ?? emptyState()
       this.#webhooks = this.#store.webhooks()
-      this.#timers.load()
     })
   }
 
@@ -94,7 +103,7 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
       }
     })
     if (queued > 0) {
-      this.#timers.schedule(TIMER.deliver, now, true)
+      this.#timers.setIfEarlier('deliver', ONLY, now)
       await this.#timers.arm()
     }
     return queued
@@ -172,7 +181,7 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
     if (!this.#webhooks.some((w) => w.id === id)) return fail('NOT_FOUND', `no webhook '${id}'`, { id })
     const event = this.#event({ type: 'webhook.test', occurredAt: Date.now(), data: { subscription: id } })
     this.#store.enqueue(id, event.id, event.type, JSON.stringify(event), Date.now())
-    this.#timers.schedule(TIMER.deliver, Date.now(), true)
+    this.#timers.setIfEarlier('deliver', ONLY, Date.now())
     await this.#timers.arm()
     return ok({ eventId: event.id })
   }
@@ -201,25 +210,15 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
   /** Starts the periodic evaluation (at once), if it is not running. */
   async watch(tenant: string): Promise<void> {
     this.#own(tenant)
-    this.#timers.schedule(TIMER.evaluate, Date.now(), false)
+    this.#watchAsked = true
+    this.#timers.setIfAbsent('evaluate', ONLY, Date.now())
     await this.#timers.arm()
   }
 
   override async alarm(): Promise<void> {
-    // Timers due by the time the alarm was set for run even when it is driven early (as tests do).
-    const now = Math.max(Date.now(), this.#timers.alarmFired() ?? 0)
-    for (const timer of this.#timers.due(now)) {
-      this.#timers.ran(timer.kind, timer.key)
-      try {
-        if (timer.kind === TIMER.deliver) await this.#deliver(now)
-        else if (timer.kind === TIMER.evaluate) await this.#evaluate(now)
-      } catch (err) {
-        console.error(JSON.stringify({ level: 'error', message: `monitor ${timer.kind} failed; will retry`, error: (err as Error).message }))
-        if (timer.kind === TIMER.evaluate) this.#timers.schedule(TIMER.evaluate, now + HEALTH_EVALUATION_MS, false)
-      }
-    }
+    await runDueTimers(this.#timers, this.#onTimer)
     const next = this.#store.nextAttemptAt()
-    if (next !== undefined) this.#timers.schedule(TIMER.deliver, next, true)
+    if (next !== undefined) this.#timers.setIfEarlier('deliver', ONLY, next)
     await this.#timers.arm()
   }
 
@@ -252,8 +251,9 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
     this.#store.writeMetricState('webhooks', this.#webhookCounts, now)
   }
 
-  async #evaluate(now: number): Promise<void> {
-    if (!this.#tenant) return
+  /** Evaluates the tenant's health; answers whether anything is left to watch (if not, the loop stops). */
+  async #evaluate(now: number): Promise<boolean> {
+    if (!this.#tenant) return false
     const result = await evaluateAlerts({
       env: this.env,
       tenant: this.#tenant,
@@ -268,7 +268,7 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
       this.#store.forgetHealthStatesBefore(now - 86_400_000)
     })
     if (result.events.length > 0) await this.raise(this.#tenant, result.events)
-    if (result.watching) this.#timers.schedule(TIMER.evaluate, now + HEALTH_EVALUATION_MS, false)
+    return result.watching
   }
 
   /** The monitor learns its tenant from the first call (its name is the tenant, but alarms carry no caller). */
@@ -299,6 +299,10 @@ function describe(webhook: StoredWebhook): WebhookDescription {
     description: webhook.description,
     createdAt: webhook.createdAt,
   }
+}
+
+function logFailure(kind: TimerKind, err: unknown): void {
+  console.error(JSON.stringify({ level: 'error', message: `monitor ${kind} failed; will retry`, error: (err as Error).message }))
 }
 
 function randomHex(bytes: number): string {

@@ -5,20 +5,7 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import type { KafdoEnv } from '../env.js'
-
-export interface QuotaCharge {
-  /** Bucket name, e.g. 'produce-bytes'. */
-  bucket: string
-  amount: number
-  ratePerSec: number
-}
-
-/** One shape for both answers (RPC types do not narrow unions); `retryAfterMs` is 0 when allowed. */
-export interface QuotaDecision {
-  ok: boolean
-  bucket: string
-  retryAfterMs: number
-}
+import type { QuotaCharge, QuotaDecision } from '../protocol/tenant-rpc.js'
 
 const ALLOWED: QuotaDecision = { ok: true, bucket: '', retryAfterMs: 0 }
 

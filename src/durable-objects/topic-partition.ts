@@ -6,58 +6,55 @@
  * dead-lettering; see partition-queue.ts), and pushes records and leases to live subscribers on
  * hibernatable WebSockets (partition-subscribers.ts; `fetch` takes only their upgrades).
  *
- * The object is created lazily: on its first call it confirms with its tenant's metadata object that
- * its topic id and partition exist (or takes the settings that object pushes), and stores the topic
- * config it then enforces; later changes are pushed to it, versioned. Deleting the topic wipes it.
- * Its timers (one alarm): retention, TTL purge, compaction, lease expiry / redelivery, DLQ routing.
+ * A thin RPC shell over plain modules beside it: the log (partition-log.ts), the first-use check and
+ * pushed settings (partition-topic.ts), its timers on one alarm (partition-timers.ts), the queue, the
+ * dead-letter routing, and counters (partition-activity.ts). Deleting the topic wipes it.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { PartitionRef } from '../core/object-names.js'
-import { recordTimestamp } from '../core/record-texts.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
+import {
+  EMPTY_PARTITION_METRICS,
+  type AppendRequest,
+  type AppendResult,
+  type PartitionFetchRequest,
+  type PartitionFetchResult,
+  type PartitionMetrics,
+  type PartitionOffsetsResult,
+  type PartitionRef,
+} from '../protocol/partition-rpc.js'
+import type {
+  AckResult,
+  ExtendResult,
+  LeaseRef,
+  LeaseSpan,
+  NackResult,
+  PartitionQueueStats,
+  ReceivedMessages,
+  ReceiveRequest,
+  ShareGroupSeekTarget,
+} from '../protocol/queue-rpc.js'
 import { STREAM_CLOSE_CODES } from '../protocol/streams.js'
 import type { TopicConfigPush } from '../protocol/topics.js'
 import { runMigrations } from '../storage/migrations.js'
 import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-store.js'
-import { KindTimers } from '../storage/timers.js'
 import { partitionDeadLetterSource } from './dead-letter-source.js'
 import { DeadLetterDrain } from './dead-letters.js'
 import { MonitorOutbox } from './monitor-outbox.js'
-import { metadataStub } from './object-calls.js'
-import { EMPTY_PARTITION_METRICS, PartitionActivity, partitionMetrics, type PartitionMetrics } from './partition-activity.js'
-import { PartitionLog, type AppendRequest, type AppendResult } from './partition-log.js'
-import { PartitionQueue, type LeaseRef, type LeaseSpan, type ReceivedMessages, type ReceiveRequest } from './partition-queue.js'
+import { PartitionActivity, partitionMetrics, partitionQueueStats } from './partition-activity.js'
+import { PartitionLog } from './partition-log.js'
+import { logQueueHost, PartitionQueue } from './partition-queue.js'
 import { PartitionSubscribers } from './partition-subscribers.js'
-import type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
+import { PartitionTimers } from './partition-timers.js'
+import { readyPartition, takePushedConfig, type PartitionTopicHost } from './partition-topic.js'
 import { Waiters } from './waiters.js'
 
-export type { AppendRequest, AppendResult }
-export type { PartitionFetchRequest, PartitionFetchResult, PartitionOffsetsResult, PartitionQueueStats } from './partition-types.js'
-
-/** Kafka checks retention every 5 minutes (log.retention.check.interval.ms); we re-check at most this often. */
-const RETENTION_CHECK_INTERVAL_MS = 60_000
-/** How soon after a write a compacted topic is compacted (Kafka's cleaner runs continually). */
-const COMPACTION_DELAY_MS = 30_000
-const DLQ_RETRY_MS = 5_000
 /** Receive looks again at once (up to this often) when all it found was undeliverable, and dead-lettered. */
 const MAX_RECEIVE_ROUNDS = 8
-const TIMER = {
-  retention: 'retention',
-  ttl: 'ttl',
-  compaction: 'compaction',
-  deliveries: 'deliveries',
-  deadLetters: 'dead-letters',
-  producers: 'producers',
-} as const
-/** How often idle producers' state is looked for, while there is any. */
-const PRODUCER_PRUNE_INTERVAL_MS = 3_600_000
-/** Where the version of the topic settings this partition holds is kept (see `applyConfig`). */
-const CONFIG_VERSION_KEY = 'config-version'
 
 export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #log: PartitionLog
-  #timers: KindTimers
+  #timers: PartitionTimers
   #queue: PartitionQueue
   #destroyed = false
   /** Fetch long polls, woken by appends; queue long polls, woken by anything that may make a record deliverable. */
@@ -68,28 +65,22 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   #activity: PartitionActivity
   #outbox: MonitorOutbox
   #subscribers: PartitionSubscribers
+  readonly #topicHost: PartitionTopicHost
 
   constructor(ctx: DurableObjectState, env: KafdoEnv) {
     super(ctx, env)
     this.#log = new PartitionLog(ctx.storage)
-    this.#timers = new KindTimers(ctx.storage)
+    this.#topicHost = { storage: ctx.storage, env, log: this.#log, isDestroyed: () => this.#destroyed }
+    this.#timers = new PartitionTimers(ctx.storage, this.#log, (now) => this.#queue.failExpiredLeases(now))
     this.#activity = new PartitionActivity(this.#log.store)
     this.#outbox = new MonitorOutbox(env)
     this.#queue = new PartitionQueue({
-      store: this.#log.store,
-      deliveries: this.#log.deliveries,
-      storage: ctx.storage,
-      partition: () => this.#log.meta!.partition,
-      policy: () => this.#log.meta!.queue,
-      logStart: () => this.#log.logStart,
-      logEnd: () => this.#log.logEnd,
-      // The lease timer is never later than a lease's end or a redelivery (see #afterQueueChange).
-      nextDueAt: () => this.#timers.dueAt(TIMER.deliveries),
+      ...logQueueHost(this.#log, ctx.storage),
+      // The lease timer is never later than a lease's end or a redelivery (see PartitionTimers.queueChanged).
+      nextDueAt: () => this.#timers.deliveriesDueAt(),
       onFailure: (failure) => {
-        const records = failure.last - failure.first + 1
-        if (failure.outcome === 'delayed') this.#activity.add('redeliveries', records)
+        this.#activity.failed(failure)
         if (failure.outcome === 'dead-lettered') this.#deadLetters.notify()
-        if (failure.expired) this.#activity.add('leasesExpired', records)
         this.#outbox.retriesExhausted(this.#log.meta!, failure, Date.now())
       },
     })
@@ -99,27 +90,18 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       log: this.#log,
       ready: (ref) => this.#ready(ref),
       isDestroyed: () => this.#destroyed,
-      lease: (request, now) => {
-        const received = this.#queue.receive(request, now)
-        this.#activity.add('fetchedRecords', received.count)
-        this.#activity.add('fetchedBytes', received.messages.length)
-        return received
-      },
+      lease: (request, now) => this.#lease(request, now),
       afterLeasing: () => this.#afterQueueChange(),
       leasedTo: (group, memberId, now) => this.#log.deliveries.leasedCount(group, memberId, now),
       ack: (ref, group, memberId, leases) => this.ack(ref, group, memberId, leases),
       nack: (ref, group, memberId, lease, error, delayMs) => this.nack(ref, group, memberId, lease, error, delayMs),
       reject: (ref, group, memberId, lease, error) => this.reject(ref, group, memberId, lease, error),
-      sentRecords: (count, bytes) => {
-        this.#activity.add('fetchedRecords', count)
-        this.#activity.add('fetchedBytes', bytes)
-      },
+      sentRecords: (count, bytes) => this.#activity.fetched(count, bytes),
     })
     ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, PARTITION_MIGRATIONS)
       this.#log.load()
       if (this.#log.meta) this.#activity.load()
-      this.#timers.load()
     })
   }
 
@@ -135,10 +117,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       request.records.reduce((sum, record) => sum + record.bytes, 0),
     )
     this.#activity.persist(now)
-    if (earliestExpiry !== undefined) this.#timers.schedule(TIMER.ttl, earliestExpiry, true)
-    if (ready.value.config['cleanup.policy'] !== 'delete') this.#timers.schedule(TIMER.compaction, now + COMPACTION_DELAY_MS, false)
-    if (request.producerId !== undefined) this.#timers.schedule(TIMER.producers, now + PRODUCER_PRUNE_INTERVAL_MS, false)
-    if (this.#log.retentionMayApply(this.#timers.isPending(TIMER.retention))) this.#enforceRetention(now, false)
+    this.#timers.appended(now, earliestExpiry, request.producerId !== undefined)
     await this.#timers.arm()
     this.#wakeWaiters()
     return ok(result)
@@ -157,8 +136,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       from = Math.max(from, this.#log.logStart)
     }
     const { recordBytes, ...page } = this.#log.readPage(from, request.maxRecords, request.maxBytes, Date.now())
-    this.#activity.add('fetchedRecords', page.count)
-    this.#activity.add('fetchedBytes', recordBytes)
+    this.#activity.fetched(page.count, recordBytes)
     this.#activity.persist(Date.now())
     return ok(page)
   }
@@ -184,12 +162,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   async applyConfig(ref: PartitionRef, push: TopicConfigPush): Promise<Result<null>> {
     const ready = await this.#ready(ref, push)
     if (!ready.ok) return ready
-    if (push.version <= (this.ctx.storage.kv.get<number>(CONFIG_VERSION_KEY) ?? 0)) return ok(null)
-    const topic = push.topic
-    this.#log.applyConfig(topic.config, topic.queue)
-    this.ctx.storage.kv.put(CONFIG_VERSION_KEY, push.version)
-    this.#enforceRetention(Date.now(), true)
-    if (topic.config['cleanup.policy'] !== 'delete') this.#timers.schedule(TIMER.compaction, Date.now() + COMPACTION_DELAY_MS, false)
+    if (!takePushedConfig(this.#topicHost, push)) return ok(null)
+    this.#timers.configChanged(Date.now())
     await this.#timers.arm()
     return ok(null)
   }
@@ -200,9 +174,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     if (!ready.ok) return ready
     const deadline = Date.now() + (request.waitMs ?? 0)
     for (let round = 1; ; round++) {
-      const received = this.#queue.receive(request, Date.now())
-      this.#activity.add('fetchedRecords', received.count)
-      this.#activity.add('fetchedBytes', received.messages.length)
+      const received = this.#lease(request, Date.now())
       await this.#afterQueueChange()
       if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', 'the topic was deleted')
       if (received.count > 0) return ok(received)
@@ -236,74 +208,37 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
    * Acks leases given as spans of consecutive offsets leased together (see queue-leases.ts). A Worker of
    * the previous version, during a deploy, sends them one by one (`{ offset, token }`): taken as spans too.
    */
-  async ack(ref: PartitionRef, group: string, memberId: string, leases: Array<LeaseSpan | LeaseRef>): Promise<Result<{ acked: number }>> {
+  async ack(ref: PartitionRef, group: string, memberId: string, leases: Array<LeaseSpan | LeaseRef>): Promise<Result<AckResult>> {
     const spans = leases.map((l) => ('offset' in l ? { first: l.offset, last: l.offset, token: l.token } : l))
     return this.#onQueue(ref, (now) => this.#queue.ack(group, memberId, spans, now))
   }
 
-  async nack(
-    ref: PartitionRef,
-    group: string,
-    memberId: string,
-    lease: LeaseRef,
-    error?: string,
-    delayMs?: number,
-  ): Promise<Result<{ state: string; redeliverAt?: number }>> {
+  async nack(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, error?: string, delayMs?: number): Promise<Result<NackResult>> {
     return this.#onQueue(ref, (now) => this.#queue.nack(group, memberId, lease, error, delayMs, now))
   }
 
-  async reject(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, error?: string): Promise<Result<{ state: string }>> {
+  async reject(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, error?: string): Promise<Result<NackResult>> {
     return this.#onQueue(ref, (now) => this.#queue.reject(group, memberId, lease, error, now))
   }
 
-  async extend(
-    ref: PartitionRef,
-    group: string,
-    memberId: string,
-    lease: LeaseRef,
-    visibilityTimeoutMs: number,
-  ): Promise<Result<{ visibleUntil: number }>> {
+  async extend(ref: PartitionRef, group: string, memberId: string, lease: LeaseRef, visibilityTimeoutMs: number): Promise<Result<ExtendResult>> {
     return this.#onQueue(ref, (now) => this.#queue.extend(group, memberId, lease, visibilityTimeoutMs, now))
   }
 
   /** Rewinds (or advances) a share group to an offset, or to the first record at or after a timestamp. */
-  async seekShareGroup(
-    ref: PartitionRef,
-    group: string,
-    target: { offset: number } | { timestamp: number } | { to: 'earliest' | 'latest' },
-  ): Promise<Result<{ offset: number }>> {
+  async seekShareGroup(ref: PartitionRef, group: string, target: ShareGroupSeekTarget): Promise<Result<{ offset: number }>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    const log = this.#log
-    const offset =
-      'offset' in target
-        ? target.offset
-        : 'timestamp' in target
-          ? (log.offsetForTimestamp(target.timestamp) ?? log.logEnd)
-          : target.to === 'earliest'
-            ? log.logStart
-            : log.logEnd
+    const offset = this.#log.offsetOf(target)
     this.#queue.seek(group, offset)
     await this.#afterQueueChange()
     this.#wakeDeliverable()
-    return ok({ offset: Math.min(Math.max(offset, log.logStart), log.logEnd) })
+    return ok({ offset: Math.min(Math.max(offset, this.#log.logStart), this.#log.logEnd) })
   }
 
   async queueStats(ref: PartitionRef, group: string): Promise<Result<PartitionQueueStats>> {
     const ready = await this.#ready(ref)
-    if (!ready.ok) return ready
-    const stats = this.#queue.stats(group, Date.now())
-    const counters = this.#log.store.readCounters()
-    const oldest = stats.oldestOffset === null ? undefined : this.#log.recordTexts([stats.oldestOffset]).get(stats.oldestOffset)
-    return ok({
-      ...stats,
-      logStart: this.#log.logStart,
-      logEnd: this.#log.logEnd,
-      expired: counters.expired,
-      deadLettered: counters.deadLettered,
-      deadPending: this.#log.deliveries.deadCount(),
-      oldestTimestamp: (oldest === undefined ? undefined : recordTimestamp(oldest)) ?? null,
-    })
+    return ready.ok ? ok(partitionQueueStats(this.#log, this.#queue, group, Date.now())) : ready
   }
 
   /**
@@ -346,53 +281,23 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   }
 
   override async alarm(): Promise<void> {
-    const firedFor = this.#timers.alarmFired()
-    if (this.#destroyed || !this.#log.meta) return
-    const now = Math.max(Date.now(), firedFor ?? 0)
-    for (const timer of this.#timers.due(now)) {
-      this.#timers.ran(timer.kind, timer.key)
-      if (timer.kind === TIMER.retention) this.#enforceRetention(now, true)
-      else if (timer.kind === TIMER.producers) {
-        if (this.#log.pruneProducers(now)) this.#timers.schedule(TIMER.producers, now + PRODUCER_PRUNE_INTERVAL_MS, false)
-      } else if (timer.kind === TIMER.ttl) {
-        const next = this.#log.purgeExpired(now)
-        if (next !== undefined) this.#timers.schedule(TIMER.ttl, Math.max(next, now + 1_000), true)
-      } else if (timer.kind === TIMER.compaction) {
-        this.#log.compact(now)
-        // Tombstones kept for now must be looked at again once delete.retention.ms has passed.
-        const config = this.#log.meta.config
-        if (config['cleanup.policy'] !== 'delete') {
-          this.#timers.schedule(TIMER.compaction, now + Math.max(COMPACTION_DELAY_MS, Math.min(config['delete.retention.ms'], 3_600_000)), false)
-        }
-      } else if (timer.kind === TIMER.deliveries) this.#queue.failExpiredLeases(now)
-    }
+    if (this.#destroyed || !this.#log.meta) return this.#timers.skip()
+    const now = await this.#timers.run()
     // An alarm also looks for dead records left waiting: a routing that failed, or a crash before one ran.
     this.#deadLetters.notify()
     await this.#afterQueueChange(now)
     this.#wakeWaiters()
   }
 
-  /** The partition's metadata, initialising the object on first use after checking its topic exists. */
-  async #ready(ref: PartitionRef, pushed?: TopicConfigPush): Promise<Result<PartitionMeta>> {
-    if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
-    const known = this.#log.meta
-    if (known) {
-      return known.topicId === ref.topicId && known.partition === ref.partition
-        ? ok(known)
-        : fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
-    }
-    // Settings pushed by the metadata object are taken as they come; otherwise asked for once.
-    const config = pushed ?? (await metadataStub(this.env, ref.tenant).topicConfig(ref.tenant, ref.topicId))
-    const topic = config?.topic
-    // The topic may have been deleted (and this object wiped) while we asked.
-    if (this.#destroyed || !topic || topic.topicId !== ref.topicId || topic.topic !== ref.topic || ref.partition >= topic.partitions) {
-      return fail('UNKNOWN_TOPIC_OR_PARTITION', `partition ${ref.partition} of topic '${ref.topic}' does not exist`)
-    }
-    if (!this.#log.meta) {
-      this.#log.initialize({ ...ref, config: topic.config, queue: topic.queue, logStartOffset: 0 }, Date.now())
-      this.ctx.storage.kv.put(CONFIG_VERSION_KEY, config.version)
-    }
-    return ok(this.#log.meta!)
+  #ready(ref: PartitionRef, pushed?: TopicConfigPush): Promise<Result<PartitionMeta>> {
+    return readyPartition(this.#topicHost, ref, pushed)
+  }
+
+  /** A receive's leasing, counted as fetched. */
+  #lease(request: ReceiveRequest, now: number): ReceivedMessages {
+    const received = this.#queue.receive(request, now)
+    this.#activity.fetched(received.count, received.messages.length)
+    return received
   }
 
   /** Runs a queue operation and then what follows any queue change (timers, DLQ routing). */
@@ -406,24 +311,10 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     return result
   }
 
-  /** Applies delete retention; `fromTimer` re-schedules the next check no sooner than the check interval. */
-  #enforceRetention(now: number, fromTimer: boolean): void {
-    const nextDueAt = this.#log.applyRetention(now)
-    if (nextDueAt === undefined) {
-      this.#timers.unschedule(TIMER.retention)
-      return
-    }
-    if (!fromTimer && this.#timers.isPending(TIMER.retention)) return
-    this.#timers.schedule(TIMER.retention, fromTimer ? Math.max(nextDueAt, now + RETENTION_CHECK_INTERVAL_MS) : Math.max(nextDueAt, now), true)
-  }
-
   /** Re-arms the lease/redelivery timer and writes dead records to the DLQ. */
   async #afterQueueChange(now = Date.now()): Promise<void> {
-    // The timer only ever moves earlier between alarms. With nothing left in flight it stays too: it fires
-    // once, finds nothing, and goes, where deleting it now would cost the next receive 3 rows to set it again.
-    const next = this.#log.deliveries.nextVisibleAt()
-    if (next !== undefined) this.#timers.schedule(TIMER.deliveries, next, true)
-    if (!(await this.#deadLetters.drain())) this.#timers.schedule(TIMER.deadLetters, now + DLQ_RETRY_MS, false)
+    this.#timers.queueChanged()
+    if (!(await this.#deadLetters.drain())) this.#timers.deadLettersLeft(now)
     await this.#timers.arm()
     if (this.#log.meta) {
       this.#activity.persist(now)

@@ -7,9 +7,8 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import type { SubscribeRequest } from '../durable-objects/partition-subscribers.js'
-import type { StartRequest } from '../durable-objects/partition-log.js'
 import { KafdoError } from '../protocol/errors.js'
+import type { StartRequest, SubscribeRequest } from '../protocol/partition-rpc.js'
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_MAX_BEHIND_RECORDS,

@@ -59,6 +59,7 @@ export const compatibilityLevelSchema = z
 export const compatibilityCheckSchema = z
   .object({ is_compatible: z.boolean(), messages: z.array(z.string()) })
   .meta({ id: 'CompatibilityCheck', example: { is_compatible: true, messages: [] } })
+export type CompatibilityCheck = z.infer<typeof compatibilityCheckSchema>
 
 /** TopicNameStrategy: the subjects a topic's values and keys are validated against. */
 export const valueSubjectOf = (topic: string) => `${topic}-value`

@@ -8,8 +8,8 @@
 import { covers, formatGrant, grantsFrom, type Grant } from '../core/permissions.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError, type ErrorPayload } from '../protocol/errors.js'
+import type { ApiKeyRecord } from '../protocol/metadata-rpc.js'
 import type { ApiKeyDescription, CreatedApiKey } from '../protocol/tenants.js'
-import type { ApiKeyRecord } from '../storage/metadata-store.js'
 import { attempt, call, directoryStub, metadataStub } from './stubs.js'
 
 export const API_KEY_PREFIX = 'kfd_'

@@ -12,15 +12,14 @@ import type {
   GroupDescription,
   GroupListing,
   GroupRef,
-  GroupSnapshot,
   HeartbeatRequest,
   HeartbeatResult,
   JoinGroupInput,
   JoinGroupResult,
   LeaveRequest,
-  PartitionLag,
   ResetOffsetsRequest,
 } from '../protocol/groups.js'
+import { describeGroupWithLag } from '../durable-objects/figure-reads.js'
 import { partitionOffsets, readPartition } from './read.js'
 import { attempt, call, metadataStub, groupStub } from './stubs.js'
 import { requireTopic } from './topic-cache.js'
@@ -50,10 +49,8 @@ export async function committedOffsets(env: KafdoBindings, tenant: string, group
   return (await attempt(() => groupStub(env, tenant, groupId).describe(ref(tenant, groupId)))).offsets
 }
 
-export async function describeGroup(env: KafdoBindings, tenant: string, groupId: string): Promise<GroupDescription> {
-  const snapshot: GroupSnapshot = await attempt(() => groupStub(env, tenant, groupId).describe(ref(tenant, groupId)))
-  const lag = await lagOf(env, tenant, snapshot)
-  return { ...snapshot, lag, totalLag: lag.reduce((sum, entry) => sum + (entry.lag ?? 0), 0) }
+export function describeGroup(env: KafdoBindings, tenant: string, groupId: string): Promise<GroupDescription> {
+  return describeGroupWithLag(env, tenant, groupId, async (topic, partition) => (await partitionOffsets(env, tenant, topic, partition)).latest)
 }
 
 export async function listGroups(env: KafdoBindings, tenant: string): Promise<GroupListing[]> {
@@ -98,32 +95,6 @@ export async function resetOffsets(
   }
   await call(() => groupStub(env, tenant, groupId).resetOffsets(ref(tenant, groupId), offsets))
   return committedOffsets(env, tenant, groupId)
-}
-
-async function lagOf(env: KafdoBindings, tenant: string, snapshot: GroupSnapshot): Promise<PartitionLag[]> {
-  const committed = new Map(snapshot.offsets.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
-  const partitions = new Map<string, { topic: string; partition: number }>()
-  for (const o of snapshot.offsets) partitions.set(`${o.topic}\u0000${o.partition}`, { topic: o.topic, partition: o.partition })
-  for (const member of snapshot.members) {
-    for (const { topic, partitions: list } of member.assignment)
-      for (const partition of list) partitions.set(`${topic}\u0000${partition}`, { topic, partition })
-  }
-  const entries = await Promise.all(
-    [...partitions].map(async ([key, { topic, partition }]) => {
-      try {
-        const { latest } = await partitionOffsets(env, tenant, topic, partition)
-        const offset = committed.get(key) ?? null
-        return { topic, partition, committed: offset, latest, lag: offset === null ? null : Math.max(0, latest - offset) }
-      } catch (err) {
-        // A committed offset for a topic since deleted has no lag to report.
-        if (err instanceof KafdoError && err.code === 'UNKNOWN_TOPIC_OR_PARTITION') return undefined
-        throw err
-      }
-    }),
-  )
-  return entries
-    .filter((entry): entry is PartitionLag => entry !== undefined)
-    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
 }
 
 async function checkPartitionsExist(env: KafdoBindings, tenant: string, offsets: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {

@@ -5,10 +5,9 @@
  * `KafdoError`, before anything is streamed to the caller. A topic subscription opens every partition or
  * none: one refusal closes the sockets already open.
  */
-import type { PartitionRef } from '../core/object-names.js'
-import { SUBSCRIPTION_HEADER, type SubscribeRequest } from '../durable-objects/partition-subscribers.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError, isErrorCode } from '../protocol/errors.js'
+import { SUBSCRIPTION_HEADER, type PartitionRef, type SubscribeRequest } from '../protocol/partition-rpc.js'
 import { MAX_TOPIC_STREAM_PARTITIONS } from '../protocol/streams.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import { attempt, partitionStub } from './stubs.js'

@@ -6,10 +6,11 @@
  * Internal topics are refused here for every caller; Kafdo's own writers use `produceInternal`.
  */
 import { internalTopicRefusal } from '../core/internal-topics.js'
-import { encodeRecordBody, nestsDeeperThan, UnencodableValueError, utf8Length, type EncodedRecord } from '../core/record-codec.js'
+import { encodeRecordBody, nestsDeeperThan, UnencodableValueError, utf8Length } from '../core/record-codec.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError } from '../protocol/errors.js'
 import { MAX_KEY_BYTES, MAX_VALUE_DEPTH } from '../protocol/limits.js'
+import type { EncodedRecord } from '../protocol/partition-rpc.js'
 import type { RecordHeaders, RecordMetadata } from '../protocol/records.js'
 import type { TopicMetadata } from '../protocol/topics.js'
 import { assignPartitions } from './partitioner.js'

@@ -13,9 +13,9 @@
  *   deadline. A partition is only ever asked to lease what the answer will carry: no record sits leased
  *   in an answer that is not sent.
  */
-import type { PartitionRef } from '../core/object-names.js'
-import type { ReceivedMessages } from '../durable-objects/partition-queue.js'
 import type { KafdoBindings } from '../env.js'
+import type { PartitionRef } from '../protocol/partition-rpc.js'
+import type { ReceivedMessages } from '../protocol/queue-rpc.js'
 import { DEFAULT_SHARE_GROUP, MAX_RECEIVE_BYTES, type QueueMessage } from '../protocol/queues.js'
 import { call, partitionStub } from './stubs.js'
 import { requireTopic } from './topic-cache.js'

@@ -4,11 +4,11 @@
  * ack/nack/extend/reject go to the partition that holds the lease; stats add up the partitions'
  * share-group state.
  */
-import type { LeaseRef } from '../durable-objects/partition-queue.js'
 import type { KafdoBindings } from '../env.js'
-import type { PartitionRef } from '../core/object-names.js'
 import { leaseSpans } from '../core/delivery-ranges.js'
 import { KafdoError, type Result } from '../protocol/errors.js'
+import type { PartitionRef } from '../protocol/partition-rpc.js'
+import type { AckResult, LeaseRef, ShareGroupSeekTarget } from '../protocol/queue-rpc.js'
 import {
   DEFAULT_SHARE_GROUP,
   DLQ_SUFFIX,
@@ -18,11 +18,10 @@ import {
   type UpdateQueueRequest,
 } from '../protocol/queues.js'
 import { topicConfigToStrings, type TopicConfigInput } from '../protocol/topic-config.js'
-import type { TopicMetadata } from '../protocol/topics.js'
 import { watchHealth } from './monitoring/alerts.js'
 import { call, metadataStub, partitionStub } from './stubs.js'
 import { findTopic, forgetTopic, rememberTopic, requireTopic } from './topic-cache.js'
-import { isInternalTopic } from '../protocol/topics.js'
+import { isInternalTopic, type TopicMetadata } from '../protocol/topics.js'
 
 export { receiveMessages as receive, receiveText, type ReceiveOptions } from './queue-receive.js'
 
@@ -185,7 +184,7 @@ async function onLeasePartition<T>(
  * one receive (core/delivery-ranges.ts `leaseSpans`), in the order given: an ack of what a receive
  * leased is one span per partition however many records it holds.
  */
-export async function ack(env: KafdoBindings, tenant: string, name: string, action: LeaseAction, leaseIds: string[]): Promise<{ acked: number }> {
+export async function ack(env: KafdoBindings, tenant: string, name: string, action: LeaseAction, leaseIds: string[]): Promise<AckResult> {
   const topic = await requireTopic(env, tenant, name)
   const byPartition = new Map<number, LeaseRef[]>()
   for (const leaseId of leaseIds) {
@@ -239,7 +238,7 @@ export async function seek(
   if (request.partition !== undefined && request.partition >= topic.partitions) {
     throw new KafdoError('UNKNOWN_TOPIC_OR_PARTITION', `queue '${name}' has no partition ${request.partition}`, { partition: request.partition })
   }
-  const target =
+  const target: ShareGroupSeekTarget =
     request.offset !== undefined
       ? { offset: request.offset }
       : request.timestamp !== undefined

@@ -5,11 +5,10 @@
  * need objects parse them once.
  */
 import { parsePage } from '../core/fetch-page.js'
-import type { PartitionRef } from '../core/object-names.js'
-import type { PartitionFetchRequest, PartitionFetchResult } from '../durable-objects/topic-partition.js'
 import type { KafdoBindings } from '../env.js'
 import { KafdoError, type Result } from '../protocol/errors.js'
 import { DEFAULT_FETCH_LIMIT, DEFAULT_FETCH_MAX_BYTES } from '../protocol/limits.js'
+import type { PartitionFetchRequest, PartitionFetchResult, PartitionRef } from '../protocol/partition-rpc.js'
 import type { FetchOptions, FetchResponse } from '../protocol/records.js'
 import type { PartitionOffsets, TopicMetadata, TopicOffsets } from '../protocol/topics.js'
 import { call, partitionStub } from './stubs.js'

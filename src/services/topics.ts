@@ -1,8 +1,8 @@
 /** Topic administration for the HTTP API and the in-Worker admin, through ClusterMetadataDO. */
-import type { CreateTopicInput, UpdateTopicInput } from '../durable-objects/cluster-metadata.js'
 import type { KafdoBindings } from '../env.js'
 import { topicConfigToStrings } from '../protocol/topic-config.js'
 import { KafdoError } from '../protocol/errors.js'
+import type { CreateTopicInput, UpdateTopicInput } from '../protocol/metadata-rpc.js'
 import {
   isInternalTopic,
   type AlterTopicConfigRequest,

@@ -1,8 +1,9 @@
 /**
- * Typed SQL for ClusterMetadataDO: topics (per tenant, with the id their partition objects are named
- * by), topics deleted but whose partition storage or groups' offsets are still being removed, and the
- * group registry.
+ * Typed SQL for ClusterMetadataDO: its migrations; topics (per tenant, with the id their partition
+ * objects are named by), topics deleted but whose partition storage or groups' offsets are still being
+ * removed, the group registry, API keys and quotas. The schema registry's tables are in schema-store.ts.
  */
+import type { ApiKeyRecord } from '../protocol/metadata-rpc.js'
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from '../protocol/queues.js'
 import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../protocol/topic-config.js'
 import type { TopicHealthThreshold } from '../protocol/monitoring.js'
@@ -102,27 +103,6 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
     'CREATE TABLE legacy_key_tenants (key_id TEXT PRIMARY KEY, tenant TEXT NOT NULL)',
   ],
 ]
-
-export interface StoredSchemaVersion {
-  subject: string
-  version: number
-  id: number
-  schemaType: string
-  schema: string
-}
-
-/** An API key as stored: never the key itself, only its SHA-256. */
-export interface ApiKeyRecord {
-  keyId: string
-  tenant: string
-  name: string
-  hash: string
-  permissions: string[]
-  createdBy: string
-  createdAt: number
-  expiresAt: number | null
-  revokedAt: number | null
-}
 
 type ApiKeyRow = {
   key_id: string
@@ -342,7 +322,7 @@ export class MetadataStore {
     )
   }
 
-  /** Everything a tenant has here: topics (returned, for their partitions to be wiped), groups, keys, quotas. */
+  /** Everything a tenant has here but its topics: schemas (schema-store.ts's tables), groups, keys, quotas. */
   deleteTenant(tenant: string): void {
     this.#sql.exec('DELETE FROM subject_versions WHERE tenant = ?', tenant)
     this.#sql.exec('DELETE FROM subject_config WHERE tenant = ?', tenant)
@@ -360,98 +340,6 @@ export class MetadataStore {
       )
       .toArray()
       .map((row) => row.tenant)
-  }
-
-  schemaById(tenant: string, id: number): { schemaType: string; schema: string } | undefined {
-    return this.#sql
-      .exec<{ schema_type: string; schema: string }>('SELECT schema_type, schema FROM schemas WHERE tenant = ? AND id = ?', tenant, id)
-      .toArray()
-      .map((r) => ({ schemaType: r.schema_type, schema: r.schema }))[0]
-  }
-
-  /** The id of this schema text in the tenant, adding it if new. */
-  schemaId(tenant: string, schemaType: string, schema: string, fingerprint: string): number {
-    const existing = this.#sql
-      .exec<{ id: number }>('SELECT id FROM schemas WHERE tenant = ? AND schema_type = ? AND fingerprint = ?', tenant, schemaType, fingerprint)
-      .toArray()[0]
-    if (existing) return existing.id
-    return this.#sql
-      .exec<{ id: number }>(
-        'INSERT INTO schemas (tenant, schema_type, schema, fingerprint) VALUES (?, ?, ?, ?) RETURNING id',
-        tenant,
-        schemaType,
-        schema,
-        fingerprint,
-      )
-      .one().id
-  }
-
-  subjects(tenant: string): string[] {
-    return this.#sql
-      .exec<{ subject: string }>('SELECT DISTINCT subject FROM subject_versions WHERE tenant = ? AND deleted = 0 ORDER BY subject', tenant)
-      .toArray()
-      .map((r) => r.subject)
-  }
-
-  /** A subject's live versions, oldest first. */
-  subjectVersions(tenant: string, subject: string): StoredSchemaVersion[] {
-    return this.#sql
-      .exec<{ version: number; schema_id: number; schema_type: string; schema: string }>(
-        `SELECT v.version, v.schema_id, s.schema_type, s.schema FROM subject_versions v JOIN schemas s ON s.id = v.schema_id
-         WHERE v.tenant = ? AND v.subject = ? AND v.deleted = 0 ORDER BY v.version`,
-        tenant,
-        subject,
-      )
-      .toArray()
-      .map((r) => ({ subject, version: r.version, id: r.schema_id, schemaType: r.schema_type, schema: r.schema }))
-  }
-
-  /** The latest live version alone (produce asks for it; a subject may have many large versions). */
-  latestVersion(tenant: string, subject: string): StoredSchemaVersion | undefined {
-    return this.#sql
-      .exec<{ version: number; schema_id: number; schema_type: string; schema: string }>(
-        `SELECT v.version, v.schema_id, s.schema_type, s.schema FROM subject_versions v JOIN schemas s ON s.id = v.schema_id
-         WHERE v.tenant = ? AND v.subject = ? AND v.deleted = 0 ORDER BY v.version DESC LIMIT 1`,
-        tenant,
-        subject,
-      )
-      .toArray()
-      .map((r) => ({ subject, version: r.version, id: r.schema_id, schemaType: r.schema_type, schema: r.schema }))[0]
-  }
-
-  nextVersion(tenant: string, subject: string): number {
-    const row = this.#sql
-      .exec<{ v: number | null }>('SELECT MAX(version) AS v FROM subject_versions WHERE tenant = ? AND subject = ?', tenant, subject)
-      .one()
-    return (row.v ?? 0) + 1
-  }
-
-  addVersion(tenant: string, subject: string, version: number, schemaId: number): void {
-    this.#sql.exec('INSERT INTO subject_versions (tenant, subject, version, schema_id) VALUES (?, ?, ?, ?)', tenant, subject, version, schemaId)
-  }
-
-  deleteVersions(tenant: string, subject: string, version?: number): number[] {
-    const versions = this.subjectVersions(tenant, subject)
-      .map((v) => v.version)
-      .filter((v) => version === undefined || v === version)
-    for (const v of versions)
-      this.#sql.exec('UPDATE subject_versions SET deleted = 1 WHERE tenant = ? AND subject = ? AND version = ?', tenant, subject, v)
-    return versions
-  }
-
-  compatibility(tenant: string, subject: string): string | undefined {
-    return this.#sql
-      .exec<{ c: string }>('SELECT compatibility AS c FROM subject_config WHERE tenant = ? AND subject = ?', tenant, subject)
-      .toArray()[0]?.c
-  }
-
-  setCompatibility(tenant: string, subject: string, compatibility: string): void {
-    this.#sql.exec(
-      'INSERT INTO subject_config (tenant, subject, compatibility) VALUES (?, ?, ?) ON CONFLICT(tenant, subject) DO UPDATE SET compatibility = excluded.compatibility',
-      tenant,
-      subject,
-      compatibility,
-    )
   }
 }
 

@@ -4,9 +4,8 @@
  * the delivery log, kept to the last LOG_KEEP), the periodic health evaluation's memory per resource, and
  * consumer group health thresholds.
  */
-import type { ResourceHealthState } from '../core/monitoring/health.js'
-import type { MetricState } from '../core/monitoring/request-metrics.js'
 import type { GroupHealthThreshold, WebhookDelivery, WebhookEventType } from '../protocol/monitoring.js'
+import type { MetricState, ResourceHealthState } from '../protocol/tenant-rpc.js'
 import type { Migration } from './migrations.js'
 import { TIMERS_TABLE } from './timers.js'
 

@@ -18,8 +18,9 @@ export type TimerTable<Kind extends string> = { readonly [K in Kind]: TimerHandl
  * Runs every due timer through its handler. Call it first thing in `alarm()`: timers due by the time
  * the alarm was set for run even when it is driven early (as tests do). A kind the table does not know
  * (left by older code) is dropped. The caller re-arms (`timers.arm()`) once it has saved what changed.
+ * Answers the time the timers ran at, for what the caller does after them.
  */
-export async function runDueTimers<Kind extends string>(timers: TimerStore, table: TimerTable<Kind>): Promise<void> {
+export async function runDueTimers<Kind extends string>(timers: TimerStore, table: TimerTable<Kind>): Promise<number> {
   const firedFor = timers.alarmFired()
   const now = Math.max(Date.now(), firedFor ?? 0)
   for (const timer of timers.due(now)) {
@@ -28,4 +29,5 @@ export async function runDueTimers<Kind extends string>(timers: TimerStore, tabl
     if (outcome === 'done') timers.delete(timer.kind, timer.key)
     else timers.set(timer.kind, timer.key, outcome.retryAt, timer.payload)
   }
+  return now
 }

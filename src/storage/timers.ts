@@ -47,6 +47,17 @@ export class TimerStore {
     this.#changed = true
   }
 
+  /** Sets a timer unless one of the same kind and key is due by `dueAt` already (then nothing is written). */
+  setIfEarlier(kind: string, key: string, dueAt: number): void {
+    const pending = this.get(kind, key)
+    if (pending === undefined || dueAt < pending.dueAt) this.set(kind, key, dueAt, pending?.payload ?? null)
+  }
+
+  /** Sets a timer unless one of the same kind and key is pending, whenever it is due. */
+  setIfAbsent(kind: string, key: string, dueAt: number): void {
+    if (this.get(kind, key) === undefined) this.set(kind, key, dueAt)
+  }
+
   get(kind: string, key = ''): Timer | undefined {
     const row = this.#storage.sql.exec<TimerRow>('SELECT kind, key, due_at, payload FROM timers WHERE kind = ? AND key = ?', kind, key).toArray()[0]
     return row && toTimer(row)
@@ -57,8 +68,8 @@ export class TimerStore {
   }
 
   delete(kind: string, key = ''): void {
-    this.#storage.sql.exec('DELETE FROM timers WHERE kind = ? AND key = ?', kind, key)
-    this.#changed = true
+    // Removing a timer that was not there changes nothing, so the next `arm()` need not look.
+    if (this.#storage.sql.exec('DELETE FROM timers WHERE kind = ? AND key = ?', kind, key).rowsWritten > 0) this.#changed = true
   }
 
   due(now: number, limit = 1000): Timer[] {
@@ -111,51 +122,4 @@ export class TimerStore {
 
 function toTimer(row: TimerRow): Timer {
   return { kind: row.kind, key: row.key, dueAt: row.due_at, payload: row.payload }
-}
-
-/**
- * Timers of which there is at most one per kind (key ''), their due times also kept in memory so that
- * the hot path (an append, a receive) can ask whether one is pending without reading the table.
- */
-export class KindTimers extends TimerStore {
-  #pending = new Map<string, number>()
-
-  /** Call once storage is ready (in `blockConcurrencyWhile`). */
-  load(): void {
-    for (const timer of this.all()) this.#pending.set(timer.kind, timer.dueAt)
-  }
-
-  isPending(kind: string): boolean {
-    return this.#pending.has(kind)
-  }
-
-  /** When the pending timer of `kind` is due, if one is. */
-  dueAt(kind: string): number | undefined {
-    return this.#pending.get(kind)
-  }
-
-  /** Sets a timer; `earliest` keeps an earlier pending one of the same kind, otherwise a pending one is left as is. */
-  schedule(kind: string, dueAt: number, earliest: boolean): void {
-    const pending = this.#pending.get(kind)
-    if (pending !== undefined && (!earliest || pending <= dueAt)) return
-    this.set(kind, '', dueAt)
-    this.#pending.set(kind, dueAt)
-  }
-
-  unschedule(kind: string): void {
-    if (!this.#pending.has(kind)) return
-    this.delete(kind)
-    this.#pending.delete(kind)
-  }
-
-  /** Removes a timer the alarm has just run. */
-  ran(kind: string, key = ''): void {
-    this.delete(kind, key)
-    this.#pending.delete(kind)
-  }
-
-  override forget(): void {
-    super.forget()
-    this.#pending.clear()
-  }
 }

@@ -4,6 +4,7 @@ import { ClusterMetadataDO } from '../../src/durable-objects/cluster-metadata'
 import { SchemaRegistry } from '../../src/durable-objects/schema-registry'
 import { directoryStub, metadataStub, partitionStub } from '../../src/services/stubs'
 import { MetadataStore } from '../../src/storage/metadata-store'
+import { SchemaStore } from '../../src/storage/schema-store'
 import { authEnv, BOOTSTRAP_API_KEY, call, unique } from '../security/support'
 
 const bootstrap = { 'x-api-key': BOOTSTRAP_API_KEY }
@@ -137,8 +138,9 @@ describe('Metadata > data written by the old cluster-wide object', () => {
       })
       store.writeQuotas(tenant, JSON.stringify({ maxTopics: 7 }), now)
       // Schema ids were shared by every tenant, so this one's first id need not be 1.
-      store.schemaId('someone-else', 'JSON', '{"type":"string"}', 'x')
-      const registered = new SchemaRegistry(store).register(tenant, 'legacy-value', 'JSON', '{"type":"object"}')
+      const schemas = new SchemaStore(state.storage)
+      schemas.schemaId('someone-else', 'JSON', '{"type":"string"}', 'x')
+      const registered = new SchemaRegistry(schemas).register(tenant, 'legacy-value', 'JSON', '{"type":"object"}')
       if (!registered.ok) throw new Error('schema not registered')
       return registered.value.id
     })

@@ -6,10 +6,12 @@
 import { env, evictDurableObject, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { partitionDeadLetterSource } from '../../src/durable-objects/dead-letter-source'
-import { routeDeadLetters } from '../../src/durable-objects/dead-letters'
+import { routeDeadLetters, type DlqTopicCache } from '../../src/durable-objects/dead-letters'
 import { MonitorOutbox } from '../../src/durable-objects/monitor-outbox'
 import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
 import type { KafdoEnv } from '../../src/env'
+import { DEFAULT_QUEUE_POLICY } from '../../src/protocol/queues'
+import { DEFAULT_TOPIC_CONFIG } from '../../src/protocol/topic-config'
 import { request, uniqueName } from '../support/http'
 import { alarmNow, createQueue, fastRetry, nack, partition, partitionQueueIn, receive, send } from '../support/queues'
 
@@ -33,6 +35,13 @@ async function deadLetterOffsets(queue: string): Promise<string[]> {
 async function dlqWrites(queue: string): Promise<number> {
   const { stub } = await partition(`${queue}-dlq`)
   return runInDurableObject(stub, (_i: TopicPartitionDO, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM batches').one().n)
+}
+
+/** Inside the partition object: its leases run out now (`expected` records die), and its dead-letter source. */
+function expireLeases(state: DurableObjectState, expected: number) {
+  const { log, queue } = partitionQueueIn(state)
+  expect(queue.failExpiredLeases(Date.now() + 5_000)).toBe(expected)
+  return { log, source: partitionDeadLetterSource(state.storage, env as KafdoEnv, log, queue, new MonitorOutbox(env as KafdoEnv)) }
 }
 
 describe('Queues > dead letters in batches', () => {
@@ -60,9 +69,7 @@ describe('Queues > dead letters in batches', () => {
     // The lease expires (its 50 records die together); routing writes the batch, then the object "crashes"
     // before finishing it: the partition still has the batch's bound and its dead records.
     await runInDurableObject(stub, async (_i: TopicPartitionDO, state) => {
-      const { log, queue } = partitionQueueIn(state)
-      expect(queue.failExpiredLeases(Date.now() + 5_000)).toBe(50)
-      const source = partitionDeadLetterSource(state.storage, env as KafdoEnv, log, queue, new MonitorOutbox(env as KafdoEnv))
+      const { log, source } = expireLeases(state, 50)
       const crashing = {
         ...source,
         finish: () => {
@@ -107,5 +114,31 @@ describe('Queues > dead letters in batches', () => {
     expect(new Set(offsets).size).toBe(40)
     expect(offsets).toHaveLength(40)
     expect(await dlqWrites(name)).toBeLessThan(40)
+  })
+
+  it('looks the DLQ topic up afresh when the one it knew is gone (UNKNOWN_TOPIC_OR_PARTITION), and writes the records there', async () => {
+    const name = await queueOf(5, { retry: fastRetry(1) })
+    await receive(name, 'w', { max: 2, visibilityTimeoutMs: 1000 })
+    const { stub } = await partition(name)
+    await runInDurableObject(stub, async (_i: TopicPartitionDO, state) => {
+      const { log, source } = expireLeases(state, 2)
+      // What a pass looked up before the DLQ topic was deleted and created again: a topic id no longer known.
+      const stale = {
+        topic: `${name}-dlq`,
+        topicId: crypto.randomUUID(),
+        partitions: 1,
+        config: DEFAULT_TOPIC_CONFIG,
+        queue: DEFAULT_QUEUE_POLICY,
+        createdAt: 0,
+      }
+      const cache: DlqTopicCache = { dlq: stale }
+      expect(await routeDeadLetters(source, cache)).toBe(false)
+      expect(cache.dlq).toBeUndefined()
+      expect(log.deliveries.deadCount()).toBe(2)
+      expect(await routeDeadLetters(source, cache)).toBe(true)
+      expect(cache.dlq?.topicId).not.toBe(stale.topicId)
+      expect(log.deliveries.deadCount()).toBe(0)
+    })
+    expect(await deadLetterOffsets(name)).toEqual(['0', '1'])
   })
 })

@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import type { ResourceHealthState } from '../../src/core/monitoring/health'
 import { evaluateAlerts } from '../../src/durable-objects/alert-evaluation'
 import type { KafdoEnv } from '../../src/env'
 import type { GroupHealthThreshold } from '../../src/protocol/monitoring'
+import type { ResourceHealthState } from '../../src/protocol/tenant-rpc'
 import { createTopic, request, uniqueName } from '../support/http'
 
 /**

@@ -2,7 +2,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { DEFAULT_TENANT } from '../../src/core/object-names'
 import { PartitionLog } from '../../src/durable-objects/partition-log'
-import { PartitionQueue } from '../../src/durable-objects/partition-queue'
+import { logQueueHost, PartitionQueue } from '../../src/durable-objects/partition-queue'
 import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
 import { partitionStub } from '../../src/services/stubs'
 import { requireTopic } from '../../src/services/topic-cache'
@@ -78,14 +78,6 @@ export async function alarmNow(queue: string, p = 0): Promise<void> {
 export function partitionQueueIn(state: DurableObjectState): { log: PartitionLog; queue: PartitionQueue } {
   const log = new PartitionLog(state.storage)
   log.load()
-  const queue = new PartitionQueue({
-    store: log.store,
-    deliveries: log.deliveries,
-    storage: state.storage,
-    partition: () => log.meta!.partition,
-    policy: () => log.meta!.queue,
-    logStart: () => log.logStart,
-    logEnd: () => log.logEnd,
-  })
+  const queue = new PartitionQueue(logQueueHost(log, state.storage))
   return { log, queue }
 }

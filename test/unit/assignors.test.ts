@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { assign, ASSIGNMENT_STRATEGIES, type Assignment, type AssignorMember, type TopicPartition } from '../../src/core/assignors'
+import { assign, type Assignment, type AssignorMember } from '../../src/core/assignors'
+import { ASSIGNMENT_STRATEGIES, type TopicPartition } from '../../src/protocol/groups'
 
 const members = (n: number, topics: string[]): AssignorMember[] => Array.from({ length: n }, (_, i) => ({ memberId: `m${i}`, topics }))
 const counts = (assignment: Assignment) => [...assignment.values()].map((partitions) => partitions.length)

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { planCompaction, type BatchChange, type CompactionPlan } from '../../src/core/compaction'
 import { packBatches, readBatches, type StoredBatch } from '../../src/core/log'
-import { encodeRecordBody, utf8Length, type EncodedRecord } from '../../src/core/record-codec'
+import { encodeRecordBody, utf8Length } from '../../src/core/record-codec'
+import type { EncodedRecord } from '../../src/protocol/partition-rpc'
 
 type Spec = { key: string | null; value: unknown; ts: number; valueEncoding?: 'base64'; expiresAt?: number }
 type Row = { offset: number; timestamp: number; key: string | null; value: unknown }

@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isAscii, readPage, type StoredBatchBytes } from '../../src/core/fetch-page'
 import { packBatches, readBatches, type ReadLimits, type StoredBatch } from '../../src/core/log'
-import { encodeRecordBody, utf8Length, type EncodedRecord, type RecordBody } from '../../src/core/record-codec'
+import { encodeRecordBody, utf8Length, type RecordBody } from '../../src/core/record-codec'
+import type { EncodedRecord } from '../../src/protocol/partition-rpc'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()

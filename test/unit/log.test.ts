@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { packBatches, planRetention, readBatches, type StoredBatch } from '../../src/core/log'
-import { encodeRecordBody, utf8Length, type EncodedRecord } from '../../src/core/record-codec'
+import { encodeRecordBody, utf8Length } from '../../src/core/record-codec'
+import type { EncodedRecord } from '../../src/protocol/partition-rpc'
 import { DEFAULT_TOPIC_CONFIG, type TopicConfig } from '../../src/protocol/topic-config'
 
 function records(n: number, valueSize = 10): EncodedRecord[] {

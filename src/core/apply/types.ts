@@ -5,11 +5,11 @@
  */
 import type { ApplyItem } from '../../protocol/apply.js'
 import type { ErrorPayload } from '../../protocol/errors.js'
+import type { CreateTopicInput, UpdateTopicInput } from '../../protocol/metadata-rpc.js'
 import type { CreateWebhookRequest, GroupHealthThreshold, WebhookDescription, WebhookUpdate } from '../../protocol/monitoring.js'
 import type { CompatibilityMode, SchemaType, SchemaVersion } from '../../protocol/schemas.js'
 import type { ApiKeyDescription, TenantQuotas } from '../../protocol/tenants.js'
 import type { TopicMetadata } from '../../protocol/topics.js'
-import type { CreateTopicInput, UpdateTopicInput } from '../topic-rules.js'
 
 export interface SubjectState {
   /** Live versions, oldest first. */

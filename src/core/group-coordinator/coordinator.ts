@@ -19,7 +19,8 @@ import { fenceEpoch, fenceHeartbeat, fenceOwnership, unknownMember } from './fen
 import { keysOf, sameKeys, type PartitionKey } from './partition-sets.js'
 import { reconcile } from './reconcile.js'
 import { computeTarget, existingOnly, partitionExists, subscribedView } from './target.js'
-import type { CoordinatorChanges, GroupRecord, MemberRecord, TopicsSnapshot } from './types.js'
+import type { TopicsSnapshot } from '../../protocol/topics.js'
+import type { CoordinatorChanges, GroupRecord, MemberRecord } from './types.js'
 
 export type { MemberAnswer }
 

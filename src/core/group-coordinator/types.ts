@@ -3,8 +3,6 @@ import type { AssignmentStrategy, MemberState } from '../../protocol/groups.js'
 import type { TopicsSnapshot } from '../../protocol/topics.js'
 import type { PartitionKey } from './partition-sets.js'
 
-export type { TopicsSnapshot }
-
 export interface GroupRecord {
   /** Bumped on every change of membership, subscription or subscribed topics. */
   groupEpoch: number

@@ -5,28 +5,10 @@
  * learns which thresholds were crossed and which recovered since.
  */
 import type { HealthCheck, ResourceHealthStatus, HealthThreshold } from '../../protocol/monitoring.js'
+import type { Baselines, ResourceHealthState } from '../../protocol/tenant-rpc.js'
 
 /** Figures by name; null when not known. */
 export type Figures = Record<string, number | null>
-
-/** Counters kept between evaluations, from which growth figures are measured. */
-export interface Baselines {
-  /** Records the topic's partitions had dead-lettered in all. */
-  deadLettered?: number
-  /** The group's assignment (or group) epoch. */
-  epoch?: number
-}
-
-/** What the periodic evaluation remembers of one resource. */
-export interface ResourceHealthState {
-  /** When each threshold (by key) was first seen breached, while it stays breached. */
-  since: Record<string, number>
-  /** Thresholds that counted (breached past their `forMs`) at the last evaluation. */
-  counted: string[]
-  baselines: Baselines
-  /** Whether the group was in a rebalance storm at the last evaluation. */
-  storm?: boolean
-}
 
 export const EMPTY_HEALTH_STATE: ResourceHealthState = { since: {}, counted: [], baselines: {} }
 

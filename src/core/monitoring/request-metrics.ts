@@ -5,19 +5,8 @@
  * templates, error codes, results), so a state stays small.
  */
 import { BATCH_SIZE_BUCKETS, LATENCY_BUCKETS_SECONDS, METRICS } from '../../protocol/metric-catalogue.js'
+import type { MetricState } from '../../protocol/tenant-rpc.js'
 import type { Sample } from './exposition.js'
-
-export interface HistogramState {
-  /** Observations per bucket (not cumulative); the last entry is the +Inf bucket. */
-  buckets: number[]
-  sum: number
-  count: number
-}
-
-export interface MetricState {
-  counters: Record<string, number>
-  histograms: Record<string, HistogramState>
-}
 
 /** Histogram families and their bucket bounds. */
 export const HISTOGRAM_BOUNDS: Record<string, readonly number[]> = {

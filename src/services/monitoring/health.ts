@@ -5,21 +5,16 @@
  * `rebalances`) come from the tenant monitor's last periodic evaluation; without TENANT_MONITOR, or
  * before a first evaluation, a `forMs` threshold that holds is `pending` and growth figures are null.
  */
-import {
-  EMPTY_HEALTH_STATE,
-  evaluateChecks,
-  groupResource,
-  growthFigures,
-  summarize,
-  topicResource,
-  type ResourceHealthState,
-} from '../../core/monitoring/health.js'
+import { groupFigure, groupFigures, thresholdGroups, topicFigure, topicFigures, type FigureReads } from '../../core/monitoring/figures.js'
+import { EMPTY_HEALTH_STATE, evaluateChecks, groupResource, growthFigures, summarize, topicResource } from '../../core/monitoring/health.js'
+import { partitionsMetrics } from '../../durable-objects/figure-reads.js'
 import type { KafdoBindings } from '../../env.js'
 import type { HealthReport, HealthResourceKind, HealthThreshold } from '../../protocol/monitoring.js'
 import { DEFAULT_SHARE_GROUP } from '../../protocol/queues.js'
+import type { ResourceHealthState } from '../../protocol/tenant-rpc.js'
 import { attempt, monitorStub } from '../stubs.js'
-import { requireTopic } from '../topic-cache.js'
-import { groupFigure, groupFigures, thresholdGroups, topicFigure, topicFigures } from './figures.js'
+import { describeGroup } from '../groups.js'
+import { findTopic, requireTopic } from '../topic-cache.js'
 
 /** A topic's health (`kind` topic), or the same topic as a queue read for share group `group`. */
 export async function topicHealth(
@@ -34,7 +29,7 @@ export async function topicHealth(
   const thresholds = topic.health ?? []
   const now = Date.now()
   const [figures, state] = await Promise.all([
-    topicFigures(env, tenant, topic, [group, ...thresholdGroups(thresholds)], now),
+    topicFigures(figureReads(env, tenant), topic, [group, ...thresholdGroups(thresholds)], now),
     remembered(env, tenant, topicResource(topic.topicId)),
   ])
   const growth = growthFigures({ deadLettered: figures.deadLettered }, state.baselines)
@@ -56,7 +51,7 @@ export async function groupHealth(env: KafdoBindings, tenant: string, groupId: s
   const monitor = monitorStub(env, tenant)
   const now = Date.now()
   const [figures, state, thresholds] = await Promise.all([
-    groupFigures(env, tenant, groupId),
+    groupFigures(figureReads(env, tenant), groupId),
     remembered(env, tenant, groupResource(groupId)),
     monitor ? attempt(() => monitor.groupThresholds(groupId)) : Promise.resolve([]),
   ])
@@ -70,6 +65,15 @@ export async function groupHealth(env: KafdoBindings, tenant: string, groupId: s
     rebalances: growth.rebalances,
     partitions: figures.partitions,
   })
+}
+
+/** The Worker's reads of figures: topics through the isolate's topic cache. */
+function figureReads(env: KafdoBindings, tenant: string): FigureReads {
+  return {
+    partitionsMetrics: (topic, groups) => partitionsMetrics(env, tenant, topic, groups),
+    findTopic: (name) => findTopic(env, tenant, name),
+    describeGroup: (groupId) => describeGroup(env, tenant, groupId),
+  }
 }
 
 async function remembered(env: KafdoBindings, tenant: string, resource: string): Promise<ResourceHealthState> {

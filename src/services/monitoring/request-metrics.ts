@@ -6,8 +6,9 @@
  * traffic. A scrape flushes its own isolate's counts before reading, so it never reads less than it
  * counted. Without TENANT_MONITOR nothing is counted.
  */
-import { addCount, emptyState, isEmpty, mergeInto, observe, type MetricState } from '../../core/monitoring/request-metrics.js'
+import { addCount, emptyState, isEmpty, mergeInto, observe } from '../../core/monitoring/request-metrics.js'
 import type { KafdoBindings } from '../../env.js'
+import type { MetricState } from '../../protocol/tenant-rpc.js'
 import { monitorStub } from '../stubs.js'
 
 export const FLUSH_INTERVAL_MS = 10_000

@@ -8,15 +8,16 @@
  * share one fan-out.
  */
 import { settleAll } from '../../core/monitoring/concurrency.js'
+import { queueFigures } from '../../core/monitoring/figures.js'
 import { renderExposition, type Sample } from '../../core/monitoring/exposition.js'
 import { stateSamples } from '../../core/monitoring/request-metrics.js'
-import type { PartitionMetrics } from '../../durable-objects/partition-activity.js'
+import { topicsMetrics } from '../../durable-objects/figure-reads.js'
 import type { KafdoBindings } from '../../env.js'
+import type { PartitionMetrics } from '../../protocol/partition-rpc.js'
 import { DLQ_SUFFIX } from '../../protocol/queues.js'
 import { isInternalTopic, type TopicMetadata } from '../../protocol/topics.js'
 import { VERSION } from '../../version.js'
 import { attempt, metadataStub, groupStub, monitorStub } from '../stubs.js'
-import { queueFigures, topicsMetrics } from './figures.js'
 import { flushTenant } from './request-metrics.js'
 
 export const SCRAPE_CACHE_MS = 5_000

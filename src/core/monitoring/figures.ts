@@ -1,23 +1,26 @@
 /**
- * The figures health is judged by, read from the objects that hold them: a topic's (and its queue view's)
- * from its partitions and its dead-letter topic, in one `metrics` call per partition, in parallel with a
- * bounded fan-out; a consumer group's from `describeGroup` (state, members, committed offsets, lag). Used
- * by the health endpoints and by TenantMonitorDO's periodic evaluation.
+ * The figures health is judged by: a topic's (and its queue view's) summed from its partitions' metrics and
+ * its dead-letter topic's, a consumer group's from its description (state, members, committed offsets,
+ * lag), and which figure each threshold names. The reads go through a small port (`FigureReads`): the
+ * Worker's health endpoints give it the isolate's topic cache, TenantMonitorDO's periodic evaluation its
+ * own look-ups (alert-evaluation.ts); both reach the objects through durable-objects/figure-reads.ts.
  */
-import type { PartitionRef } from '../../core/object-names.js'
-import { settleAll } from '../../core/monitoring/concurrency.js'
-import type { PartitionMetrics } from '../../durable-objects/partition-activity.js'
-import type { Figures } from '../../core/monitoring/health.js'
-import type { KafdoBindings } from '../../env.js'
+import type { GroupDescription } from '../../protocol/group-answers.js'
 import type { HealthThreshold, TopicHealthThreshold } from '../../protocol/monitoring.js'
+import type { PartitionMetrics } from '../../protocol/partition-rpc.js'
 import { DEFAULT_SHARE_GROUP, DLQ_SUFFIX } from '../../protocol/queues.js'
 import type { TopicMetadata } from '../../protocol/topics.js'
-import { describeGroup } from '../groups.js'
-import { attempt, partitionStub } from '../stubs.js'
-import { findTopic } from '../topic-cache.js'
+import type { Figures } from './health.js'
 
-/** Partition objects asked at once by one fan-out. */
-export const FANOUT_CONCURRENCY = 50
+/** What reading figures needs from the objects that hold them. */
+export interface FigureReads {
+  /** A topic's partitions' metrics (with queue figures for `groups`), in partition order; undefined where one did not answer. */
+  partitionsMetrics(topic: TopicMetadata, groups?: readonly string[]): Promise<Array<PartitionMetrics | undefined>>
+  /** A topic by name, if it exists (the dead-letter topic). */
+  findTopic(name: string): Promise<TopicMetadata | undefined>
+  /** A group's description, lag included. */
+  describeGroup(groupId: string): Promise<GroupDescription>
+}
 
 export interface QueueFigures {
   group: string
@@ -44,44 +47,9 @@ export interface TopicFigures {
   unreachable: number
 }
 
-/** Every partition's metrics, in partition order; a partition that failed to answer is undefined. */
-export async function partitionsMetrics(
-  env: KafdoBindings,
-  tenant: string,
-  topic: TopicMetadata,
-  groups: readonly string[] = [],
-): Promise<Array<PartitionMetrics | undefined>> {
-  return (await topicsMetrics(env, tenant, [topic], groups))[0]!
-}
-
-/**
- * The partitions' metrics of several topics, with at most FANOUT_CONCURRENCY partition calls in flight
- * in all: per topic, in partition order, undefined where a partition did not answer.
- */
-export async function topicsMetrics(
-  env: KafdoBindings,
-  tenant: string,
-  topics: readonly TopicMetadata[],
-  groups: readonly string[] = [],
-): Promise<Array<Array<PartitionMetrics | undefined>>> {
-  const refs: PartitionRef[] = topics.flatMap((topic) =>
-    Array.from({ length: topic.partitions }, (_, partition) => ({ tenant, topic: topic.topic, topicId: topic.topicId, partition })),
-  )
-  const settled = await settleAll(refs, FANOUT_CONCURRENCY, (ref) => attempt(() => partitionStub(env, ref).metrics(ref, [...groups])))
-  const flat = settled.map((result) => (result.status === 'fulfilled' ? (result.value as PartitionMetrics) : undefined))
-  let at = 0
-  return topics.map((topic) => flat.slice(at, (at += topic.partitions)))
-}
-
-export async function topicFigures(
-  env: KafdoBindings,
-  tenant: string,
-  topic: TopicMetadata,
-  groups: readonly string[],
-  now: number,
-): Promise<TopicFigures> {
+export async function topicFigures(reads: FigureReads, topic: TopicMetadata, groups: readonly string[], now: number): Promise<TopicFigures> {
   const wanted = [...new Set([DEFAULT_SHARE_GROUP, ...groups])]
-  const [partitions, dlqDepth] = await Promise.all([partitionsMetrics(env, tenant, topic, wanted), deadLetterDepth(env, tenant, topic.topic)])
+  const [partitions, dlqDepth] = await Promise.all([reads.partitionsMetrics(topic, wanted), deadLetterDepth(reads, topic.topic)])
   const answered = partitions.filter((p): p is PartitionMetrics => p !== undefined)
   const queues = new Map<string, QueueFigures>()
   for (const group of wanted) queues.set(group, queueFigures(group, answered, now))
@@ -122,11 +90,11 @@ export function queueFigures(group: string, partitions: readonly PartitionMetric
   }
 }
 
-async function deadLetterDepth(env: KafdoBindings, tenant: string, name: string): Promise<number | null> {
+async function deadLetterDepth(reads: FigureReads, name: string): Promise<number | null> {
   if (name.endsWith(DLQ_SUFFIX)) return null
-  const dlq = await findTopic(env, tenant, `${name}${DLQ_SUFFIX}`)
+  const dlq = await reads.findTopic(`${name}${DLQ_SUFFIX}`)
   if (!dlq) return null
-  const partitions = await partitionsMetrics(env, tenant, dlq)
+  const partitions = await reads.partitionsMetrics(dlq)
   return sum(
     partitions.filter((p): p is PartitionMetrics => p !== undefined),
     (p) => p.logEnd - p.logStart,
@@ -149,8 +117,8 @@ export interface GroupFigures {
  * the epoch as an optional field: `assignmentEpoch` or `groupEpoch` when the coordinator reports one,
  * else `generationId`.
  */
-export async function groupFigures(env: KafdoBindings, tenant: string, groupId: string): Promise<GroupFigures> {
-  const description = await describeGroup(env, tenant, groupId)
+export async function groupFigures(reads: FigureReads, groupId: string): Promise<GroupFigures> {
+  const description = await reads.describeGroup(groupId)
   const lag = description.lag.map((entry) => ({ topic: entry.topic, partition: entry.partition, committed: entry.committed, lag: entry.lag }))
   return {
     state: description.state,
