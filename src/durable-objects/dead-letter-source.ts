@@ -15,10 +15,12 @@ export function partitionDeadLetterSource(
   log: PartitionLog,
   queue: PartitionQueue,
   outbox: MonitorOutbox,
-): DeadLetterSource {
-  const { store, deliveries } = log
+): DeadLetterSource | undefined {
+  // A partition not open (never used, or its topic deleted and its storage wiped) has nothing to route.
+  if (!log.isOpen()) return undefined
+  const { store, deliveries, meta } = log
   return {
-    meta: log.meta!,
+    meta,
     env,
     batchThrough: () => store.readDlqBatch(),
     startBatch: (through) => store.startDlqBatch(through),
@@ -30,7 +32,7 @@ export function partitionDeadLetterSource(
         store.finishDlqBatch(written.length)
       })
       const now = Date.now()
-      for (const { delivery, dlq } of written) outbox.deadLettered(log.meta!, delivery, dlq, now)
+      for (const { delivery, dlq } of written) outbox.deadLettered(meta, delivery, dlq, now)
     },
     drop: (group, first, last) => {
       storage.transactionSync(() => deliveries.change(group, [{ first, last, fields: null }]))

@@ -60,14 +60,15 @@ export interface DeadLetterSource {
  * partition says when records die (`notify`), so an operation that killed none does not look for any.
  */
 export class DeadLetterDrain {
-  readonly #source: () => DeadLetterSource
+  /** The partition's side of a pass; none while the partition is not open (nothing can have died). */
+  readonly #source: () => DeadLetterSource | undefined
   #routing: Promise<boolean> | undefined
   /** Dead records may be waiting: at first (a crash may have left some), and after every death. */
   #pending = true
   /** The DLQ topic, once known (forgotten when a write finds it gone). */
   readonly #topic: DlqTopicCache = {}
 
-  constructor(source: () => DeadLetterSource) {
+  constructor(source: () => DeadLetterSource | undefined) {
     this.#source = source
   }
 
@@ -97,7 +98,8 @@ export class DeadLetterDrain {
 
   async #route(): Promise<boolean> {
     try {
-      return await routeDeadLetters(this.#source(), this.#topic)
+      const source = this.#source()
+      return source ? await routeDeadLetters(source, this.#topic) : true
     } catch (err) {
       console.error(JSON.stringify({ level: 'warn', message: 'dead-letter routing failed; will retry', error: (err as Error).message }))
       return false

@@ -26,6 +26,12 @@ import { PartitionStore, type PartitionMeta, type ProducerState } from '../stora
 export const PRODUCER_EXPIRATION_MS = 7 * 86_400_000
 const PRODUCER_CACHE_SIZE = 10_000
 
+/**
+ * A log whose partition is known (its first-use check passed, or its metadata was read back): what every
+ * operation that needs the topic's settings works on. `isOpen()` narrows to it.
+ */
+export type OpenPartitionLog = PartitionLog & { readonly meta: PartitionMeta }
+
 export class PartitionLog {
   readonly store: PartitionStore
   /** The log's record batches. */
@@ -33,6 +39,7 @@ export class PartitionLog {
   /** Queue deliveries: records the log drops must leave the queue too. */
   readonly deliveries: DeliveryStore
   readonly #storage: DurableObjectStorage
+  /** The partition's metadata once the log is open; none before its first use, or after its topic's deletion. */
   meta: PartitionMeta | undefined
   /** The next offset to be written (the high watermark). */
   logEnd = 0
@@ -47,8 +54,13 @@ export class PartitionLog {
     this.deliveries = new DeliveryStore(storage)
   }
 
+  /** The first offset still stored (Kafka's log start offset); 0 for a log not open, which holds nothing. */
   get logStart(): number {
-    return this.meta!.logStartOffset
+    return this.meta?.logStartOffset ?? 0
+  }
+
+  isOpen(): this is OpenPartitionLog {
+    return this.meta !== undefined
   }
 
   load(): void {
@@ -59,9 +71,11 @@ export class PartitionLog {
     this.totalBytes = this.batches.totalBytes()
   }
 
-  initialize(meta: PartitionMeta, now: number): void {
+  /** Opens the log of a partition used for the first time. */
+  initialize(meta: PartitionMeta, now: number): OpenPartitionLog {
     this.store.writeMeta(meta, now)
-    this.meta = meta
+    // Setting the metadata is what opens the log: the answer is this log, typed open.
+    return Object.assign(this, { meta })
   }
 
   /** Forgets everything held in memory (after the storage was wiped). */
@@ -72,15 +86,15 @@ export class PartitionLog {
     this.totalBytes = 0
   }
 
-  applyConfig(config: TopicConfig, queue: QueuePolicy): void {
+  applyConfig(this: OpenPartitionLog, config: TopicConfig, queue: QueuePolicy): void {
     this.store.writeConfig(config, queue)
-    this.meta!.config = config
-    this.meta!.queue = queue
+    this.meta.config = config
+    this.meta.queue = queue
   }
 
   /** Appends in one transaction; returns the new batches' earliest expiry for the TTL timer. */
-  append(request: AppendRequest, now: number): Result<AppendResult & { earliestExpiry?: number }> {
-    const { config, queue } = this.meta!
+  append(this: OpenPartitionLog, request: AppendRequest, now: number): Result<AppendResult & { earliestExpiry?: number }> {
+    const { config, queue } = this.meta
     const tooLarge = request.records.findIndex((record) => record.bytes > config['max.message.bytes'])
     if (tooLarge >= 0) {
       return fail('RECORD_TOO_LARGE', `record ${tooLarge} is ${request.records[tooLarge]!.bytes} bytes, over max.message.bytes`, {
@@ -143,8 +157,8 @@ export class PartitionLog {
   }
 
   /** The fetch answer for records from `from`, assembled as bytes (see core/fetch-page.ts). */
-  readPage(from: number, maxRecords: number, maxBytes: number, now: number): FetchPage {
-    const meta = this.meta!
+  readPage(this: OpenPartitionLog, from: number, maxRecords: number, maxBytes: number, now: number): FetchPage {
+    const meta = this.meta
     return readPage(
       this.batches.batchBytesFrom(this.batches.startingBatch(from)),
       { from, maxRecords, maxBytes, now },
@@ -190,7 +204,7 @@ export class PartitionLog {
   }
 
   /** Deletes everything before `offset`: whole batches, and queue deliveries of those records. */
-  moveLogStart(offset: number): void {
+  moveLogStart(this: OpenPartitionLog, offset: number): void {
     const logStart = Math.min(offset, this.logEnd)
     if (logStart <= this.logStart) return
     this.#storage.transactionSync(() => {
@@ -198,27 +212,27 @@ export class PartitionLog {
       this.deliveries.deleteBefore(logStart)
       this.store.writeLogStartOffset(logStart)
     })
-    this.meta!.logStartOffset = logStart
+    this.meta.logStartOffset = logStart
     this.totalBytes = this.batches.totalBytes()
   }
 
   /** After an append: over the byte limit now, or time retention with no check scheduled yet. */
-  retentionMayApply(checkScheduled: boolean): boolean {
-    const config = this.meta!.config
+  retentionMayApply(this: OpenPartitionLog, checkScheduled: boolean): boolean {
+    const config = this.meta.config
     if (config['cleanup.policy'] === 'compact') return false
     const overBytes = config['retention.bytes'] >= 0 && this.totalBytes > config['retention.bytes']
     return overBytes || (config['retention.ms'] >= 0 && !checkScheduled)
   }
 
   /** Applies delete retention; returns when the oldest remaining batch becomes due, if ever. */
-  applyRetention(now: number): number | undefined {
-    const plan = planRetention(this.batches.batchHeaders(), this.meta!.config, this.totalBytes, now)
+  applyRetention(this: OpenPartitionLog, now: number): number | undefined {
+    const plan = planRetention(this.batches.batchHeaders(), this.meta.config, this.totalBytes, now)
     if (plan.deleteBefore !== undefined) this.moveLogStart(plan.deleteBefore)
     return plan.nextDueAt
   }
 
   /** TTL: drops expired records from their batches (a batch left empty goes), counting them. */
-  purgeExpired(now: number): number | undefined {
+  purgeExpired(this: OpenPartitionLog, now: number): number | undefined {
     let expired = 0
     this.#storage.transactionSync(() => {
       for (const batch of this.batches.batchesExpiringBy(now)) {
@@ -252,8 +266,8 @@ export class PartitionLog {
    * the batches through a cursor keeping only each key's latest offset, the second reads and rewrites one
    * batch at a time, so memory holds one batch, not the partition.
    */
-  compact(now: number): boolean {
-    const config = this.meta!.config
+  compact(this: OpenPartitionLog, now: number): boolean {
+    const config = this.meta.config
     if (config['cleanup.policy'] === 'delete') return false
     const state = startCompaction(latestOffsets(this.batches.allBatches()))
     const options = { now, deleteRetentionMs: config['delete.retention.ms'] }

@@ -40,6 +40,7 @@ import type {
   ShareGroupStats,
 } from '../protocol/queue-rpc.js'
 import { MAX_RECEIVE_BYTES } from '../protocol/queues.js'
+import type { PartitionMeta } from '../storage/partition-store.js'
 import type { PartitionLog } from './partition-log.js'
 import { failRecords, type FailOptions, type FailureHost } from './queue-failures.js'
 import { heldLeases } from './queue-leases.js'
@@ -56,6 +57,12 @@ export interface QueueHost extends FailureHost, ReadHost {
   nextDueAt?(): number | undefined
 }
 
+/** The queue runs only on an open log: every queue call passes the partition's first-use check first. */
+function openMeta(log: PartitionLog): PartitionMeta {
+  if (!log.isOpen()) throw new Error('a queue operation ran on a partition that is not open')
+  return log.meta
+}
+
 /** What a partition's log gives its queue; the object adds the rest (`nextDueAt`, `onFailure`). */
 export function logQueueHost(log: PartitionLog, storage: DurableObjectStorage): QueueHost {
   return {
@@ -63,8 +70,8 @@ export function logQueueHost(log: PartitionLog, storage: DurableObjectStorage): 
     batches: log.batches,
     deliveries: log.deliveries,
     storage,
-    partition: () => log.meta!.partition,
-    policy: () => log.meta!.queue,
+    partition: () => openMeta(log).partition,
+    policy: () => openMeta(log).queue,
     logStart: () => log.logStart,
     logEnd: () => log.logEnd,
   }

@@ -28,8 +28,7 @@ import {
   socketMessageSchema,
   type SocketMessage,
 } from '../protocol/streams.js'
-import type { PartitionMeta } from '../storage/partition-store.js'
-import type { PartitionLog } from './partition-log.js'
+import type { OpenPartitionLog, PartitionLog } from './partition-log.js'
 
 type LogAttachment = { mode: 'log'; ref: PartitionRef; flow: LogFlow; limits: FlowLimits }
 type QueueAttachment = Extract<SubscribeRequest, { mode: 'queue' }>
@@ -41,7 +40,7 @@ type Settled = Result<AckResult | NackResult>
 export interface SubscriberHost {
   readonly ctx: DurableObjectState
   readonly log: PartitionLog
-  ready(ref: PartitionRef): Promise<Result<PartitionMeta>>
+  ready(ref: PartitionRef): Promise<Result<OpenPartitionLog>>
   isDestroyed(): boolean
   /** Leases records for a queue subscriber (a receive), then whatever follows a queue change. */
   lease(request: ReceiveRequest, now: number): ReceivedMessages
@@ -183,15 +182,15 @@ export class PartitionSubscribers {
   }
 
   async #push(): Promise<void> {
-    if (this.#host.isDestroyed() || !this.#host.log.meta) return
+    const { log } = this.#host
+    if (this.#host.isDestroyed() || !log.isOpen()) return
     const now = Date.now()
-    for (let round = 0; round < STREAM_WINDOW_FRAMES && this.#pushRecords(now); round++);
+    for (let round = 0; round < STREAM_WINDOW_FRAMES && this.#pushRecords(log, now); round++);
     if (await this.#pushLeases(now)) await this.#host.afterLeasing()
   }
 
   /** One frame to every log subscriber with room and records to get; true when any went out. */
-  #pushRecords(now: number): boolean {
-    const { log } = this.#host
+  #pushRecords(log: OpenPartitionLog, now: number): boolean {
     const logEnd = log.logEnd
     const byNext = new Map<number, Array<[WebSocket, LogAttachment]>>()
     for (const ws of this.#host.ctx.getWebSockets('log')) {
@@ -213,7 +212,7 @@ export class PartitionSubscribers {
     let any = false
     for (const [next, subscribers] of byNext) {
       const read = log.read(next, STREAM_FRAME_RECORDS, STREAM_FRAME_BYTES, now)
-      const partition = log.meta!.partition
+      const partition = log.meta.partition
       const frame =
         read.count > 0
           ? `{"type":"records","partition":${partition},"next":${read.nextOffset},"highWatermark":${logEnd},"records":[${read.records}]}`

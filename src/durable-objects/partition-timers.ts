@@ -13,7 +13,7 @@
  */
 import { runDueTimers, type TimerOutcome, type TimerTable } from '../storage/timer-dispatch.js'
 import { TimerStore } from '../storage/timers.js'
-import type { PartitionLog } from './partition-log.js'
+import type { OpenPartitionLog, PartitionLog } from './partition-log.js'
 
 /** Kafka checks retention every 5 minutes (log.retention.check.interval.ms); we re-check at most this often. */
 const RETENTION_CHECK_INTERVAL_MS = 60_000
@@ -44,12 +44,16 @@ export class PartitionTimers {
     this.#onTimer = {
       retention: (_timer, now) => retryAt(this.#nextRetentionCheck(now)),
       ttl: (_timer, now) => {
-        const next = this.#log.purgeExpired(now)
+        const log = this.#log
+        if (!log.isOpen()) return 'done'
+        const next = log.purgeExpired(now)
         return retryAt(next === undefined ? undefined : Math.max(next, now + MIN_TTL_PURGE_INTERVAL_MS))
       },
       compaction: (_timer, now) => {
-        this.#log.compact(now)
-        const config = this.#log.meta!.config
+        const log = this.#log
+        if (!log.isOpen()) return 'done'
+        log.compact(now)
+        const config = log.meta.config
         if (config['cleanup.policy'] === 'delete') return 'done'
         return { retryAt: now + Math.max(COMPACTION_DELAY_MS, Math.min(config['delete.retention.ms'], MAX_COMPACTION_RECHECK_MS)) }
       },
@@ -82,26 +86,26 @@ export class PartitionTimers {
    * After an append: TTL for records that expire, compaction, idle producers, and retention. One read of
    * the timers decides them all (this is the produce path); a row is written only for a timer that moves.
    */
-  appended(now: number, earliestExpiry: number | undefined, idempotent: boolean): void {
+  appended(log: OpenPartitionLog, now: number, earliestExpiry: number | undefined, idempotent: boolean): void {
     const due = this.#dueTimes()
     if (earliestExpiry !== undefined && earliestExpiry < (due.ttl ?? Number.POSITIVE_INFINITY)) this.#timers.set('ttl', ONLY, earliestExpiry)
-    if (this.#log.meta!.config['cleanup.policy'] !== 'delete' && due.compaction === undefined) {
+    if (log.meta.config['cleanup.policy'] !== 'delete' && due.compaction === undefined) {
       this.#timers.set('compaction', ONLY, now + COMPACTION_DELAY_MS)
     }
     if (idempotent && due.producers === undefined) this.#timers.set('producers', ONLY, now + PRODUCER_PRUNE_INTERVAL_MS)
     const checkPending = due.retention !== undefined
-    if (!this.#log.retentionMayApply(checkPending)) return
-    const nextDueAt = this.#log.applyRetention(now)
+    if (!log.retentionMayApply(checkPending)) return
+    const nextDueAt = log.applyRetention(now)
     if (nextDueAt === undefined) this.#timers.delete('retention', ONLY)
     else if (!checkPending) this.#timers.set('retention', ONLY, Math.max(nextDueAt, now))
   }
 
   /** After the topic's settings changed: retention applied at once, compaction if the topic is compacted now. */
-  configChanged(now: number): void {
+  configChanged(log: OpenPartitionLog, now: number): void {
     const next = this.#nextRetentionCheck(now)
     if (next === undefined) this.#timers.delete('retention', ONLY)
     else this.#timers.setIfEarlier('retention', ONLY, next)
-    if (this.#log.meta!.config['cleanup.policy'] !== 'delete') this.#timers.setIfAbsent('compaction', ONLY, now + COMPACTION_DELAY_MS)
+    if (log.meta.config['cleanup.policy'] !== 'delete') this.#timers.setIfAbsent('compaction', ONLY, now + COMPACTION_DELAY_MS)
   }
 
   /**
@@ -136,7 +140,9 @@ export class PartitionTimers {
 
   /** Applies delete retention; answers when to look again (undefined: nothing is subject to it). */
   #nextRetentionCheck(now: number): number | undefined {
-    const nextDueAt = this.#log.applyRetention(now)
+    const log = this.#log
+    if (!log.isOpen()) return undefined
+    const nextDueAt = log.applyRetention(now)
     return nextDueAt === undefined ? undefined : Math.max(nextDueAt, now + RETENTION_CHECK_INTERVAL_MS)
   }
 }

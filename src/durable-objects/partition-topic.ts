@@ -9,9 +9,8 @@ import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import type { PartitionRef } from '../protocol/partition-rpc.js'
 import type { TopicConfigPush } from '../protocol/topics.js'
-import type { PartitionMeta } from '../storage/partition-store.js'
 import { metadataStub } from './object-calls.js'
-import type { PartitionLog } from './partition-log.js'
+import type { OpenPartitionLog, PartitionLog } from './partition-log.js'
 
 /** Where the version of the topic settings this partition holds is kept. */
 const CONFIG_VERSION_KEY = 'config-version'
@@ -24,13 +23,13 @@ export interface PartitionTopicHost {
   isDestroyed(): boolean
 }
 
-/** The partition's metadata, initialising the object on first use after checking its topic exists. */
-export async function readyPartition(host: PartitionTopicHost, ref: PartitionRef, pushed?: TopicConfigPush): Promise<Result<PartitionMeta>> {
+/** The partition's open log, initialising the object on first use after checking its topic exists. */
+export async function readyPartition(host: PartitionTopicHost, ref: PartitionRef, pushed?: TopicConfigPush): Promise<Result<OpenPartitionLog>> {
   if (host.isDestroyed()) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
-  const known = host.log.meta
-  if (known) {
-    return known.topicId === ref.topicId && known.partition === ref.partition
-      ? ok(known)
+  const log = host.log
+  if (log.isOpen()) {
+    return log.meta.topicId === ref.topicId && log.meta.partition === ref.partition
+      ? ok(log)
       : fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${ref.topic}' does not exist`)
   }
   // Settings pushed by the metadata object are taken as they come; otherwise asked for once.
@@ -40,17 +39,17 @@ export async function readyPartition(host: PartitionTopicHost, ref: PartitionRef
   if (host.isDestroyed() || !topic || topic.topicId !== ref.topicId || topic.topic !== ref.topic || ref.partition >= topic.partitions) {
     return fail('UNKNOWN_TOPIC_OR_PARTITION', `partition ${ref.partition} of topic '${ref.topic}' does not exist`)
   }
-  if (!host.log.meta) {
-    host.log.initialize({ ...ref, config: topic.config, queue: topic.queue, logStartOffset: 0 }, Date.now())
-    host.storage.kv.put(CONFIG_VERSION_KEY, config.version)
-  }
-  return ok(host.log.meta!)
+  // Another call may have opened it while we asked.
+  if (log.isOpen()) return ok(log)
+  const opened = log.initialize({ ...ref, config: topic.config, queue: topic.queue, logStartOffset: 0 }, Date.now())
+  host.storage.kv.put(CONFIG_VERSION_KEY, config.version)
+  return ok(opened)
 }
 
 /** Takes pushed settings newer than those held; false for a late arrival, which changes nothing. */
-export function takePushedConfig(host: PartitionTopicHost, push: TopicConfigPush): boolean {
+export function takePushedConfig(host: PartitionTopicHost, log: OpenPartitionLog, push: TopicConfigPush): boolean {
   if (push.version <= (host.storage.kv.get<number>(CONFIG_VERSION_KEY) ?? 0)) return false
-  host.log.applyConfig(push.topic.config, push.topic.queue)
+  log.applyConfig(push.topic.config, push.topic.queue)
   host.storage.kv.put(CONFIG_VERSION_KEY, push.version)
   return true
 }

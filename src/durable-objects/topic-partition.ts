@@ -37,12 +37,12 @@ import type {
 import { STREAM_CLOSE_CODES } from '../protocol/streams.js'
 import type { TopicConfigPush } from '../protocol/topics.js'
 import { runMigrations } from '../storage/migrations.js'
-import { PARTITION_MIGRATIONS, type PartitionMeta } from '../storage/partition-store.js'
+import { PARTITION_MIGRATIONS } from '../storage/partition-store.js'
 import { partitionDeadLetterSource } from './dead-letter-source.js'
 import { DeadLetterDrain } from './dead-letters.js'
 import { MonitorOutbox } from './monitor-outbox.js'
 import { PartitionActivity, partitionMetrics, partitionQueueStats } from './partition-activity.js'
-import { PartitionLog } from './partition-log.js'
+import { PartitionLog, type OpenPartitionLog } from './partition-log.js'
 import { logQueueHost, PartitionQueue } from './partition-queue.js'
 import { PartitionSubscribers } from './partition-subscribers.js'
 import { PartitionTimers } from './partition-timers.js'
@@ -81,7 +81,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       onFailure: (failure) => {
         this.#activity.failed(failure)
         if (failure.outcome === 'dead-lettered') this.#deadLetters.notify()
-        this.#outbox.retriesExhausted(this.#log.meta!, failure, Date.now())
+        // Records fail only on an open log: its leases and retries exist only there.
+        if (this.#log.isOpen()) this.#outbox.retriesExhausted(this.#log.meta, failure, Date.now())
       },
     })
     this.#deadLetters = new DeadLetterDrain(() => partitionDeadLetterSource(ctx.storage, env, this.#log, this.#queue, this.#outbox))
@@ -108,8 +109,9 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   async append(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
+    const log = ready.value
     const now = Date.now()
-    const appended = this.#log.append(request, now)
+    const appended = log.append(request, now)
     if (!appended.ok || appended.value.duplicate) return appended
     const { earliestExpiry, ...result } = appended.value
     this.#activity.add(
@@ -117,7 +119,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
       request.records.reduce((sum, record) => sum + record.bytes, 0),
     )
     this.#activity.persist(now)
-    this.#timers.appended(now, earliestExpiry, request.producerId !== undefined)
+    this.#timers.appended(log, now, earliestExpiry, request.producerId !== undefined)
     await this.#timers.arm()
     this.#wakeWaiters()
     return ok(result)
@@ -126,16 +128,18 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   async read(ref: PartitionRef, request: PartitionFetchRequest): Promise<Result<PartitionFetchResult>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    const start = this.#log.resolveStart(request)
+    const log = ready.value
+    const start = log.resolveStart(request)
     if (!start.ok) return start
     let from = start.value
-    if (from >= this.#log.logEnd && request.maxWaitMs > 0) {
+    if (from >= log.logEnd && request.maxWaitMs > 0) {
       await this.#appended.wait(request.maxWaitMs)
+      // Deleting the topic wipes the log (it is no longer open) while we waited.
       if (this.#destroyed) return fail('UNKNOWN_TOPIC_OR_PARTITION', 'the topic was deleted')
       // Retention may have moved the log start while we waited.
-      from = Math.max(from, this.#log.logStart)
+      from = Math.max(from, log.logStart)
     }
-    const { recordBytes, ...page } = this.#log.readPage(from, request.maxRecords, request.maxBytes, Date.now())
+    const { recordBytes, ...page } = log.readPage(from, request.maxRecords, request.maxBytes, Date.now())
     this.#activity.fetched(page.count, recordBytes)
     this.#activity.persist(Date.now())
     return ok(page)
@@ -151,7 +155,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   async deleteRecordsBefore(ref: PartitionRef, offset: number): Promise<Result<PartitionOffsetsResult>> {
     const ready = await this.#ready(ref)
     if (!ready.ok) return ready
-    this.#log.moveLogStart(offset)
+    ready.value.moveLogStart(offset)
     return ok({ earliest: this.#log.logStart, latest: this.#log.logEnd })
   }
 
@@ -162,8 +166,8 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
   async applyConfig(ref: PartitionRef, push: TopicConfigPush): Promise<Result<null>> {
     const ready = await this.#ready(ref, push)
     if (!ready.ok) return ready
-    if (!takePushedConfig(this.#topicHost, push)) return ok(null)
-    this.#timers.configChanged(Date.now())
+    if (!takePushedConfig(this.#topicHost, ready.value, push)) return ok(null)
+    this.#timers.configChanged(ready.value, Date.now())
     await this.#timers.arm()
     return ok(null)
   }
@@ -289,7 +293,7 @@ export class TopicPartitionDO extends DurableObject<KafdoEnv> {
     this.#wakeWaiters()
   }
 
-  #ready(ref: PartitionRef, pushed?: TopicConfigPush): Promise<Result<PartitionMeta>> {
+  #ready(ref: PartitionRef, pushed?: TopicConfigPush): Promise<Result<OpenPartitionLog>> {
     return readyPartition(this.#topicHost, ref, pushed)
   }
 

@@ -1,8 +1,11 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_TENANT } from '../../src/core/object-names'
+import { PartitionLog } from '../../src/durable-objects/partition-log'
 import type { TopicPartitionDO } from '../../src/durable-objects/topic-partition'
 import type { PartitionRef } from '../../src/protocol/partition-rpc'
+import { DEFAULT_QUEUE_POLICY } from '../../src/protocol/queues'
+import { DEFAULT_TOPIC_CONFIG } from '../../src/protocol/topic-config'
 import { partitionStub } from '../../src/services/stubs'
 import { requireTopic } from '../../src/services/topic-cache'
 import { createTopic, fetchMessages, produceBatch, request, uniqueName } from '../support/http'
@@ -67,6 +70,25 @@ describe('TopicPartitionDO > durability', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION' } })
     expect(await rowCount(stub, 'batches')).toBe(0)
     expect(await rowCount(stub, 'partition_meta')).toBe(0)
+  })
+
+  it('a log that is not open is a type: it cannot append or read until it is opened, and holds nothing', async () => {
+    const ref: PartitionRef = { tenant: DEFAULT_TENANT, topic: 'never-opened', topicId: crypto.randomUUID(), partition: 0 }
+    await runInDurableObject(partitionStub(env, ref), (_instance: TopicPartitionDO, state) => {
+      const log = new PartitionLog(state.storage)
+      log.load()
+      expect(log.isOpen()).toBe(false)
+      expect(log.logStart).toBe(0)
+      // @ts-expect-error an unopened log has no topic settings to append with
+      expect(() => log.append({ records: [] }, Date.now())).toThrow(TypeError)
+      const opened = log.initialize({ ...ref, config: DEFAULT_TOPIC_CONFIG, queue: DEFAULT_QUEUE_POLICY, logStartOffset: 0 }, Date.now())
+      expect(opened.isOpen()).toBe(true)
+      expect(opened.append({ records: [{ body: '"key":null,"value":1,"headers":{}', bytes: 33 }] }, Date.now())).toMatchObject({
+        ok: true,
+        value: { baseOffset: 0 },
+      })
+      expect(new TextDecoder().decode(opened.readPage(0, 10, 1_000_000, Date.now()).page)).toContain('"value":1')
+    })
   })
 })
 

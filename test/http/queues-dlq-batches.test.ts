@@ -41,7 +41,9 @@ async function dlqWrites(queue: string): Promise<number> {
 function expireLeases(state: DurableObjectState, expected: number) {
   const { log, queue } = partitionQueueIn(state)
   expect(queue.failExpiredLeases(Date.now() + 5_000)).toBe(expected)
-  return { log, source: partitionDeadLetterSource(state.storage, env as KafdoEnv, log, queue, new MonitorOutbox(env as KafdoEnv)) }
+  const source = partitionDeadLetterSource(state.storage, env as KafdoEnv, log, queue, new MonitorOutbox(env as KafdoEnv))
+  if (!source) throw new Error('the partition is not open')
+  return { log, source }
 }
 
 describe('Queues > dead letters in batches', () => {
