@@ -14,6 +14,7 @@ import { secretDigest } from '../core/monitoring/webhook-signature.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
 import {
+  MAX_PENDING_WEBHOOK_EVENTS,
   MAX_WEBHOOKS_PER_TENANT,
   type CreatedWebhook,
   type CreateWebhookRequest,
@@ -88,20 +89,35 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
     return { requests: this.#requests, webhooks: this.#webhookCounts, pending: this.#store.pendingCounts() }
   }
 
-  /** Queues events for every subscription that listens to their type; answers how many deliveries that made. */
+  /**
+   * Queues events for every subscription that listens to their type, up to MAX_PENDING_WEBHOOK_EVENTS
+   * waiting per subscription (the rest are counted as dropped); answers how many deliveries that made.
+   */
   async raise(tenant: string, events: RaisedEvent[]): Promise<number> {
     this.#own(tenant)
     let queued = 0
+    const dropped = new Map<string, number>()
     const now = Date.now()
     this.ctx.storage.transactionSync(() => {
+      let pending: Record<string, number> | undefined
       for (const raised of events) {
         const listeners = this.#webhooks.filter((webhook) => webhook.events.includes(raised.type as StoredWebhook['events'][number]))
         if (listeners.length === 0) continue
+        pending ??= this.#store.pendingCounts()
         const event = this.#event(raised)
-        for (const webhook of listeners) this.#store.enqueue(webhook.id, event.id, event.type, JSON.stringify(event), now)
-        queued += listeners.length
+        for (const webhook of listeners) {
+          const waiting = pending[webhook.id] ?? 0
+          if (waiting >= MAX_PENDING_WEBHOOK_EVENTS) {
+            dropped.set(webhook.id, (dropped.get(webhook.id) ?? 0) + 1)
+            continue
+          }
+          this.#store.enqueue(webhook.id, event.id, event.type, JSON.stringify(event), now)
+          pending[webhook.id] = waiting + 1
+          queued++
+        }
       }
     })
+    if (dropped.size > 0) this.#countDropped(tenant, dropped, now)
     if (queued > 0) {
       this.#timers.setIfEarlier('deliver', ONLY, now)
       await this.#timers.arm()
@@ -220,6 +236,16 @@ export class TenantMonitorDO extends DurableObject<KafdoEnv> {
     const next = this.#store.nextAttemptAt()
     if (next !== undefined) this.#timers.setIfEarlier('deliver', ONLY, next)
     await this.#timers.arm()
+  }
+
+  #countDropped(tenant: string, dropped: Map<string, number>, now: number): void {
+    for (const [id, count] of dropped) {
+      addCount(this.#webhookCounts, 'kafdo_webhook_deliveries_total', [id, 'dropped'], count)
+      console.warn(
+        JSON.stringify({ level: 'warn', message: 'webhook events dropped: the subscription has too many waiting', tenant, webhook: id, count }),
+      )
+    }
+    this.#store.writeMetricState('webhooks', this.#webhookCounts, now)
   }
 
   /** Sends every subscription's due events, subscriptions in parallel, each one's in order, stopping at a failure. */

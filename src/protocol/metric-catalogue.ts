@@ -178,7 +178,7 @@ export const METRICS = [
   {
     name: 'kafdo_webhook_deliveries_total',
     type: 'counter',
-    help: 'Webhook delivery attempts by result (delivered, retried, failed).',
+    help: 'Webhook delivery attempts by result (delivered, retried, failed), and events not queued because the subscription had 10,000 waiting (dropped).',
     labels: ['tenant', 'subscription', 'result'],
     source: 'webhook',
   },

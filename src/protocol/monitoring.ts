@@ -82,6 +82,12 @@ export const WEBHOOK_EVENT_TYPES = [
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number] | 'webhook.test'
 
 export const MAX_WEBHOOKS_PER_TENANT = 20
+/**
+ * Events that may wait for delivery per subscription. A storm (a poison message dead-lettering thousands of
+ * records) must not queue without end for a receiver that takes them one at a time: events raised while a
+ * subscription has this many waiting are not queued, and are counted (`result="dropped"`).
+ */
+export const MAX_PENDING_WEBHOOK_EVENTS = 10_000
 export const WEBHOOK_ID_PATTERN = /^wh_[0-9a-f]{16}$/
 
 /** https, or http to the local machine only (a receiver under development). */

@@ -1,9 +1,9 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from 'cloudflare:test'
 import { afterEach, describe, expect, inject, it, vi } from 'vitest'
 import { verifySignature } from '../../src/core/monitoring/webhook-signature'
 import type { TenantMonitorDO } from '../../src/durable-objects/tenant-monitor'
 import { createApp } from '../../src/http/app'
-import type { WebhookDelivery, WebhookEvent } from '../../src/protocol/monitoring'
+import { MAX_PENDING_WEBHOOK_EVENTS, type WebhookDelivery, type WebhookEvent } from '../../src/protocol/monitoring'
 import { request, uniqueName } from '../support/http'
 import { createQueue, nack, receive, send } from '../support/queues'
 import type { ReceivedRequest } from '../support/webhook-receiver'
@@ -186,6 +186,33 @@ describe('Monitoring > alert webhooks', () => {
       outcome: 'dead-lettered',
     })
     expect(events[1]!.data).toMatchObject({ topic: queue, offset: 0, deadLetterTopic: `${queue}-dlq`, deadLetterPartition: 0, deadLetterOffset: 0 })
+  })
+
+  it('queues at most 10,000 events per subscription and counts the rest as dropped, keeping the oldest in order', async () => {
+    const name = uniqueName('storm')
+    const { id } = await subscribe(name)
+    const raised = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        type: 'record.dead_lettered' as const,
+        occurredAt: Date.now(),
+        data: { topic: 'storm', offset: from + i },
+      }))
+    // Delivery is left for later: the receiver fails every attempt, so nothing leaves the queue meanwhile.
+    await failFirst(name, 1_000_000)
+    expect(await monitor().raise('default', raised(0, 10_003))).toBe(MAX_PENDING_WEBHOOK_EVENTS)
+    expect(await monitor().raise('default', raised(10_003, 2))).toBe(0)
+    const listed = await request('GET', `/admin/webhooks/${id}/deliveries?limit=100`)
+    expect(listed.body.deliveries).toHaveLength(100)
+    expect(listed.body.deliveries.every((d: WebhookDelivery) => d.status === 'pending')).toBe(true)
+    const offsets = await runInDurableObject(monitor(), (_instance: TenantMonitorDO, state) =>
+      state.storage.sql
+        .exec<{ event: string }>('SELECT event FROM webhook_events WHERE webhook_id = ? ORDER BY seq', id)
+        .toArray()
+        .map((row) => (JSON.parse(row.event) as WebhookEvent).data.offset),
+    )
+    expect(offsets).toEqual(Array.from({ length: MAX_PENDING_WEBHOOK_EVENTS }, (_, i) => i))
+    const metrics = await (await SELF.fetch('http://kafdo.test/metrics')).text()
+    expect(metrics).toContain(`kafdo_webhook_deliveries_total{tenant="default",subscription="${id}",result="dropped"} 5`)
   })
 
   it('forgets a deleted subscription and its queue (404 after)', async () => {
