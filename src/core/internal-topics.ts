@@ -27,6 +27,19 @@ const REFUSED: Partial<Record<Action, (topic: string) => ErrorPayload>> = {
   }),
 }
 
+/**
+ * Why an internal topic's partitions may not grow: Kafdo writes and reads its audit trail as one ordered
+ * partition, and records written to a partition added later would be hidden from its reader.
+ */
+export function internalPartitionsRefusal(name: string, partitions: number): ErrorPayload | undefined {
+  if (!isInternalTopic(name)) return undefined
+  return {
+    code: 'INVALID_PARTITIONS',
+    message: `topic '${name}' is internal: it keeps the ${partitions} partition${partitions === 1 ? '' : 's'} Kafdo made it with`,
+    details: { topic: name, partitions, reason: 'internal topic' },
+  }
+}
+
 /** Changes that could erase or hide an internal topic's records. */
 const PLATFORM_ONLY: readonly Action[] = ['topic:delete', 'topic:config']
 

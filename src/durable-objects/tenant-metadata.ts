@@ -5,7 +5,7 @@
  * its partitions; the tenant's topic list, versioned, to its consumer groups. A deleted topic's partition
  * storage and groups' offsets are removed by `topic-deletion.ts`, retried by the purge timer.
  */
-import { internalTopicRefusal } from '../core/internal-topics.js'
+import { internalPartitionsRefusal, internalTopicRefusal } from '../core/internal-topics.js'
 import { changedTopic, checkTopicQuotas, newTopic, tenantTopicDefaults } from '../core/topic-rules.js'
 import type { KafdoEnv } from '../env.js'
 import { fail, ok, type Result } from '../protocol/errors.js'
@@ -72,6 +72,8 @@ export class TenantTopics {
   async createPartitions(name: string, count: number, dryRun: boolean): Promise<Result<TopicMetadata>> {
     const topic = this.#store.topic(this.tenant, name)
     if (!topic) return fail('UNKNOWN_TOPIC_OR_PARTITION', `topic '${name}' does not exist`, { topic: name })
+    const internal = internalPartitionsRefusal(name, topic.partitions)
+    if (internal) return { ok: false, error: internal }
     if (count <= topic.partitions) {
       return fail('INVALID_PARTITIONS', `topic '${name}' has ${topic.partitions} partitions; the new count must be larger`, {
         current: topic.partitions,
@@ -98,6 +100,8 @@ export class TenantTopics {
     const changed = changedTopic(before, input, tenantTopicDefaults(before.topic, this.quotas()))
     if (!changed.ok) return changed
     const after = changed.value
+    const internal = after.partitions !== before.partitions ? internalPartitionsRefusal(name, before.partitions) : undefined
+    if (internal) return { ok: false, error: internal }
     const quota = this.#checkQuotas(after, before)
     if (!quota.ok) return quota
     if (dryRun) return ok({ before, after })

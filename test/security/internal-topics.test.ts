@@ -120,7 +120,7 @@ describe('Security > internal topics', () => {
     expect(listed.body.topics.map((t: { topic: string }) => t.topic).filter((name: string) => name.startsWith('__'))).toEqual([])
   })
 
-  it('lets only a platform admin delete or reconfigure __audit, so a tenant admin cannot erase its own trail', async () => {
+  it('lets only a platform admin delete or reconfigure __audit, so a tenant admin cannot erase its own trail, and nobody adds partitions to it', async () => {
     const { as } = await tenantWithTrail()
     const changes: Array<[string, string, unknown?]> = [
       ['DELETE', '/admin/topics/__audit'],
@@ -133,6 +133,14 @@ describe('Security > internal topics', () => {
       expect(reply.status, path).toBe(403)
       expect(reply.body.error, path).toMatchObject({ code: 'FORBIDDEN', details: { missing: 'platform:admin' } })
     }
+    // Not even a platform admin grows it: the trail is read as one ordered partition.
+    const grow = await as.platformAdmin('POST', '/admin/topics/__audit/partitions', { count: 2 })
+    expect(grow.status).toBe(400)
+    expect(grow.body.error).toEqual({
+      code: 'INVALID_PARTITIONS',
+      message: "topic '__audit' is internal: it keeps the 1 partition Kafdo made it with",
+      details: { topic: '__audit', partitions: 1, reason: 'internal topic' },
+    })
     const trail = await as.platformAdmin('GET', '/admin/topics/__audit')
     expect(trail.body.partitions).toHaveLength(1)
     expect(trail.body.config['retention.ms']).toBe(String(90 * 86_400_000))
