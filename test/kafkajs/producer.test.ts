@@ -29,6 +29,20 @@ async function topicWith(partitions: number, config?: Record<string, string>): P
 
 const stored = async (topic: string, partition = 0) => (await fetchRecords(env, 'default', topic, partition, { offset: 0, limit: 100 })).messages
 
+/**
+ * A producer whose first produce reaches Kafdo and is written, while its answer is lost on the way back
+ * (a 503 instead): what a retry must not write twice.
+ */
+function producerLosingFirstAnswer() {
+  let lost = 1
+  const losing: KafdoFetch = async (input, init) => {
+    const response = await workerFetch(input, init)
+    if (input.includes('/produce') && lost-- > 0) return new Response('{"error":{"code":"SERVICE_UNAVAILABLE","message":"lost"}}', { status: 503 })
+    return response
+  }
+  return new Kafka({ clientId: 'r', logLevel: logLevel.NOTHING, kafdo: { url: BASE_URL, fetch: losing }, retry: { initialRetryTime: 1 } }).producer()
+}
+
 describe('kafdo/kafkajs > producer', () => {
   it("answers one RecordMetadata per partition written, partitions ascending, baseOffset the partition's first new offset", async () => {
     const topic = await topicWith(3)
@@ -172,19 +186,7 @@ describe('kafdo/kafkajs > producer', () => {
 
   it('retries a retriable failure with the same sequence, so a request whose answer was lost is written once', async () => {
     const topic = await topicWith(1)
-    let lost = 1
-    // The first produce reaches Kafdo and is written; its answer is lost on the way back.
-    const losing: KafdoFetch = async (input, init) => {
-      const response = await workerFetch(input, init)
-      if (input.includes('/produce') && lost-- > 0) return new Response('{"error":{"code":"SERVICE_UNAVAILABLE","message":"lost"}}', { status: 503 })
-      return response
-    }
-    const producer = new Kafka({
-      clientId: 'r',
-      logLevel: logLevel.NOTHING,
-      kafdo: { url: BASE_URL, fetch: losing },
-      retry: { initialRetryTime: 1 },
-    }).producer()
+    const producer = producerLosingFirstAnswer()
     await producer.connect()
     const [metadata] = await producer.send({ topic, messages: [{ value: 'once' }] })
     expect(metadata!.baseOffset).toBe('0')
@@ -193,18 +195,7 @@ describe('kafdo/kafkajs > producer', () => {
 
   it('retries keyless messages to the partitions it first chose, so a lost answer does not write them twice elsewhere', async () => {
     const topic = await topicWith(3)
-    let lost = 1
-    const losing: KafdoFetch = async (input, init) => {
-      const response = await workerFetch(input, init)
-      if (input.includes('/produce') && lost-- > 0) return new Response('{"error":{"code":"SERVICE_UNAVAILABLE","message":"lost"}}', { status: 503 })
-      return response
-    }
-    const producer = new Kafka({
-      clientId: 'r',
-      logLevel: logLevel.NOTHING,
-      kafdo: { url: BASE_URL, fetch: losing },
-      retry: { initialRetryTime: 1 },
-    }).producer()
+    const producer = producerLosingFirstAnswer()
     await producer.connect()
     // The default partitioner spreads keyless messages round-robin: partitioning again on the retry would move them.
     await producer.send({ topic, messages: [{ value: 'a' }, { value: 'b' }] })
