@@ -52,6 +52,17 @@ export const healthReportSchema = z
   })
 export type HealthReport = z.infer<typeof healthReportSchema>
 
+/** The one example subscription of the OpenAPI document, listed and as created. */
+const WEBHOOK_EXAMPLE = {
+  id: 'wh_3f9a1c0e7b2d4a68',
+  name: 'oncall',
+  url: 'https://alerts.example.com/kafdo',
+  events: ['record.dead_lettered' as const, 'health.threshold_crossed' as const],
+  format: 'json' as const,
+  description: 'on-call channel',
+  createdAt: 1767225600000,
+}
+
 /** A subscription as listed: never its secret. */
 export const webhookDescriptionSchema = z
   .object({
@@ -64,31 +75,20 @@ export const webhookDescriptionSchema = z
     description: z.string().nullable(),
     createdAt: z.number().int(),
   })
-  .meta({
-    id: 'Webhook',
-    example: {
-      id: 'wh_3f9a1c0e7b2d4a68',
-      name: 'oncall',
-      url: 'https://alerts.example.com/kafdo',
-      events: ['record.dead_lettered', 'health.threshold_crossed'],
-      format: 'json',
-      description: 'on-call channel',
-      createdAt: 1767225600000,
-    },
-  })
+  .meta({ id: 'Webhook', example: WEBHOOK_EXAMPLE })
 export type WebhookDescription = z.infer<typeof webhookDescriptionSchema>
+
+/** The subscriptions as listed (`GET /admin/webhooks`). */
+export const webhookListSchema = z.object({ webhooks: z.array(webhookDescriptionSchema) }).meta({
+  id: 'WebhookList',
+  example: { webhooks: [WEBHOOK_EXAMPLE] },
+})
 
 /** What creating a subscription answers: the only time its secret is shown. */
 export const createdWebhookSchema = webhookDescriptionSchema.extend({ secret: z.string() }).meta({
   id: 'CreatedWebhook',
   example: {
-    id: 'wh_3f9a1c0e7b2d4a68',
-    name: 'oncall',
-    url: 'https://alerts.example.com/kafdo',
-    events: ['record.dead_lettered', 'health.threshold_crossed'],
-    format: 'json',
-    description: 'on-call channel',
-    createdAt: 1767225600000,
+    ...WEBHOOK_EXAMPLE,
     secret: 'whsec_4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f',
   },
 })

@@ -48,18 +48,26 @@ export const apiKeyDescriptionSchema = z
   .meta({ id: 'ApiKey' })
 export type ApiKeyDescription = z.infer<typeof apiKeyDescriptionSchema>
 
+/** The one example key of the OpenAPI document, listed and as created. */
+const API_KEY_EXAMPLE: ApiKeyDescription = {
+  keyId: '3f9a0c1d2e4b5a6c',
+  tenant: 'default',
+  name: 'orders-producer',
+  permissions: ['produce@orders'],
+  createdBy: 'bootstrap',
+  createdAt: 1767225600000,
+  expiresAt: null,
+  revokedAt: null,
+}
+
+/** The tenant's keys as listed (`GET /admin/api-keys`): never a secret. */
+export const apiKeyListSchema = z.object({ keys: z.array(apiKeyDescriptionSchema) }).meta({ id: 'ApiKeyList', example: { keys: [API_KEY_EXAMPLE] } })
+
 /** A key as its creation answers it: with the key itself, shown only in that answer. */
 export const createdApiKeySchema = apiKeyDescriptionSchema.extend({ key: z.string() }).meta({
   id: 'CreatedApiKey',
   example: {
-    keyId: '3f9a0c1d2e4b5a6c',
-    tenant: 'default',
-    name: 'orders-producer',
-    permissions: ['produce@orders'],
-    createdBy: 'bootstrap',
-    createdAt: 1767225600000,
-    expiresAt: null,
-    revokedAt: null,
+    ...API_KEY_EXAMPLE,
     key: 'kfd_3f9a0c1d2e4b5a6c_default_Zm9yIGV4YW1wbGUgb25seSwgbm90IGEgcmVhbCBrZXk',
   },
 })

@@ -5,6 +5,7 @@ import { openApiDocument } from '../../src/http/openapi/document'
 import { createApp } from '../../src/http/app'
 import { UI_ASSETS } from '../../src/http/ui-assets.generated'
 import { authEnv, BOOTSTRAP_API_KEY, call, token, unique, type Reply } from '../security/support'
+import { withoutExamples } from '../support/openapi'
 
 /**
  * Schemathesis-style conformance: for every operation of the OpenAPI document, a sample of requests
@@ -240,13 +241,6 @@ const VALID: Record<string, () => Promise<Sample> | Sample> = {
 }
 
 const validators = new Map<object, Validator>()
-/** Schemas without their examples (the validator would read an example's `id` as a schema id). */
-const withoutExamples = (value: unknown): unknown =>
-  Array.isArray(value)
-    ? value.map(withoutExamples)
-    : typeof value === 'object' && value !== null
-      ? Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (k === 'example' || k === 'examples' ? [] : [[k, withoutExamples(v)]])))
-      : value
 const schemas = withoutExamples(document.components.schemas)
 /** The document's schema as a JSON Schema (2020-12) whose `#/components/schemas/...` references resolve. */
 function validatorFor(schema: object): Validator {

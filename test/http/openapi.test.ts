@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/http/app'
 import { openApiDocument } from '../../src/http/openapi/document'
 import { SWAGGER_UI_ASSETS } from '../../src/http/openapi/swagger-ui-assets'
+import { withoutExamples } from '../support/openapi'
 
 const app = createApp()
 const document = openApiDocument(app)
@@ -100,14 +101,6 @@ function exampleOf(media: Media): unknown {
   const schema = typeof ref === 'string' ? componentSchemas[ref.replace('#/components/schemas/', '')] : media.schema
   return schema?.example ?? (Array.isArray(schema?.examples) ? schema.examples[0] : undefined)
 }
-
-/** Schemas without their examples (the validator would read an example's `id` as a schema id). */
-const withoutExamples = (value: unknown): unknown =>
-  Array.isArray(value)
-    ? value.map(withoutExamples)
-    : typeof value === 'object' && value !== null
-      ? Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (k === 'example' || k === 'examples' ? [] : [[k, withoutExamples(v)]])))
-      : value
 
 /** The answer's schema as a JSON Schema (2020-12) whose `#/components/schemas/...` references resolve. */
 function validatorFor(schema: object): Validator {

@@ -4,7 +4,13 @@
  */
 import { z } from 'zod'
 import { groupIdSchema } from '../../protocol/groups.js'
-import { createdWebhookSchema, healthReportSchema, webhookDeliverySchema, webhookDescriptionSchema } from '../../protocol/monitoring-answers.js'
+import {
+  createdWebhookSchema,
+  healthReportSchema,
+  webhookDeliverySchema,
+  webhookDescriptionSchema,
+  webhookListSchema,
+} from '../../protocol/monitoring-answers.js'
 import { createWebhookRequestSchema, groupHealthPolicySchema, groupHealthThresholdSchema, webhookIdSchema } from '../../protocol/monitoring.js'
 import { topicNameSchema } from '../../protocol/topics.js'
 import { defineRoute } from '../openapi/define.js'
@@ -105,22 +111,7 @@ export const listWebhooks = defineRoute({
   answers: {
     200: {
       description: 'The subscriptions, without secrets',
-      schema: z.object({ webhooks: z.array(webhookDescriptionSchema) }).meta({
-        id: 'WebhookList',
-        example: {
-          webhooks: [
-            {
-              id: 'wh_3f9a1c0e7b2d4a68',
-              name: 'oncall',
-              url: 'https://alerts.example.com/kafdo',
-              events: ['record.dead_lettered', 'health.threshold_crossed'],
-              format: 'json',
-              description: 'on-call channel',
-              createdAt: 1767225600000,
-            },
-          ],
-        },
-      }),
+      schema: webhookListSchema,
     },
   },
 })

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { auditListingSchema } from '../../protocol/audit.js'
 import { timestampParamSchema } from '../../protocol/records.js'
 import {
-  apiKeyDescriptionSchema,
+  apiKeyListSchema,
   createApiKeyRequestSchema,
   createdApiKeySchema,
   provisionRequestSchema,
@@ -44,23 +44,7 @@ export const listApiKeys = defineRoute({
   answers: {
     200: {
       description: 'The keys, without secrets',
-      schema: z.object({ keys: z.array(apiKeyDescriptionSchema) }).meta({
-        id: 'ApiKeyList',
-        example: {
-          keys: [
-            {
-              keyId: 'k_8f2a9c1d3e4b5a60',
-              tenant: 'default',
-              name: 'orders-producer',
-              permissions: ['produce@orders'],
-              createdBy: 'bootstrap',
-              createdAt: 1767225600000,
-              expiresAt: null,
-              revokedAt: null,
-            },
-          ],
-        },
-      }),
+      schema: apiKeyListSchema,
     },
   },
 })
